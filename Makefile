@@ -1,0 +1,66 @@
+# Two commands set up everything on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dmarc
+export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Debian packages the tests talk to: a real IMAP server, browser and DNS server.
+SYSTEM_PACKAGES := dovecot-imapd chromium dnsmasq-base
+
+.PHONY: run test bench lint format services sysdeps venv db demo clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+sysdeps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# PostgreSQL and Redis normally run already; start them if they are down.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in $$(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
+
+db: venv services
+	@$(BIN)/python manage.py createdb_if_missing
+	$(BIN)/python manage.py migrate --noinput
+
+.env:
+	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
+	@echo "DEBUG=false" >> .env
+	@echo "Wrote .env with a new SECRET_KEY"
+
+run: venv services .env db
+	@$(BIN)/python manage.py collectstatic --noinput -v 0
+	@$(BIN)/python manage.py demo --if-empty
+	@$(BIN)/python manage.py ensure_login --username admin --password admin
+	@bash scripts/run.sh $(HOST) $(PORT)
+
+test: venv sysdeps services
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+bench: venv services
+	$(BIN)/python bench/run.py
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

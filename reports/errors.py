@@ -1,0 +1,18 @@
+"""Errors that reach users.
+
+Every problem with an input becomes a ReportError whose message is meant to be
+shown as it is: on the command line, in --json output and on the status page.
+Anything else escaping the ingestion code is a bug in our code.
+"""
+
+
+class ReportError(Exception):
+    """The input (or one part of it) cannot be stored, and this says why."""
+
+
+class LimitExceeded(ReportError):
+    """A size, member-count or nesting limit was passed (zip/gzip/XML bombs)."""
+
+
+class NotDmarc(ReportError):
+    """The input holds nothing that looks like a DMARC aggregate report."""
