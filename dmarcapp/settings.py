@@ -14,16 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env")
-
-
-def _get(name, cast, default):
-    try:
-        return cast(name, default=default)
-    except ImproperlyConfigured:
-        raise
-    except Exception as e:  # noqa: BLE001 - any parse failure becomes a named config error
-        raise ImproperlyConfigured(f"{name} has an invalid value: {e}") from None
+# `make run` writes a .env with a generated SECRET_KEY; real environment
+# variables win over it. DMARC_ENV_FILE=/dev/null ignores it (the tests do).
+environ.Env.read_env(env.str("DMARC_ENV_FILE", default=str(BASE_DIR / ".env")))
 
 
 def envbool(name, default):
@@ -119,7 +112,7 @@ except ImproperlyConfigured:
     raise
 except Exception as e:  # noqa: BLE001
     raise ImproperlyConfigured(f"DATABASE_URL has an invalid value: {e}") from None
-if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL: the app relies on PostgreSQL")
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -170,6 +163,46 @@ DMARC_MAX_INPUT_BYTES = envint("DMARC_MAX_INPUT_BYTES", 50 * 1024 * 1024, minimu
 DMARC_MAX_DECOMPRESSED_BYTES = envint("DMARC_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1)
 DMARC_MAX_ZIP_MEMBERS = envint("DMARC_MAX_ZIP_MEMBERS", 20, minimum=1)
 DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
+
+# --- DNS for the rollout assistant (reports/dnscheck.py) ---
+# host or host:port ([v6]:port), comma-separated; empty = the system resolver.
+DMARC_DNS_NAMESERVERS = env.list("DMARC_DNS_NAMESERVERS", default=[])
+DMARC_DNS_TIMEOUT = envint("DMARC_DNS_TIMEOUT", 3, minimum=1)  # seconds for one lookup, all servers
+
+# --- IMAP polling (reports/mailbox.py) ---
+DMARC_POLL_INTERVAL = envint("DMARC_POLL_INTERVAL", 300, minimum=10)  # seconds between beat polls
+DMARC_POLL_MAX_MESSAGES = envint("DMARC_POLL_MAX_MESSAGES", 500, minimum=1)  # a backlog drains over polls
+DMARC_POLL_BATCH = envint("DMARC_POLL_BATCH", 50, minimum=1)  # messages per UID FETCH
+DMARC_IMAP_TIMEOUT = envint("DMARC_IMAP_TIMEOUT", 30, minimum=1)  # socket timeout, seconds
+DMARC_RETRY_BACKOFF = envint("DMARC_RETRY_BACKOFF", 15, minimum=1)  # first retry delay, doubles each time
+# Redis redelivers a task whose worker died after this many seconds; it must
+# exceed the longest retry countdown, or retries run twice (harmless, but wasted).
+# Workers look for such tasks every 10 s (kombu's default is every 100 s).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+# One mailbox may be defined in the environment (the usual container set-up);
+# it is kept in step with the Mailbox row named "env".
+DMARC_IMAP = None
+if env.str("DMARC_IMAP_HOST", default=""):
+    _security = env.str("DMARC_IMAP_SECURITY", default="tls").strip().lower()
+    if _security not in ("tls", "starttls", "none"):
+        raise ImproperlyConfigured(f"DMARC_IMAP_SECURITY must be tls, starttls or none, not {_security!r}")
+    DMARC_IMAP = {
+        "host": env.str("DMARC_IMAP_HOST"),
+        "port": envint("DMARC_IMAP_PORT", 993 if _security == "tls" else 143, minimum=1),
+        "security": _security,
+        "username": env.str("DMARC_IMAP_USER", default=""),
+        "password": envsecret("DMARC_IMAP_PASSWORD"),
+        "ca_file": env.str("DMARC_IMAP_CA_FILE", default=""),
+        "folder": env.str("DMARC_IMAP_FOLDER", default="INBOX"),
+        "processed_folder": env.str("DMARC_IMAP_PROCESSED_FOLDER", default="DMARC/Processed"),
+        "failed_folder": env.str("DMARC_IMAP_FAILED_FOLDER", default="DMARC/Failed"),
+    }
+    if not DMARC_IMAP["username"]:
+        raise ImproperlyConfigured("DMARC_IMAP_USER must be set when DMARC_IMAP_HOST is set")
 
 LOGGING = {
     "version": 1,

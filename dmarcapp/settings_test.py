@@ -4,6 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("DMARC_ENV_FILE", "/dev/null")
 
 from .settings import *  # noqa: E402,F403
 

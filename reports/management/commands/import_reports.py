@@ -1,0 +1,66 @@
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from reports.imports import import_path, iter_input_files
+
+
+class Command(BaseCommand):
+    help = (
+        "Import DMARC aggregate reports from files and directories (recursive): xml, gz, zip, eml, mbox. "
+        "Exits 1 when any report was rejected."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("--json", action="store_true", help="Print one JSON object per line and report.")
+
+    def handle(self, *paths, **options):
+        as_json = options["json"]
+        files = list(iter_input_files(options["paths"]))
+        progress = Progress(len(files), enabled=not as_json and sys.stderr.isatty())
+        counts = Counter()
+        reasons = []
+        for path in files:
+            for outcome in import_path(path):
+                counts[outcome.status] += 1
+                if outcome.status == "rejected":
+                    where = f"{outcome.source}" + (f" ({outcome.member})" if outcome.member else "")
+                    reasons.append(f"{where}: {outcome.error}")
+                if as_json:
+                    self.stdout.write(json.dumps(outcome.as_json()))
+            progress.step(path)
+        progress.done()
+        if not as_json:
+            self.stdout.write(
+                f"imported {counts['imported']}, duplicate {counts['duplicate']}, "
+                f"rejected {counts['rejected']}, not a report {counts['not-dmarc']} "
+                f"(from {len(files)} file{'s' if len(files) != 1 else ''})"
+            )
+            for reason in reasons:
+                self.stdout.write(f"  rejected: {reason}")
+        if counts["rejected"]:
+            sys.exit(1)
+
+
+class Progress:
+    """A one-line progress bar on a terminal; silent when output is piped."""
+
+    def __init__(self, total, enabled):
+        self.total, self.enabled, self.n = total, enabled, 0
+
+    def step(self, path):
+        self.n += 1
+        if self.enabled:
+            width = 30
+            filled = width * self.n // max(self.total, 1)
+            name = path.name[-40:]
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.n}/{self.total} {name:<40}")
+            sys.stderr.flush()
+
+    def done(self):
+        if self.enabled:
+            sys.stderr.write("\n")

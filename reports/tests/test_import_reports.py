@@ -1,0 +1,153 @@
+"""import_reports end to end, against PostgreSQL, on the real corpus and on hostile inputs."""
+
+import csv
+import gzip
+import io
+import json
+import zlib
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Sum
+
+from reports.models import DailyRollup, Record, Rejection, Report
+
+from .helpers import corpus_dir, record_xml, report_xml
+
+pytestmark = pytest.mark.django_db
+
+
+def run_import(*paths, expect_exit=None):
+    out = io.StringIO()
+    if expect_exit is None:
+        call_command("import_reports", "--json", *map(str, paths), stdout=out)
+    else:
+        with pytest.raises(SystemExit) as exc:
+            call_command("import_reports", "--json", *map(str, paths), stdout=out)
+        assert exc.value.code == expect_exit
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def expected_rows():
+    with open(corpus_dir() / "EXPECTED-parsedmarc.tsv", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def test_it_imports_the_whole_corpus_with_parsedmarcs_figures():
+    folder = corpus_dir() / "parsedmarc"
+    lines = run_import(folder, expect_exit=1)  # empty.xml is rejected
+    by_file = {}
+    for line in lines:
+        by_file.setdefault(line["source"].rsplit("/", 1)[-1], []).append(line)
+
+    rows = expected_rows()
+    assert {r["file"] for r in rows} == set(by_file), "every corpus file gets at least one line"
+    for row in rows:
+        outcomes = by_file[row["file"]]
+        assert len(outcomes) == 1, (row["file"], outcomes)
+        got = outcomes[0]
+        if row["parsed_by_parsedmarc"] == "no":
+            assert got["status"] == "rejected"
+            assert "empty" in got["error"].lower()
+            continue
+        assert got["status"] in ("imported", "duplicate"), (row["file"], got)
+        assert got["messages"] == int(row["messages"]), row["file"]
+        if got["org_name"] != row["org_name"]:
+            # parsedmarc lower-cases some reporter names (Outlook.com); we keep
+            # the reporter's own spelling, which is what the file says.
+            assert got["org_name"].lower() == row["org_name"].lower(), row["file"]
+            raw = (folder / row["file"]).read_bytes()
+            assert f"<org_name>{got['org_name']}</org_name>".encode() in raw, row["file"]
+        assert got["report_id"] == row["report_id"], row["file"]
+        assert got["domain"] == row["policy_domain"], row["file"]
+
+    # One report in three containers is stored once; two damaged copies of two
+    # clean reports collapse onto them; changed-input is another reporter's.
+    statuses = {f: o[0]["status"] for f, o in by_file.items()}
+    nice = [statuses[f] for f in ("nice-input.xml", "nice-input.xml.gz", "nice-input.xml.zip")]
+    assert sorted(nice) == ["duplicate", "duplicate", "imported"]
+    assert statuses["changed-input.xml"] == "imported"
+    assert Report.objects.count() == 20
+    unique = {
+        (r["org_name"], r["report_id"], r["policy_domain"]): int(r["messages"]) for r in rows if r["messages"]
+    }
+    assert Report.objects.aggregate(n=Sum("message_count"))["n"] == sum(unique.values())
+    assert (
+        Report.objects.get(org_name="accurateplastics.com", report_id="example.com:1711897200").record_count
+        == 2286
+    )
+
+
+def test_the_clean_copy_wins_over_a_damaged_one_whatever_the_order():
+    folder = corpus_dir() / "parsedmarc"
+    # invalid_xml.xml sorts before its clean twin, so it is stored first.
+    damaged = run_import(folder / "invalid_xml.xml")[0]
+    assert damaged["status"] == "imported"
+    assert any("recovered" in w for w in damaged["warnings"])
+    clean = run_import(folder / "veeam.com!example.com!1530133200!1530219600.xml")[0]
+    assert clean["status"] == "imported"
+    report = Report.objects.get(report_id="sonexushealth.com:1530233361")
+    assert not report.recovered
+    assert report.email == "noreply.it.dmarc@veeam.com"
+    assert list(Record.objects.filter(report=report).values_list("header_from", flat=True)) == ["example.com"]
+    assert DailyRollup.objects.aggregate(n=Sum("messages"))["n"] == 1
+    # And a damaged copy arriving after the clean one is a plain duplicate.
+    assert run_import(folder / "invalid_xml.xml")[0]["status"] == "duplicate"
+
+
+def test_a_second_run_finds_only_duplicates():
+    folder = corpus_dir() / "parsedmarc"
+    run_import(folder, expect_exit=1)
+    count = Report.objects.count()
+    lines = run_import(folder, expect_exit=1)
+    assert Report.objects.count() == count
+    assert {line["status"] for line in lines} == {"duplicate", "rejected"}
+
+
+def test_it_exits_zero_and_prints_a_summary_when_nothing_is_rejected(tmp_path):
+    (tmp_path / "a.xml").write_bytes(report_xml(report_id="a"))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.xml.gz").write_bytes(gzip.compress(report_xml(report_id="b")))
+    (tmp_path / "notes.txt").write_text("just some notes")
+    out = io.StringIO()
+    call_command("import_reports", str(tmp_path), stdout=out)
+    text = out.getvalue()
+    assert "imported 2, duplicate 0, rejected 0, not a report 1" in text
+    assert Report.objects.count() == 2
+
+
+def test_one_bad_input_does_not_stop_the_others(tmp_path):
+    (tmp_path / "1-bad.xml").write_bytes(report_xml(records=[record_xml(count=-4)], report_id="bad"))
+    (tmp_path / "2-good.xml").write_bytes(report_xml(report_id="good"))
+    lines = run_import(tmp_path, expect_exit=1)
+    assert [line["status"] for line in lines] == ["rejected", "imported"]
+    assert "count" in lines[0]["error"].lower()
+    assert list(Report.objects.values_list("report_id", flat=True)) == ["good"]
+    rejection = Rejection.objects.get()
+    assert rejection.source.endswith("1-bad.xml")
+    assert (
+        zlib.decompress(bytes(rejection.original), 16 + zlib.MAX_WBITS)
+        == (tmp_path / "1-bad.xml").read_bytes()
+    )
+
+
+def test_a_gzip_bomb_is_rejected_and_nothing_is_stored(tmp_path):
+    # 1 GiB of XML-looking text that compresses to about 1 MiB.
+    comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    parts = [comp.compress(b"<feedback><report_metadata><org_name>")]
+    chunk = b"A" * (1 << 20)
+    parts += [comp.compress(chunk) for _ in range(1024)]
+    parts.append(comp.flush())
+    (tmp_path / "bomb.xml.gz").write_bytes(b"".join(parts))
+    lines = run_import(tmp_path, expect_exit=1)
+    assert len(lines) == 1 and lines[0]["status"] == "rejected"
+    assert "MiB" in lines[0]["error"] or "limit" in lines[0]["error"].lower()
+    assert Report.objects.count() == 0 and Record.objects.count() == 0
+
+
+def test_a_file_over_the_input_limit_is_not_read(tmp_path, settings):
+    settings.DMARC_MAX_INPUT_BYTES = 1000
+    (tmp_path / "big.xml").write_bytes(report_xml(records=[record_xml()] * 20))
+    lines = run_import(tmp_path, expect_exit=1)
+    assert lines[0]["status"] == "rejected" and "limit" in lines[0]["error"]
+    assert Report.objects.count() == 0
