@@ -35,6 +35,8 @@ class Report(models.Model):
     record_count = models.IntegerField(default=0)
     message_count = models.BigIntegerField(default=0)
     warnings = models.JSONField(default=list, blank=True)
+    # Parsed in lxml's recover mode: a later undamaged copy replaces it.
+    recovered = models.BooleanField(default=False)
 
     # The report XML, gzip-compressed, so that `manage.py reprocess` can parse it
     # again after a parser fix.
@@ -61,7 +63,10 @@ class Report(models.Model):
 
 
 class Record(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="records")
+    # No database-level constraint: rows are only written by reports.store, in the
+    # transaction that writes their report, and Django's deferred FK checks cost
+    # as much at commit as the whole COPY of a large report.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="records", db_constraint=False)
     # Denormalised from the report so that drill-down queries need no join.
     domain = models.CharField(max_length=255)
     begin = models.DateTimeField()
@@ -85,6 +90,9 @@ class Record(models.Model):
             models.Index(fields=["domain", "source_ip", "begin"], name="record_domain_ip_begin"),
         ]
 
+    def __str__(self):
+        return f"{self.source_ip} x{self.count}"
+
     @property
     def dmarc_pass(self):
         return self.dkim == "pass" or self.spf == "pass"
@@ -93,7 +101,9 @@ class Record(models.Model):
 class AuthResult(models.Model):
     DKIM = "dkim"
     SPF = "spf"
-    record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="auth_results")
+    record = models.ForeignKey(
+        Record, on_delete=models.CASCADE, related_name="auth_results", db_constraint=False
+    )  # see Record.report
     kind = models.CharField(max_length=4, choices=[(DKIM, "DKIM"), (SPF, "SPF")])
     domain = models.CharField(max_length=255, blank=True)
     selector = models.CharField(max_length=255, blank=True)
@@ -101,6 +111,9 @@ class AuthResult(models.Model):
     result = models.CharField(max_length=16, blank=True)
     human_result = models.CharField(max_length=255, blank=True)
     aligned = models.BooleanField(default=False, help_text="Ours: passes and aligns with header_from.")
+
+    def __str__(self):
+        return f"{self.kind} {self.domain} {self.result}"
 
 
 class DailyRollup(models.Model):
@@ -133,6 +146,9 @@ class DailyRollup(models.Model):
             models.Index(fields=["domain", "source_ip", "day"], name="rollup_domain_ip_day"),
         ]
 
+    def __str__(self):
+        return f"{self.domain} {self.day} {self.source_ip}"
+
 
 class Rejection(models.Model):
     """An input, or a part of one, that yielded no report, and why.
@@ -152,3 +168,297 @@ class Rejection(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["-created"], name="rejection_created")]
+
+    def __str__(self):
+        return f"{self.source}: {self.error[:60]}"
+
+
+class Mailbox(models.Model):
+    """An IMAP folder that receives reports (rua=mailto:), polled by the workers."""
+
+    TLS = "tls"
+    STARTTLS = "starttls"
+    NONE = "none"
+    SECURITY_CHOICES = [(TLS, "TLS"), (STARTTLS, "STARTTLS"), (NONE, "None (plain text)")]
+
+    name = models.CharField(
+        max_length=100, unique=True, help_text='The mailbox named "env" is kept in step with DMARC_IMAP_*.'
+    )
+    host = models.CharField(max_length=255)
+    port = models.PositiveIntegerField(default=993)
+    security = models.CharField(max_length=8, choices=SECURITY_CHOICES, default=TLS)
+    username = models.CharField(max_length=255)
+    password = models.CharField(max_length=255, blank=True)
+    ca_file = models.CharField(
+        max_length=512, blank=True, help_text="Path to a CA certificate (PEM) for a private CA."
+    )
+    folder = models.CharField(max_length=255, default="INBOX")
+    processed_folder = models.CharField(max_length=255, default="DMARC/Processed")
+    failed_folder = models.CharField(max_length=255, default="DMARC/Failed")
+    enabled = models.BooleanField(default=True)
+
+    # Status, shown on the dashboard so that a poll failing for weeks is seen.
+    last_poll = models.DateTimeField(null=True, blank=True)
+    last_success = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    processed_count = models.IntegerField(default=0)
+    failed_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self):
+        return self.name
+
+
+class MailMessage(models.Model):
+    """One message seen in a mailbox folder, recorded before any work is done on it.
+
+    The row is the claim: a message is fetched again only if no row exists for
+    its (mailbox, folder, uidvalidity, uid), and the raw bytes stay here so
+    that a failed message can be retried without the IMAP server.
+    """
+
+    NEW = "new"  # recorded, not ingested yet
+    INGESTED = "ingested"  # at least one report stored (or already known)
+    FAILED = "failed"  # no report, or only broken ones
+    SUPERSEDED = "superseded"  # UIDVALIDITY changed before it was filed; seen again under the new one
+    STATE_CHOICES = [(NEW, "New"), (INGESTED, "Ingested"), (FAILED, "Failed"), (SUPERSEDED, "Superseded")]
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="messages")
+    folder = models.CharField(max_length=255)
+    uidvalidity = models.BigIntegerField()
+    uid = models.BigIntegerField()
+    message_id = models.CharField(max_length=998, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    date = models.DateTimeField(null=True, blank=True)
+    raw = models.BinaryField()
+    state = models.CharField(max_length=12, choices=STATE_CHOICES, default=NEW)
+    error = models.TextField(blank=True)
+    outcomes = models.JSONField(default=list, blank=True)
+    # Where the message was moved to; empty while it still sits in `folder`.
+    filed_in = models.CharField(max_length=255, blank=True)
+    filed_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # A UID names one message only within one folder and one UIDVALIDITY.
+            models.UniqueConstraint(
+                fields=["mailbox", "folder", "uidvalidity", "uid"], name="mailmessage_identity"
+            ),
+        ]
+        indexes = [
+            # Poll: messages of a mailbox still waiting to be ingested or filed.
+            models.Index(
+                fields=["mailbox", "state"],
+                name="mailmessage_unfiled",
+                condition=models.Q(filed_at__isnull=True),
+            ),
+            # Status page: failed messages of a mailbox, newest first.
+            models.Index(
+                fields=["mailbox", "-created"],
+                name="mailmessage_failed",
+                condition=models.Q(state="failed"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.mailbox} {self.folder} {self.uidvalidity}:{self.uid}"
+
+
+# --- Dashboard rollups, kept in step with the reports by reports/rollup.py ---
+# DailyRollup keeps one row per day, source, reporter and header_from: too fine
+# for a year of 50,000 sources. These coarser tables let every page read a few
+# thousand rows, or at most one row per source and period.
+
+
+class DomainDay(models.Model):
+    """Message counts per policy domain and UTC day: the overview's totals and daily charts."""
+
+    domain = models.CharField(max_length=255)
+    day = models.DateField()
+    messages = models.BigIntegerField(default=0)
+    dmarc_pass = models.BigIntegerField(default=0)
+    dkim_pass = models.BigIntegerField(default=0)
+    spf_pass = models.BigIntegerField(default=0)
+    quarantined = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also serves the overview: one domain's days within a range.
+            models.UniqueConstraint(fields=["domain", "day"], name="domainday_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.day}"
+
+
+class ReporterDay(models.Model):
+    """Messages per policy domain, UTC day and reporter: the overview's count of reporters."""
+
+    domain = models.CharField(max_length=255)
+    day = models.DateField()
+    reporter = models.CharField(max_length=255, blank=True)
+    messages = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also serves the overview: distinct reporters of one domain within a range.
+            models.UniqueConstraint(fields=["domain", "day", "reporter"], name="reporterday_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.day} {self.reporter}"
+
+
+class SourcePeriod(models.Model):
+    """Message counts per source over one UTC day, calendar month or calendar year.
+
+    The sources table sums these per source over a range: whole years and
+    months where the range covers them (or where the data does not reach
+    beyond the range), single days only at the edges. A year for 50,000
+    sources is then about 50,000 rows to sum instead of millions.
+    """
+
+    DAY, MONTH, YEAR = "d", "m", "y"
+    domain = models.CharField(max_length=255)
+    period = models.CharField(max_length=1, choices=[(DAY, "day"), (MONTH, "month"), (YEAR, "year")])
+    start = models.DateField(help_text="First day of the period.")
+    source_ip = models.GenericIPAddressField()
+    messages = models.BigIntegerField(default=0)
+    dmarc_pass = models.BigIntegerField(default=0)
+    dkim_pass = models.BigIntegerField(default=0)
+    spf_pass = models.BigIntegerField(default=0)
+    quarantined = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+    first_day = models.DateField()
+    last_day = models.DateField()
+
+    class Meta:
+        constraints = [
+            # Also serves the sources table and the overview: all sources of a domain in given periods.
+            models.UniqueConstraint(
+                fields=["domain", "period", "start", "source_ip"], name="sourceperiod_identity"
+            ),
+        ]
+        indexes = [
+            # Drill-down: one source's days within a range.
+            models.Index(fields=["domain", "source_ip", "period", "start"], name="sourceperiod_ip"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.source_ip} {self.period}:{self.start}"
+
+
+class SourceAuth(models.Model):
+    """Messages per source, UTC day and authentication result (ours: domain, selector, alignment).
+
+    kind "dkim" with an empty result counts the messages whose report gave no DKIM result at all.
+    """
+
+    domain = models.CharField(max_length=255)
+    source_ip = models.GenericIPAddressField()
+    day = models.DateField()
+    kind = models.CharField(max_length=4)  # dkim | spf
+    auth_domain = models.CharField(max_length=255, blank=True)
+    selector = models.CharField(max_length=255, blank=True)  # DKIM only
+    scope = models.CharField(max_length=16, blank=True)  # SPF only
+    result = models.CharField(max_length=16, blank=True)
+    aligned = models.BooleanField(default=False)
+    messages = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also serves the drill-down: one source's results within a range.
+            models.UniqueConstraint(
+                fields=[
+                    "domain",
+                    "source_ip",
+                    "day",
+                    "kind",
+                    "auth_domain",
+                    "selector",
+                    "scope",
+                    "result",
+                    "aligned",
+                ],
+                name="sourceauth_identity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.source_ip} {self.day} {self.kind} {self.auth_domain} {self.result}"
+
+
+class SourceReason(models.Model):
+    """Messages per source, UTC day and override reason (policy_evaluated/reason)."""
+
+    domain = models.CharField(max_length=255)
+    source_ip = models.GenericIPAddressField()
+    day = models.DateField()
+    reason = models.CharField(max_length=64, blank=True)
+    comment = models.CharField(max_length=255, blank=True)  # cut to fit: it is part of the key
+    messages = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also serves the drill-down: one source's reasons within a range.
+            models.UniqueConstraint(
+                fields=["domain", "source_ip", "day", "reason", "comment"], name="sourcereason_identity"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.source_ip} {self.day} {self.reason}"
+
+
+# --- Rollout assistant (reports/dnscheck.py, reports/tasks_dns.py) ---
+
+
+class DnsCache(models.Model):
+    """Answers of the DNS inspector (DMARC, SPF and DKIM records), kept until they expire.
+
+    Pages read them instead of waiting on the DNS; the readiness page's Refresh
+    button asks again.
+    """
+
+    name = models.CharField(max_length=255)
+    rdtype = models.CharField(max_length=8)
+    answer = models.JSONField(default=list, blank=True)  # TXT texts (joined) or names
+    error = models.CharField(max_length=255, blank=True)  # nxdomain, nodata, timeout, ...
+    fetched = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also serves the lookup: one name and type.
+            models.UniqueConstraint(fields=["name", "rdtype"], name="dnscache_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} {self.rdtype}"
+
+
+class ReverseDns(models.Model):
+    """The PTR name of a source, resolved by a Celery task, never during a page request.
+
+    `confirmed` means the name resolves back to the address (forward-confirmed):
+    anyone can put any name in the PTR of their own addresses, so only
+    confirmed names identify a service.
+    """
+
+    ip = models.GenericIPAddressField(unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    confirmed = models.BooleanField(default=False)
+    error = models.CharField(max_length=255, blank=True)
+    fetched = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "reverse DNS name"
+
+    def __str__(self):
+        return f"{self.ip} {self.hostname}"

@@ -148,43 +148,87 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
     return total_records, total_messages
 
 
+class _CopyText(dict):
+    """Strings escaped for COPY's text format, cached: domains and result words repeat
+    from record to record, and report values are hostile (a tab or backslash in a
+    domain must not shift the columns)."""
+
+    def __missing__(self, value: str) -> str:
+        out = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        if len(self) < 50_000:
+            self[value] = out
+        return out
+
+
 def _write_batch(cur, report_pk, domain, begin, splitter, batch):
+    # COPY rows are formatted here rather than by psycopg's write_row(): on this
+    # hot path that is about three times faster, and it is the bulk of an import.
+    esc = _CopyText()
     cur.execute("SELECT nextval('reports_record_id_seq') FROM generate_series(1, %s)", [len(batch)])
     ids = [r[0] for r in cur.fetchall()]
+    head = f"\t{report_pk}\t{esc[domain]}\t{begin.isoformat()}\t"
+    flag = {True: "t", False: "f"}
+    records = []
+    results = []
+    rollup = {}
+    for rid, r in zip(ids, batch, strict=True):
+        reasons = (
+            esc[json.dumps([{"type": x.type, "comment": x.comment} for x in r.reasons])]
+            if r.reasons
+            else "[]"
+        )
+        records.append(
+            f"{rid}{head}{r.source_ip}\t{r.count}\t{esc[r.disposition]}\t{esc[r.dkim]}\t{esc[r.spf]}\t"
+            f"{esc[r.header_from]}\t{esc[r.envelope_from]}\t{esc[r.envelope_to]}\t{reasons}\t"
+            f"{flag[r.dkim_aligned]}\t{flag[r.spf_aligned]}\t{flag[r.disagrees]}\n"
+        )
+        for d in r.dkim_results:
+            results.append(
+                f"{rid}\tdkim\t{esc[d.domain]}\t{esc[d.selector]}\t\t{esc[d.result]}\t{esc[d.human_result]}\t"
+                f"{flag[d.aligned]}\n"
+            )
+        for x in r.spf_results:
+            results.append(
+                f"{rid}\tspf\t{esc[x.domain]}\t\t{esc[x.scope]}\t{esc[x.result]}\t\t{flag[x.aligned]}\n"
+            )
+        dkim_pass = r.dkim == "pass"
+        spf_pass = r.spf == "pass"
+        for day, n in splitter.split(r.count):
+            acc = rollup.get(key := (day, r.source_ip, r.header_from))
+            if acc is None:
+                acc = rollup[key] = [0, 0, 0, 0, 0, 0]
+            acc[0] += n
+            if dkim_pass or spf_pass:
+                acc[1] += n
+            if dkim_pass:
+                acc[2] += n
+            if spf_pass:
+                acc[3] += n
+            if r.disposition == "quarantine":
+                acc[4] += n
+            elif r.disposition == "reject":
+                acc[5] += n
     with cur.copy(
         'COPY reports_record (id, report_id, domain, "begin", source_ip, count, disposition, dkim, spf,'
         " header_from, envelope_from, envelope_to, reasons, dkim_aligned, spf_aligned, disagrees) FROM STDIN"
     ) as copy:
-        for rid, r in zip(ids, batch, strict=True):
-            reasons = (
-                json.dumps([{"type": x.type, "comment": x.comment} for x in r.reasons]) if r.reasons else "[]"
-            )
-            copy.write_row(
-                (rid, report_pk, domain, begin, r.source_ip, r.count, r.disposition, r.dkim, r.spf,
-                 r.header_from, r.envelope_from, r.envelope_to, reasons, r.dkim_aligned, r.spf_aligned,
-                 r.disagrees)
-            )  # fmt: skip
-    with cur.copy(
-        "COPY reports_authresult (record_id, kind, domain, selector, scope, result, human_result, aligned)"
-        " FROM STDIN"
-    ) as copy:
-        for rid, r in zip(ids, batch, strict=True):
-            for d in r.dkim_results:
-                copy.write_row((rid, "dkim", d.domain, d.selector, "", d.result, d.human_result, d.aligned))
-            for s in r.spf_results:
-                copy.write_row((rid, "spf", s.domain, "", s.scope, s.result, "", s.aligned))
+        copy.write("".join(records).encode())
+    if results:
+        with cur.copy(
+            "COPY reports_authresult (record_id, kind, domain, selector, scope, result, human_result,"
+            " aligned) FROM STDIN"
+        ) as copy:
+            copy.write("".join(results).encode())
     with cur.copy(
         "COPY rollup_in (day, source_ip, header_from, messages, dmarc_pass, dkim_pass, spf_pass,"
         " quarantined, rejected) FROM STDIN"
     ) as copy:
-        for r in batch:
-            passed = r.dkim == "pass" or r.spf == "pass"
-            for day, n in splitter.split(r.count):
-                copy.write_row(
-                    (day, r.source_ip, r.header_from, n, n if passed else 0, n if r.dkim == "pass" else 0,
-                     n if r.spf == "pass" else 0, n if r.disposition == "quarantine" else 0,
-                     n if r.disposition == "reject" else 0)
-                )  # fmt: skip
+        copy.write(
+            "".join(
+                f"{day}\t{ip}\t{esc[hf]}\t{a[0]}\t{a[1]}\t{a[2]}\t{a[3]}\t{a[4]}\t{a[5]}\n"
+                for (day, ip, hf), a in rollup.items()
+            ).encode()
+        )
 
 
 def remove_report(report_pk: int) -> None:
