@@ -1,0 +1,58 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reports import rollout
+from reports.models import Report
+
+
+class Command(BaseCommand):
+    help = (
+        "Is DOMAIN ready for the next DMARC policy? Prints the go/no-go with its reasons, the what-if "
+        "impact, every source's category and diagnosis, and the TXT record to publish next."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("domain")
+        parser.add_argument(
+            "--days", type=int, default=rollout.WINDOW_DAYS, help="Window in days (default 30)."
+        )
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument("--refresh-dns", action="store_true", help="Look the DNS records up again now.")
+
+    def handle(self, *args, **options):
+        domain = options["domain"].strip().lower().rstrip(".")
+        if not 1 <= options["days"] <= 366:
+            raise CommandError("--days must be between 1 and 366")
+        if not Report.objects.filter(domain=domain).exists():
+            raise CommandError(f"No reports for {domain}.")
+        r = rollout.assess(domain, days=options["days"], refresh_dns=options["refresh_dns"])
+        if options["json"]:
+            self.stdout.write(json.dumps(r.as_json(), indent=None))
+            return
+        self._text(r)
+
+    def _text(self, r):
+        w = self.stdout.write
+        verdict = "READY" if r.ready else ("NOT READY" if r.next_stage else "FINAL STAGE")
+        w(f"{r.domain}: p={r.stage} -> {r.next_stage or '-'}: {verdict}  ({r.start} to {r.end})")
+        for reason in r.reasons:
+            w(f"  - {reason}")
+        w("")
+        w(f"Record now:  {r.record_raw or '(none in DNS)'}")
+        for p in r.problems:
+            w(f"  [{p.severity}] {p.message}")
+        w(f"Publish next (TXT _dmarc.{r.domain}):")
+        w(f"  {r.next_record}")
+        w("")
+        w("What would break (messages/day):")
+        for stage in ("quarantine", "reject"):
+            imp = r.impact[stage]
+            parts = ", ".join(f"{k} {v:g}" for k, v in imp.by_category.items())
+            w(f"  p={stage}: {imp.messages_per_day:g} ({parts})")
+        w("")
+        w("Sources:")
+        for s in r.sources:
+            w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}")
+            if s.category != rollout.ALIGNED:
+                w(f"      {s.diagnosis}")

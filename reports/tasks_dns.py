@@ -1,0 +1,39 @@
+"""Celery tasks of the rollout assistant: reverse DNS and the DNS inspector, off the request path.
+
+Pages never resolve names: they read ReverseDns and DnsCache. These tasks fill
+them, after an import (resolve_new_sources) and on a schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from . import dnscheck
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def resolve_reverse_dns(ips: list[str] | None = None, days: int = 30, limit: int = 2000, domain: str = ""):
+    """Resolve PTR names for `ips`, or for recent sources without a fresh cache entry."""
+    ips = ips or dnscheck.stale_sources(days=days, limit=limit, domain=domain or None)
+    done = dnscheck.refresh_reverse_dns(ips)
+    if done:
+        log.info("reverse DNS: resolved %d sources", done)
+    return done
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+def refresh_domain_dns(domain: str):
+    """Fetch the domain's DMARC, SPF and DKIM records again (the readiness page's Refresh button)."""
+    from .rollout import assess
+
+    assess(domain, refresh_dns=True)
+
+
+def after_import(domains: list[str]) -> None:
+    """Queue reverse DNS for the sources of freshly imported reports (called by the ingestion path)."""
+    for domain in sorted(set(domains)):
+        resolve_reverse_dns.delay(domain=domain, days=30)

@@ -1,0 +1,29 @@
+"""Rollout verdicts for the dashboard's pages.
+
+    {% load rollout %}
+    {% domain_stage domain as st %}              -> {"stage", "next_stage", "ready", "blocking"}
+    {% sender_verdict domain ip rng as v %}      -> reports.rollout.Source or None (rng: start/end dates)
+
+Both read the database only (reverse DNS and DNS answers from their caches), so
+they never make a page wait on the DNS.
+"""
+
+from django import template
+
+from .. import rollout
+
+register = template.Library()
+
+
+@register.simple_tag
+def domain_stage(domain):
+    if not domain:
+        return None
+    return rollout.summary(domain)
+
+
+@register.simple_tag
+def sender_verdict(domain, ip, rng):
+    if not domain or not ip or rng is None:
+        return None
+    return rollout.source_verdict(domain, ip, rng.start, rng.end)
