@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+from django.db import connections
 
 from .ingest import Outcome, ingest_bytes
 from .unpack import Limits
@@ -44,3 +49,29 @@ def import_path(path: Path, limits: Limits | None = None) -> list[Outcome]:
     except OSError as e:
         return [Outcome(source, None, "rejected", error=f"Cannot read the file: {e.strerror}")]
     return ingest_bytes(data, source, limits=limits)
+
+
+def default_jobs() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def import_files(files: list[Path], jobs: int = 1) -> Iterator[tuple[Path, list[Outcome]]]:
+    """import_path() over many files, in their order, using up to `jobs` processes.
+
+    Parsing is Python work bound to one core while PostgreSQL works on another;
+    with several files, worker processes keep both busy. Each report is still
+    stored in its own transaction, so results do not depend on the split.
+    """
+    # Inside a transaction (a caller's atomic block, a test) the work must stay on
+    # this connection.
+    if jobs <= 1 or len(files) <= 1 or connections["default"].in_atomic_block:
+        for path in files:
+            yield path, import_path(path)
+        return
+    # Children must open their own database connections, not share the parent's socket.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        min(jobs, len(files)), mp_context=context, initializer=connections.close_all
+    ) as pool:
+        yield from zip(files, pool.map(import_path, files), strict=True)

@@ -151,3 +151,20 @@ def test_a_file_over_the_input_limit_is_not_read(tmp_path, settings):
     lines = run_import(tmp_path, expect_exit=1)
     assert lines[0]["status"] == "rejected" and "limit" in lines[0]["error"]
     assert Report.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_several_worker_processes_store_each_report_once(tmp_path):
+    for i in range(6):
+        (tmp_path / f"r{i}.xml").write_bytes(report_xml(report_id=f"p{i}", records=[record_xml(count=i + 1)]))
+    (tmp_path / "copy.xml").write_bytes(report_xml(report_id="p0", records=[record_xml(count=1)]))
+    out = io.StringIO()
+    call_command("import_reports", "--json", "--jobs", "2", str(tmp_path), stdout=out)
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    # Lines come back in file order whatever process did the work.
+    assert [line["source"].rsplit("/", 1)[-1] for line in lines] == ["copy.xml"] + [
+        f"r{i}.xml" for i in range(6)
+    ]
+    assert sorted(line["status"] for line in lines) == ["duplicate"] + ["imported"] * 6
+    assert Report.objects.count() == 6
+    assert Report.objects.aggregate(n=Sum("message_count"))["n"] == 21

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from reports.demo import build_reports
+from reports.demo import package
+from reports.demo_scenarios import build_demo_reports, install_demo_dns
 from reports.ingest import ingest_bytes
 from reports.models import Report
 
@@ -17,16 +18,13 @@ class Command(BaseCommand):
             self.stdout.write("Reports already stored; demo data not loaded.")
             return
         today = timezone.now().date()
-        files = list(build_reports(today))
-        try:
-            from reports.demo_scenarios import build_demo_reports
-        except ImportError:
-            pass
-        else:
-            files += build_demo_reports(today)
+        files = package(build_demo_reports(today))
         statuses = {}
         for name, data in files:
             for outcome in ingest_bytes(data, f"demo/{name}"):
                 statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+        # The demo domains have no real DNS behind them: seed the DNS caches so the
+        # rollout assistant can show its verdicts offline.
+        install_demo_dns()
         summary = ", ".join(f"{n} {status}" for status, n in sorted(statuses.items()))
         self.stdout.write(f"Demo data: {summary} (from {len(files)} files)")

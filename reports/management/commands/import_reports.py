@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from reports.imports import import_path, iter_input_files
+from reports.imports import default_jobs, import_files, iter_input_files
 
 
 class Command(BaseCommand):
@@ -17,6 +17,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
         parser.add_argument("--json", action="store_true", help="Print one JSON object per line and report.")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=default_jobs(),
+            help="Worker processes for many files (default: the number of CPUs, at most 4).",
+        )
 
     def handle(self, *paths, **options):
         as_json = options["json"]
@@ -24,8 +30,8 @@ class Command(BaseCommand):
         progress = Progress(len(files), enabled=not as_json and sys.stderr.isatty())
         counts = Counter()
         reasons = []
-        for path in files:
-            for outcome in import_path(path):
+        for path, outcomes in import_files(files, options["jobs"]):
+            for outcome in outcomes:
                 counts[outcome.status] += 1
                 if outcome.status == "rejected":
                     where = f"{outcome.source}" + (f" ({outcome.member})" if outcome.member else "")
