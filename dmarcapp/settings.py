@@ -147,6 +147,15 @@ LOGOUT_REDIRECT_URL = "login"
 # Uploads are report files: allow up to the input limit in memory-backed form data.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Shared by the web workers and the Celery workers: the rollout summaries that
+# the overview shows are computed in the background and read from here.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "dmarc_cache",
+    }
+}
+
 # --- Celery ---
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 if not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "memory://", "amqp://")):
@@ -157,6 +166,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Several instances (or test runs) can share one Redis by using their own queue.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 
 # --- Ingestion limits (RFC 9990 §7: zip and XML bombs) ---
 DMARC_MAX_INPUT_BYTES = envint("DMARC_MAX_INPUT_BYTES", 50 * 1024 * 1024, minimum=1)

@@ -117,12 +117,16 @@ class AuthResult(models.Model):
 
 
 class DailyRollup(models.Model):
-    """Message counts per UTC day, source and reporter.
+    """Message counts per UTC day, source, reporter and header_from, per report.
 
     A report spanning several days has its counts spread over the days it
     covers (see reports.days); the day totals add up exactly to the report's.
+    Rows are appended per report rather than merged into one row per key: an
+    upsert per key cost more than the rest of an import, readers sum anyway,
+    and taking a report back out is a plain delete of its rows.
     """
 
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
     domain = models.CharField(max_length=255)
     day = models.DateField()
     source_ip = models.GenericIPAddressField()
@@ -136,14 +140,11 @@ class DailyRollup(models.Model):
     rejected = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["domain", "day", "source_ip", "reporter", "header_from"], name="rollup_identity"
-            ),
-        ]
         indexes = [
             # Drill-down: one source's days.
             models.Index(fields=["domain", "source_ip", "day"], name="rollup_domain_ip_day"),
+            # Rollout: report coverage (reporters, days) of a domain in a window.
+            models.Index(fields=["domain", "day"], name="rollup_domain_day"),
         ]
 
     def __str__(self):
@@ -357,8 +358,10 @@ class SourceAuth(models.Model):
     """Messages per source, UTC day and authentication result (ours: domain, selector, alignment).
 
     kind "dkim" with an empty result counts the messages whose report gave no DKIM result at all.
+    Rows are appended per report (see DailyRollup): readers sum them.
     """
 
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
     domain = models.CharField(max_length=255)
     source_ip = models.GenericIPAddressField()
     day = models.DateField()
@@ -371,22 +374,9 @@ class SourceAuth(models.Model):
     messages = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            # Also serves the drill-down: one source's results within a range.
-            models.UniqueConstraint(
-                fields=[
-                    "domain",
-                    "source_ip",
-                    "day",
-                    "kind",
-                    "auth_domain",
-                    "selector",
-                    "scope",
-                    "result",
-                    "aligned",
-                ],
-                name="sourceauth_identity",
-            ),
+        indexes = [
+            # The drill-down: one source's results within a range.
+            models.Index(fields=["domain", "source_ip", "day"], name="sourceauth_ip_day"),
         ]
 
     def __str__(self):
@@ -394,21 +384,20 @@ class SourceAuth(models.Model):
 
 
 class SourceReason(models.Model):
-    """Messages per source, UTC day and override reason (policy_evaluated/reason)."""
+    """Messages per source, UTC day and override reason (policy_evaluated/reason), per report."""
 
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
     domain = models.CharField(max_length=255)
     source_ip = models.GenericIPAddressField()
     day = models.DateField()
     reason = models.CharField(max_length=64, blank=True)
-    comment = models.CharField(max_length=255, blank=True)  # cut to fit: it is part of the key
+    comment = models.CharField(max_length=255, blank=True)
     messages = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            # Also serves the drill-down: one source's reasons within a range.
-            models.UniqueConstraint(
-                fields=["domain", "source_ip", "day", "reason", "comment"], name="sourcereason_identity"
-            ),
+        indexes = [
+            # The drill-down: one source's reasons within a range.
+            models.Index(fields=["domain", "source_ip", "day"], name="sourcereason_ip_day"),
         ]
 
     def __str__(self):

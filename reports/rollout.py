@@ -790,7 +790,10 @@ def source_verdict(domain: str, ip: str, start: date, end: date) -> Source | Non
     return sources[0]
 
 
-SUMMARY_SECONDS = 300
+# Beat refreshes every summary well within this (reports.tasks_dns.refresh_readiness),
+# so the overview reads a stored verdict and never runs an assessment itself
+# except on a cold start.
+SUMMARY_SECONDS = 6 * 3600
 
 
 def _summary_key(domain: str, days: int) -> str:
@@ -806,6 +809,15 @@ def _remember(r: Readiness) -> dict:
     }
     cache.set(_summary_key(r.domain, r.days), found, SUMMARY_SECONDS)
     return found
+
+
+def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:
+    """Assess every domain with reports in the window and keep the overview's summary."""
+    since = timezone.now() - timedelta(days=days)
+    domains = sorted(set(Report.objects.filter(end__gte=since).values_list("domain", flat=True)))
+    for domain in domains:
+        _remember(assess(domain, days=days))
+    return domains
 
 
 def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict:

@@ -7,10 +7,11 @@
 2. Stream the records in batches: COPY records and auth results, with ids
    taken from the sequences up front so that auth results can point at their
    record without a round trip per row.
-3. Spread each record's count over the UTC days of the period and COPY those
-   shares into a temporary table; one INSERT ... SELECT ... GROUP BY folds them
-   into DailyRollup. Memory stays flat however large the report is.
-4. Store the counts, the warnings and the compressed original on the report.
+3. Spread each record's count over the UTC days of the period, sum the shares
+   per batch and COPY them into DailyRollup (rows per report). Memory stays
+   flat however large the report is.
+4. Fold the report into the dashboard's rollups (reports.rollup) and store the
+   counts, the warnings and the compressed original on the report.
 
 The caller wraps all of it in one transaction.
 """
@@ -21,15 +22,15 @@ import gzip
 import json
 from dataclasses import dataclass, field
 
+import psycopg
 from django.db import connection
 
+from . import rollup
 from .alignment import evaluate
 from .days import DaySplitter
 from .dmarc import ParsedReport
 
 BATCH = 5000
-
-ROLLUP_COLUMNS = "messages, dmarc_pass, dkim_pass, spf_pass, quarantined, rejected"
 
 
 @dataclass
@@ -70,7 +71,12 @@ def store_report(
             pk = _insert_report(cur, parsed, name, source, recovered)
 
         records, messages = _write_records(cur, pk, parsed)
-        cur.execute(
+        rollup.add_reports(cur, [pk])
+    # A plain psycopg cursor sends the bytes as a bound binary parameter; Django's
+    # client-side binding would spell them out in hex inside the SQL text, which
+    # costs several times their size in memory.
+    with psycopg.Cursor(connection.connection) as raw:
+        raw.execute(
             "UPDATE reports_report SET record_count = %s, message_count = %s, warnings = %s, original = %s"
             " WHERE id = %s",
             [records, messages, json.dumps(parsed.warnings), _compress(original, gzipped), pk],
@@ -105,14 +111,8 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
 
 def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]:
     h = parsed.header
-    domain = h.policy.domain
     adkim, aspf = h.policy.adkim, h.policy.aspf
     splitter = DaySplitter(h.begin, h.end)
-    cur.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS rollup_in (day date, source_ip inet, header_from text,"
-        " messages bigint, dmarc_pass bigint, dkim_pass bigint, spf_pass bigint,"
-        " quarantined bigint, rejected bigint) ON COMMIT DELETE ROWS"
-    )
     total_records = 0
     total_messages = 0
     batch = []
@@ -122,29 +122,10 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
         total_records += 1
         total_messages += record.count
         if len(batch) >= BATCH:
-            _write_batch(cur, report_pk, domain, h.begin, splitter, batch)
+            _write_batch(cur, report_pk, h, splitter, batch)
             batch = []
     if batch:
-        _write_batch(cur, report_pk, domain, h.begin, splitter, batch)
-    # Sorted so that concurrent imports touching the same rollup rows take
-    # their row locks in the same order and cannot deadlock.
-    cur.execute(
-        f"""
-        INSERT INTO reports_dailyrollup (domain, day, source_ip, reporter, header_from, {ROLLUP_COLUMNS})
-        SELECT %s, day, source_ip, %s, header_from, sum(messages), sum(dmarc_pass), sum(dkim_pass),
-               sum(spf_pass), sum(quarantined), sum(rejected)
-        FROM rollup_in GROUP BY day, source_ip, header_from ORDER BY day, source_ip, header_from
-        ON CONFLICT ON CONSTRAINT rollup_identity DO UPDATE SET
-            messages = reports_dailyrollup.messages + EXCLUDED.messages,
-            dmarc_pass = reports_dailyrollup.dmarc_pass + EXCLUDED.dmarc_pass,
-            dkim_pass = reports_dailyrollup.dkim_pass + EXCLUDED.dkim_pass,
-            spf_pass = reports_dailyrollup.spf_pass + EXCLUDED.spf_pass,
-            quarantined = reports_dailyrollup.quarantined + EXCLUDED.quarantined,
-            rejected = reports_dailyrollup.rejected + EXCLUDED.rejected
-        """,
-        [domain, h.org_name],
-    )
-    cur.execute("TRUNCATE rollup_in")
+        _write_batch(cur, report_pk, h, splitter, batch)
     return total_records, total_messages
 
 
@@ -160,17 +141,18 @@ class _CopyText(dict):
         return out
 
 
-def _write_batch(cur, report_pk, domain, begin, splitter, batch):
+def _write_batch(cur, report_pk, header, splitter, batch):
     # COPY rows are formatted here rather than by psycopg's write_row(): on this
     # hot path that is about three times faster, and it is the bulk of an import.
     esc = _CopyText()
     cur.execute("SELECT nextval('reports_record_id_seq') FROM generate_series(1, %s)", [len(batch)])
     ids = [r[0] for r in cur.fetchall()]
-    head = f"\t{report_pk}\t{esc[domain]}\t{begin.isoformat()}\t"
+    domain = esc[header.policy.domain]
+    head = f"\t{report_pk}\t{domain}\t{header.begin.isoformat()}\t"
     flag = {True: "t", False: "f"}
     records = []
     results = []
-    rollup = {}
+    per_day = {}  # (day, source_ip, header_from) -> DailyRollup sums
     for rid, r in zip(ids, batch, strict=True):
         reasons = (
             esc[json.dumps([{"type": x.type, "comment": x.comment} for x in r.reasons])]
@@ -194,9 +176,9 @@ def _write_batch(cur, report_pk, domain, begin, splitter, batch):
         dkim_pass = r.dkim == "pass"
         spf_pass = r.spf == "pass"
         for day, n in splitter.split(r.count):
-            acc = rollup.get(key := (day, r.source_ip, r.header_from))
+            acc = per_day.get(key := (day, r.source_ip, r.header_from))
             if acc is None:
-                acc = rollup[key] = [0, 0, 0, 0, 0, 0]
+                acc = per_day[key] = [0, 0, 0, 0, 0, 0]
             acc[0] += n
             if dkim_pass or spf_pass:
                 acc[1] += n
@@ -219,55 +201,25 @@ def _write_batch(cur, report_pk, domain, begin, splitter, batch):
             " aligned) FROM STDIN"
         ) as copy:
             copy.write("".join(results).encode())
+    reporter = esc[header.org_name]
     with cur.copy(
-        "COPY rollup_in (day, source_ip, header_from, messages, dmarc_pass, dkim_pass, spf_pass,"
-        " quarantined, rejected) FROM STDIN"
+        "COPY reports_dailyrollup (report_id, domain, day, source_ip, reporter, header_from, messages,"
+        " dmarc_pass, dkim_pass, spf_pass, quarantined, rejected) FROM STDIN"
     ) as copy:
         copy.write(
             "".join(
-                f"{day}\t{ip}\t{esc[hf]}\t{a[0]}\t{a[1]}\t{a[2]}\t{a[3]}\t{a[4]}\t{a[5]}\n"
-                for (day, ip, hf), a in rollup.items()
+                f"{report_pk}\t{domain}\t{day}\t{ip}\t{reporter}\t{esc[hf]}\t"
+                f"{a[0]}\t{a[1]}\t{a[2]}\t{a[3]}\t{a[4]}\t{a[5]}\n"
+                for (day, ip, hf), a in per_day.items()
             ).encode()
         )
 
 
 def remove_report(report_pk: int) -> None:
-    """Delete a report and take its counts back out of the rollup (for reprocess)."""
+    """Delete a report and take its counts back out of the rollups (for reprocess)."""
     with connection.cursor() as cur:
-        cur.execute(
-            'SELECT domain, org_name, "begin", "end" FROM reports_report WHERE id = %s FOR UPDATE',
-            [report_pk],
-        )
-        row = cur.fetchone()
-        if row is None:
-            return
-        domain, org_name, begin, end = row
-        splitter = DaySplitter(begin, end)
-        cur.execute(
-            "SELECT source_ip, header_from, count, disposition, dkim, spf FROM reports_record"
-            " WHERE report_id = %s",
-            [report_pk],
-        )
-        shares = {}
-        for ip, hf, count, disp, dkim, spf in cur.fetchall():
-            passed = dkim == "pass" or spf == "pass"
-            for day, n in splitter.split(count):
-                acc = shares.setdefault((day, str(ip), hf), [0, 0, 0, 0, 0, 0])
-                acc[0] += n
-                acc[1] += n if passed else 0
-                acc[2] += n if dkim == "pass" else 0
-                acc[3] += n if spf == "pass" else 0
-                acc[4] += n if disp == "quarantine" else 0
-                acc[5] += n if disp == "reject" else 0
-        for (day, ip, hf), acc in sorted(shares.items()):
-            cur.execute(
-                "UPDATE reports_dailyrollup SET messages = messages - %s, dmarc_pass = dmarc_pass - %s,"
-                " dkim_pass = dkim_pass - %s, spf_pass = spf_pass - %s, quarantined = quarantined - %s,"
-                " rejected = rejected - %s WHERE domain = %s AND day = %s AND source_ip = %s"
-                " AND reporter = %s AND header_from = %s",
-                [*acc, domain, day, ip, org_name, hf],
-            )
-        cur.execute("DELETE FROM reports_dailyrollup WHERE domain = %s AND messages <= 0", [domain])
+        rollup.remove_report(cur, report_pk)
+        cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = %s", [report_pk])
         cur.execute(
             "DELETE FROM reports_authresult"
             " WHERE record_id IN (SELECT id FROM reports_record WHERE report_id = %s)",

@@ -33,6 +33,14 @@ def refresh_domain_dns(domain: str):
     assess(domain, refresh_dns=True)
 
 
+@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def refresh_readiness():
+    """Recompute the rollout summaries the overview shows (beat runs it periodically)."""
+    from .rollout import refresh_summaries
+
+    refresh_summaries()
+
+
 def after_import(domains: list[str]) -> None:
     """Queue reverse DNS for the sources of freshly imported reports (called by the ingestion path)."""
     for domain in sorted(set(domains)):

@@ -1,0 +1,210 @@
+"""The dashboard in Debian's chromium, driven by Playwright against a live server.
+
+Screenshots of every page at 1280x800 and 390x844 land in test-artifacts/screenshots/.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from .dashboard import (  # noqa: F401
+    HOSTILE_ID,
+    HOSTILE_ORG,
+    daily_report,
+    hostile,
+    import_ok,
+    scenario,
+    xml_text,
+)
+from .helpers import corpus_dir, record_xml
+
+# Playwright's sync API runs an event loop in this thread; the live server's ORM calls are not async.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+VIEWPORTS = {"desktop": (1280, 800), "mobile": (390, 844)}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    User.objects.create_user("operator", password="pw-operator-1")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    page.dialogs = []
+    page.errors = []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def log_in(page):
+    page.goto("/")
+    assert "/login/" in page.url
+    page.fill("#id_username", "operator")
+    page.fill("#id_password", "pw-operator-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)
+
+
+def shoot(page, name):
+    """Save the page at both sizes, then return to the desktop size."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, (width, height) in VIEWPORTS.items():
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(150)  # let Chart.js redraw at the new size
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{width}x{height}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.wait_for_timeout(150)
+
+
+def drawn_pixels(page, canvas_id) -> int:
+    """How many pixels of the canvas are not transparent."""
+    return page.evaluate(
+        """(id) => {
+            const c = document.getElementById(id);
+            const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
+            return n;
+        }""",
+        canvas_id,
+    )
+
+
+def no_horizontal_page_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_an_operator_reviews_the_dashboard(page, scenario):
+    page.goto("/login/")
+    shoot(page, "login")
+    log_in(page)
+
+    # Overview: totals and three drawn charts.
+    assert page.locator("h1").inner_text() == "example.com"
+    assert page.locator('[data-total="messages"]').inner_text() == "674"
+    for canvas in ("chart-daily", "chart-dispositions", "chart-top"):
+        assert drawn_pixels(page, canvas) > 500, canvas
+    shoot(page, "overview")
+
+    # Change the range: 90 days brings in the older report.
+    page.click(".presets >> text=90 days")
+    page.wait_for_url("**range=90**")
+    assert page.locator('[data-total="messages"]').inner_text() == "7,674"
+    assert drawn_pixels(page, "chart-daily") > 500
+    page.fill("#f-start", "2020-01-01")
+    page.fill("#f-end", "2020-01-31")
+    page.click(".custom-range button")
+    page.wait_for_url("**range=custom**")
+    assert "1 Jan 2020" in page.locator(".page-head").inner_text()
+    assert page.locator('[data-total="messages"]').inner_text() == "0"
+
+    # Sources table, then a drill-down opened from it.
+    page.click(".presets >> text=30 days")
+    page.click("nav >> text=Sources")
+    page.wait_for_url("**/sources/**")
+    assert page.locator("table.sources tbody tr").count() == 3
+    page.check("input[name=failing]")
+    page.click(".toolbar button[type=submit]")
+    page.wait_for_url("**failing=on**")
+    assert page.locator("table.sources tbody tr").count() == 2
+    shoot(page, "sources")
+    page.click("table.sources tbody tr >> nth=0 >> a")
+    page.wait_for_url("**/sources/198.51.100.7/**")
+    assert page.locator("h1").inner_text() == "198.51.100.7"
+    assert drawn_pixels(page, "chart-daily") > 200
+    assert "spoof.invalid" in page.content()
+    shoot(page, "source")
+
+    # Reports list and a report.
+    page.click("nav >> text=Reports")
+    page.wait_for_url("**/reports/**")
+    shoot(page, "reports")
+    page.click("table tbody tr >> nth=0 >> a")
+    page.wait_for_url("**/reports/*/**")
+    assert "Policy published" in page.content()
+    shoot(page, "report")
+
+    # Every page fits the phone width: only tables scroll sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for url in ("/", "/sources/", "/sources/192.0.2.10/", "/reports/", "/status/"):
+        page.goto(url)
+        assert no_horizontal_page_scroll(page), url
+    assert page.errors == []
+
+
+def test_the_top_sources_chart_opens_a_drill_down(page, scenario):
+    log_in(page)
+    box = page.locator("#chart-top").bounding_box()
+    # The first bar is the busiest source, at the top of the chart.
+    page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.12)
+    page.wait_for_url("**/sources/192.0.2.10/**")
+    assert page.locator('[data-total="messages"]').inner_text() == "650"
+
+
+def test_an_upload_through_the_status_page(page, tmp_path):
+    log_in(page)
+    built = tmp_path / "built.xml"
+    built.write_bytes(daily_report(1, [record_xml(ip="192.0.2.44", count=21)], org="built.example"))
+    real = corpus_dir() / "parsedmarc" / "nice-input.xml.gz"
+    page.click("nav >> text=Ingestion")
+    page.set_input_files("input[type=file]", [str(built), str(real)])
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("table.results")
+    rows = page.locator("table.results tbody tr")
+    assert rows.count() == 2
+    assert "imported" in rows.nth(0).inner_text() and "built.example" in rows.nth(0).inner_text()
+    assert "imported" in rows.nth(1).inner_text()
+    shoot(page, "status")
+    page.goto("/sources/192.0.2.44/")
+    assert page.locator('[data-total="messages"]').inner_text() == "21"
+
+
+def test_a_hostile_report_shows_as_text_everywhere_and_runs_nothing(page, hostile, tmp_path):
+    log_in(page)
+    pages = ["/", "/sources/", "/sources/192.0.2.66/", "/reports/", f"/reports/{hostile.report_pk}/"]
+    for url in pages:
+        page.goto(url)
+        text = page.locator("main").inner_text()
+        if url != "/" and url != "/sources/":  # these pages show no reporter names
+            assert HOSTILE_ORG in text and HOSTILE_ID in text, url
+        assert page.locator("main img").count() == 0, url
+        assert page.locator('main script:not([type="application/json"])').count() == 0, url
+    shoot(page, "hostile-report")
+
+    # Upload it once more under a hostile file name: the results show it as text too.
+    evil = tmp_path / "evil.xml"
+    evil.write_bytes(
+        daily_report(2, [record_xml()], org=xml_text(HOSTILE_ORG), report_id=xml_text(HOSTILE_ID + "2"))
+    )
+    page.goto("/status/")
+    page.set_input_files("input[type=file]", [str(evil)])
+    page.click("form.upload button[type=submit]")
+    page.wait_for_selector("table.results")
+    assert HOSTILE_ORG in page.locator("table.results").inner_text()
+    assert page.dialogs == []
+    assert page.errors == []

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views, views_mail, views_rollout
+
+urlpatterns = [
+    # Dashboard pages (views.py)
+    path("", views.overview, name="overview"),
+    path("sources/", views.sources, name="sources"),
+    path("sources.csv", views.sources_csv, name="sources_csv"),
+    path("sources/<str:ip>/", views.source, name="source"),
+    path("reports/", views.report_list, name="report_list"),
+    path("reports/<int:pk>/", views.report_detail, name="report_detail"),
+    path("reports/<int:pk>/download/", views.report_download, name="report_download"),
+    path("status/", views.status, name="status"),
+    # Mailbox status partial (views_mail.py)
+    path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
+    # Rollout assistant (views_rollout.py)
+    path("rollout/how/", views_rollout.how, name="rollout_how"),
+    path("rollout/<str:domain>/", views_rollout.readiness, name="rollout"),
+    path("rollout/<str:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
+]

@@ -1,0 +1,53 @@
+(function () {
+  "use strict";
+  var d = Dash.data("chart-data");
+  if (!d) return;
+  var c = Dash.colors;
+  Dash.stackedDays(document.getElementById("chart-daily"), d.days, [
+    { label: "DMARC pass", data: d.pass, color: c.pass },
+    { label: "DMARC fail", data: d.fail, color: c.fail },
+  ]);
+  Dash.stackedDays(document.getElementById("chart-dispositions"), d.days, [
+    { label: "none", data: d.none, color: c.none },
+    { label: "quarantine", data: d.quarantine, color: c.quarantine },
+    { label: "reject", data: d.reject, color: c.reject },
+  ]);
+
+  var top = document.getElementById("chart-top");
+  if (!top) return;
+  new Chart(top, {
+    type: "bar",
+    data: {
+      labels: d.top.labels,
+      datasets: [
+        { label: "DMARC pass", data: d.top.pass, backgroundColor: c.pass, borderWidth: 0, maxBarThickness: 28 },
+        { label: "DMARC fail", data: d.top.fail, backgroundColor: c.fail, borderWidth: 0, maxBarThickness: 28 },
+      ],
+    },
+    options: {
+      indexAxis: "y", responsive: true, maintainAspectRatio: false,
+      interaction: { mode: "index", intersect: false },
+      scales: {
+        x: { stacked: true, beginAtZero: true, ticks: { precision: 0, callback: function (v) { return Dash.number.format(v); } } },
+        y: { stacked: true, grid: { display: false } },
+      },
+      plugins: {
+        legend: { position: "bottom", labels: { boxWidth: 12 } },
+        tooltip: { callbacks: { label: function (item) {
+          return item.dataset.label + ": " + Dash.number.format(item.raw);
+        } } },
+      },
+      onClick: function (event, elements) {
+        if (!elements.length) return;
+        var link = d.top.links[elements[0].index];
+        // Only our own paths: the links come from the server, but a page never navigates elsewhere.
+        if (typeof link === "string" && link.charAt(0) === "/" && link.charAt(1) !== "/") {
+          window.location.assign(link);
+        }
+      },
+      onHover: function (event, elements) {
+        event.native.target.style.cursor = elements.length ? "pointer" : "default";
+      },
+    },
+  });
+})();
