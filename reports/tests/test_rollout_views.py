@@ -153,3 +153,18 @@ def test_the_drill_down_names_the_service_and_explains_the_failure(operator, ses
     assert "Set up a custom MAIL FROM domain in SES so that SPF aligns." in body
     body = operator.get(reverse("source", args=["23.83.209.10"]), {"domain": ses_domain}).content.decode()
     assert 'data-category="forwarded"' in body
+
+
+def test_the_background_refresh_keeps_the_overviews_verdict(operator, ses_domain):
+    from reports.rollout import refresh_summaries, summary
+    from reports.tasks_dns import refresh_readiness
+
+    refresh_readiness.apply().get()  # what beat runs
+    assert ses_domain in refresh_summaries()
+    stored = summary(ses_domain)
+    assert stored["stage"] == "none" and stored["ready"] is False
+    # The overview shows the stored verdict: the readiness page agrees with it.
+    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    assert 'data-stage="none" data-ready="false"' in body
+    page = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    assert page_verdicts(page)["ready"] is False
