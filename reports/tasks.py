@@ -1,0 +1,71 @@
+"""Celery tasks: thin wrappers around reports.mailbox.
+
+Beat runs poll_all_mailboxes every DMARC_POLL_INTERVAL seconds; it queues one
+poll_mailbox per enabled mailbox. A poll records the new messages and queues an
+ingest_message for each, handing over the row id. The ingest that leaves no
+message of its mailbox waiting queues one more poll, which moves the ingested
+messages out of the folder and picks up whatever arrived meanwhile.
+"""
+
+import logging
+
+from celery import current_app, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+from . import mailbox as mail
+from .models import Mailbox
+
+log = logging.getLogger(__name__)
+
+_RETRY = {
+    "retry_backoff": settings.DMARC_RETRY_BACKOFF,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+}
+
+
+@shared_task
+def poll_all_mailboxes():
+    interval = settings.DMARC_POLL_INTERVAL
+    for mailbox in mail.enabled_mailboxes():
+        poll_mailbox.apply_async((mailbox.pk,), expires=max(1, interval - min(30, interval // 10)))
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(mail.TransientError,), max_retries=5, **_RETRY)
+def poll_mailbox(self, mailbox_id, follow_up=False):
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).first()
+    if mailbox is None:
+        return
+    try:
+        mail.poll(mailbox, enqueue=_queue_ingests)
+    except mail.MailboxBusy:
+        if not follow_up:
+            log.info("Mailbox %s: another poll is running; skipping this one", mailbox.name)
+            return
+        # Messages ingested while that poll was filing would otherwise wait for
+        # the next scheduled poll.
+        raise self.retry(countdown=5, max_retries=30) from None
+    except mail.MailboxError:
+        return  # stored on the mailbox; the next scheduled poll tries again
+
+
+def _queue_ingests(message_ids):
+    # One producer for the whole batch: acquiring one per message cost more than the send.
+    with current_app.producer_or_acquire() as producer:
+        for pk in message_ids:
+            ingest_message.apply_async((pk,), producer=producer)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
+def ingest_message(message_id):
+    done = mail.ingest_message(message_id)
+    if done is not None and mail.nothing_left_to_ingest(done.message.mailbox_id):
+        poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
+def retry_failed_message(message_id):
+    done = mail.retry_message(message_id)
+    if done is not None:
+        poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
