@@ -8,6 +8,20 @@ dashboard reads, so that pages never scan raw records.
 from django.db import models
 
 
+class MessageCounts(models.Model):
+    """The sums every rollup keeps, in messages (the sum of `count`), never records."""
+
+    messages = models.BigIntegerField(default=0)
+    dmarc_pass = models.BigIntegerField(default=0)  # reporter's verdict: dkim or spf pass
+    dkim_pass = models.BigIntegerField(default=0)  # policy_evaluated dkim=pass (aligned)
+    spf_pass = models.BigIntegerField(default=0)  # policy_evaluated spf=pass (aligned)
+    quarantined = models.BigIntegerField(default=0)
+    rejected = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
 class Report(models.Model):
     org_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
@@ -116,7 +130,7 @@ class AuthResult(models.Model):
         return f"{self.kind} {self.domain} {self.result}"
 
 
-class DailyRollup(models.Model):
+class DailyRollup(MessageCounts):
     """Message counts per UTC day, source, reporter and header_from, per report.
 
     A report spanning several days has its counts spread over the days it
@@ -132,12 +146,6 @@ class DailyRollup(models.Model):
     source_ip = models.GenericIPAddressField()
     reporter = models.CharField(max_length=255, blank=True)
     header_from = models.CharField(max_length=255, blank=True)
-    messages = models.BigIntegerField(default=0)
-    dmarc_pass = models.BigIntegerField(default=0)  # reporter's verdict: dkim or spf pass
-    dkim_pass = models.BigIntegerField(default=0)  # policy_evaluated dkim=pass (aligned)
-    spf_pass = models.BigIntegerField(default=0)  # policy_evaluated spf=pass (aligned)
-    quarantined = models.BigIntegerField(default=0)
-    rejected = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -275,17 +283,11 @@ class MailMessage(models.Model):
 # thousand rows, or at most one row per source and period.
 
 
-class DomainDay(models.Model):
+class DomainDay(MessageCounts):
     """Message counts per policy domain and UTC day: the overview's totals and daily charts."""
 
     domain = models.CharField(max_length=255)
     day = models.DateField()
-    messages = models.BigIntegerField(default=0)
-    dmarc_pass = models.BigIntegerField(default=0)
-    dkim_pass = models.BigIntegerField(default=0)
-    spf_pass = models.BigIntegerField(default=0)
-    quarantined = models.BigIntegerField(default=0)
-    rejected = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -315,7 +317,7 @@ class ReporterDay(models.Model):
         return f"{self.domain} {self.day} {self.reporter}"
 
 
-class SourcePeriod(models.Model):
+class SourcePeriod(MessageCounts):
     """Message counts per source over one UTC day, calendar month or calendar year.
 
     The sources table sums these per source over a range: whole years and
@@ -329,12 +331,6 @@ class SourcePeriod(models.Model):
     period = models.CharField(max_length=1, choices=[(DAY, "day"), (MONTH, "month"), (YEAR, "year")])
     start = models.DateField(help_text="First day of the period.")
     source_ip = models.GenericIPAddressField()
-    messages = models.BigIntegerField(default=0)
-    dmarc_pass = models.BigIntegerField(default=0)
-    dkim_pass = models.BigIntegerField(default=0)
-    spf_pass = models.BigIntegerField(default=0)
-    quarantined = models.BigIntegerField(default=0)
-    rejected = models.BigIntegerField(default=0)
     first_day = models.DateField()
     last_day = models.DateField()
 

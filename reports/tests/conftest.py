@@ -25,6 +25,9 @@ from .dovecot import Dovecot
 TEST_BROKER_URL = os.environ.get("DMARC_TEST_BROKER_URL", "redis://127.0.0.1:6379/3")
 # A queue of this run's own: two test runs (or a benchmark) on one Redis never take each other's tasks.
 TEST_QUEUE = f"dmarc-test-{os.getpid()}"
+# Celery lets the CELERY_BROKER_URL environment variable (which `make test` exports) win over
+# its configuration, so both must point at the tests' broker.
+os.environ["CELERY_BROKER_URL"] = TEST_BROKER_URL
 celery_app.conf.broker_url = TEST_BROKER_URL
 celery_app.conf.task_default_queue = TEST_QUEUE
 
