@@ -37,7 +37,6 @@ services:
 db: venv services
 	@$(BIN)/python manage.py createdb_if_missing
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 .env:
 	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env

@@ -89,6 +89,9 @@ def _messages(n: int) -> list[bytes]:
 def run() -> dict:
     db_url = os.environ.get("BENCH_IMAP_DATABASE_URL", DEFAULT_DB)
     broker = os.environ.get("BENCH_IMAP_BROKER_URL", DEFAULT_BROKER)
+    # Celery prefers an exported CELERY_BROKER_URL (the Makefile exports one) over
+    # the broker it is given, so the bench's own Celery clients must see this one.
+    os.environ["CELERY_BROKER_URL"] = broker
     env = {k: v for k, v in os.environ.items() if not k.startswith("DMARC_IMAP_")}
     env.update(
         DJANGO_SETTINGS_MODULE="dmarcapp.settings",
