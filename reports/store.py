@@ -218,6 +218,11 @@ def _write_batch(cur, report_pk, header, splitter, batch):
 def remove_report(report_pk: int) -> None:
     """Delete a report and take its counts back out of the rollups (for reprocess)."""
     with connection.cursor() as cur:
+        # Lock the report first: two removals of one report must not both take
+        # its counts out of the rollups.
+        cur.execute("SELECT 1 FROM reports_report WHERE id = %s FOR UPDATE", [report_pk])
+        if cur.fetchone() is None:
+            return
         rollup.remove_report(cur, report_pk)
         cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = %s", [report_pk])
         cur.execute(
