@@ -64,6 +64,7 @@ _EVENT_TAGS = ("{*}record", "{*}report_metadata", "{*}policy_published", "{*}ver
 
 _RESOURCE_LIMIT = etree.ErrorTypes.ERR_RESOURCE_LIMIT  # too deep, too big, too many entities
 _DTD_MARK = re.compile(rb"<![dDeE]")  # <!DOCTYPE, <!ENTITY in any case; comments are <!-
+_ELEMENT_START = re.compile(rb"<[^?!]")  # not a declaration, comment or processing instruction
 _RFC9990_FIELDS = ("np", "testing", "discovery_method")
 
 
@@ -105,12 +106,18 @@ _NAME = _LocalNames({name: name for name in _LocalNames.KNOWN})
 
 class _Guard:
     """The file object lxml reads from. It refuses DTDs before libxml2 sees them, drops a
-    BOM and whitespace before the first '<', and counts markup to bound the tree."""
+    BOM and whitespace before the first '<', and counts markup to bound the tree.
+
+    A DTD can only stand in the prolog, before the root element's start tag, so the scan
+    for one stops there: the rest of a large report is not searched again for nothing.
+    Anything that hides a DTD from this byte scan (UTF-16, say) is caught from lxml's
+    docinfo once the root element is parsed (_Reader._check_doctype)."""
 
     __slots__ = (
         "_read",
         "_tail",
         "_started",
+        "_in_prolog",
         "size",
         "markup_since_record",
         "markup_since_flush",
@@ -121,6 +128,7 @@ class _Guard:
         self._read = stream.read
         self._tail = b""
         self._started = False
+        self._in_prolog = True
         self.size = 0  # bytes of content handed to the parser
         self.markup_since_record = 0
         self.markup_since_flush = 0
@@ -132,9 +140,12 @@ class _Guard:
             chunk = self._skip_leading_space(chunk, n)
         if not chunk:
             return b""
-        if _DTD_MARK.search(chunk) or _DTD_MARK.search(self._tail + chunk[:8]):
-            raise ReportError("DTD / entity declarations are not allowed in a report")
-        self._tail = chunk[-8:]
+        if self._in_prolog:
+            window = self._tail + chunk
+            if _DTD_MARK.search(window):
+                raise ReportError("DTD / entity declarations are not allowed in a report")
+            self._in_prolog = _ELEMENT_START.search(window) is None
+            self._tail = chunk[-8:]
         self.size += len(chunk)
         markup = chunk.count(b"<")
         self.markup_since_flush += markup
@@ -278,6 +289,7 @@ class _Reader:
         self.names = _LocalNames(_NAME)
         self._domains: dict[str | None, str] = {None: ""}
         self._words: dict[str | None, str] = {None: ""}
+        self._ips: dict[str, str] = {}
 
     # -- warnings ----------------------------------------------------------------------------
 
@@ -360,9 +372,27 @@ class _Reader:
         for entry in self.events.error_log:
             if entry.type == _RESOURCE_LIMIT:
                 raise LimitExceeded(f"The XML exceeds a parser safety limit: {entry.message}")
-        _check_depth(root)
+        self._check_unflushed(root)
         if self.recover:
             self._note_recovery()
+
+    def _check_unflushed(self, root) -> None:
+        """The depth check for what is left after the last flush: the records there were
+        checked while they were walked, so only the other elements need it. An XPath probe
+        over the whole remaining tree would cost more than reading those records did."""
+        parent = self.record_parent
+        if parent is None:
+            _check_depth(root)
+            return
+        path = [parent, *parent.iterancestors()]  # holding the proxies keeps `is` reliable
+        depth = len(path)
+        for level, node in enumerate(reversed(path), start=1):
+            below = path[depth - level - 1] if level < depth else None
+            walked = node is parent
+            for child in node:
+                if child is below or (walked and self.names[child.tag] == "record"):
+                    continue
+                self._odd(child, level + 1)
 
     def _syntax_error(self, e: etree.XMLSyntaxError) -> ReportError:
         if self.guard.size == 0:
@@ -721,8 +751,14 @@ class _Reader:
                 odd(section, d + 1)
         if not header_from:
             self.warn("Some records have no header_from")
+        # A source appears in many records of a report (one per header_from and result).
+        source_ip = self._ips.get(ip)
+        if source_ip is None:
+            source_ip = _ip(ip, n)
+            if len(self._ips) < 10_000:
+                self._ips[ip] = source_ip
         return Record(
-            _ip(ip, n),
+            source_ip,
             _count(count, n),
             disposition,
             dkim,

@@ -615,6 +615,20 @@ def test_it_rejects_xxe_and_leaks_nothing(recover, encoding):
     assert "root:" not in str(caught.value)
 
 
+@pytest.mark.parametrize("recover", [False, True])
+def test_it_rejects_a_dtd_behind_a_comment_that_looks_like_an_element(recover):
+    # The byte scan stops at the first start tag; one inside a prolog comment ends it
+    # early, and lxml's own view of the document must still refuse the DTD.
+    data = report(
+        prolog='<?xml version="1.0"?><!-- <feedback> --><!DOCTYPE feedback [<!ENTITY xxe SYSTEM'
+        ' "file:///etc/passwd">]>',
+        metadata=METADATA.replace("Reporter Inc.", "&xxe;"),
+    )
+    with pytest.raises(ReportError, match="DTD / entity declarations are not allowed") as caught:
+        read(data, recover=recover)
+    assert first_passwd_line() not in str(caught.value)
+
+
 def test_it_rejects_an_external_dtd_without_fetching_it():
     data = report(prolog='<?xml version="1.0"?><!DOCTYPE feedback SYSTEM "http://127.0.0.1:9/evil.dtd">')
     started = time.monotonic()
@@ -660,6 +674,20 @@ def test_it_rejects_deep_nesting_outside_the_records():
     )
     with pytest.raises(LimitExceeded, match="nested more than 20"):
         read(data)
+
+
+def test_it_rejects_deep_nesting_after_the_last_flushed_records():
+    # Past the first batches of records, what is left at the end is checked on its own.
+    deep = "<extension>" + "<a>" * 22 + "</a>" * 22 + "</extension>"
+    data = report(*[RECORD] * 1500).replace(b"</feedback>", deep.encode() + b"</feedback>")
+    with pytest.raises(LimitExceeded, match="nested more than 20"):
+        read(data)
+
+
+def test_it_rejects_deep_nesting_in_the_last_record_of_a_long_report():
+    deep = RECORD.replace("<header_from>example.com", "<header_from>example.com" + "<i>" * 30 + "</i>" * 30)
+    with pytest.raises(LimitExceeded, match="nested more than 20"):
+        read(report(*[RECORD] * 1500, deep))
 
 
 def test_it_accepts_moderate_nesting_in_an_extension():
