@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connections
@@ -55,6 +57,26 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 4))
 
 
+@contextmanager
+def _fewer_collections():
+    """Let the cyclic garbage collector run less often during a bulk import.
+
+    A batch of parsed records is thousands of small objects that live until the
+    batch is written, and none of them form cycles. With CPython's defaults the
+    collector keeps walking them, and every full collection also walks the whole
+    of Django as loaded at start-up: about a sixth of an import's CPU time.
+    Freezing what exists now takes start-up out of those walks.
+    """
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(threshold[0], 10_000), *threshold[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def import_files(files: list[Path], jobs: int = 1) -> Iterator[tuple[Path, list[Outcome]]]:
     """import_path() over many files, in their order, using up to `jobs` processes.
 
@@ -62,6 +84,11 @@ def import_files(files: list[Path], jobs: int = 1) -> Iterator[tuple[Path, list[
     with several files, worker processes keep both busy. Each report is still
     stored in its own transaction, so results do not depend on the split.
     """
+    with _fewer_collections():
+        yield from _import_files(files, jobs)
+
+
+def _import_files(files: list[Path], jobs: int) -> Iterator[tuple[Path, list[Outcome]]]:
     # Inside a transaction (a caller's atomic block, a test) the work must stay on
     # this connection.
     if jobs <= 1 or len(files) <= 1 or connections["default"].in_atomic_block:

@@ -1,9 +1,12 @@
 """What we keep of each report.
 
 The reporter's own verdicts (policy_evaluated) are stored as the truth; our
-recomputed alignment sits beside them as a diagnostic. DailyRollup is what the
-dashboard reads, so that pages never scan raw records.
+recomputed alignment sits beside them as a diagnostic. DailyRollup, and the
+coarser rollups derived from it, are what the dashboard's charts and tables
+read; raw records are read only for one source or one report at a time.
 """
+
+from typing import NamedTuple
 
 from django.db import models
 
@@ -93,6 +96,10 @@ class Record(models.Model):
     envelope_from = models.CharField(max_length=255, blank=True)
     envelope_to = models.CharField(max_length=255, blank=True)
     reasons = models.JSONField(default=list, blank=True)  # [{"type": ..., "comment": ...}]
+    # The record's DKIM and SPF results, each [kind, domain, selector, scope, result,
+    # human_result, aligned (ours)], DKIM first, in the report's order. Kept in the
+    # record's own row: a table of their own cost more to write than the records.
+    auth = models.JSONField(default=list, blank=True)
     # Our recomputed alignment, a diagnostic next to the reporter's verdict.
     dkim_aligned = models.BooleanField(default=False)
     spf_aligned = models.BooleanField(default=False)
@@ -111,23 +118,24 @@ class Record(models.Model):
     def dmarc_pass(self):
         return self.dkim == "pass" or self.spf == "pass"
 
+    @property
+    def auth_results(self) -> list["AuthResult"]:
+        return [AuthResult(*row) for row in self.auth if isinstance(row, list) and len(row) == 7]
 
-class AuthResult(models.Model):
+
+class AuthResult(NamedTuple):
+    """One element of Record.auth."""
+
+    kind: str  # dkim | spf
+    domain: str
+    selector: str  # DKIM only
+    scope: str  # SPF only: mfrom, helo or ""
+    result: str
+    human_result: str
+    aligned: bool  # ours: passes and aligns with header_from
+
     DKIM = "dkim"
     SPF = "spf"
-    record = models.ForeignKey(
-        Record, on_delete=models.CASCADE, related_name="auth_results", db_constraint=False
-    )  # see Record.report
-    kind = models.CharField(max_length=4, choices=[(DKIM, "DKIM"), (SPF, "SPF")])
-    domain = models.CharField(max_length=255, blank=True)
-    selector = models.CharField(max_length=255, blank=True)
-    scope = models.CharField(max_length=16, blank=True)
-    result = models.CharField(max_length=16, blank=True)
-    human_result = models.CharField(max_length=255, blank=True)
-    aligned = models.BooleanField(default=False, help_text="Ours: passes and aligns with header_from.")
-
-    def __str__(self):
-        return f"{self.kind} {self.domain} {self.result}"
 
 
 class DailyRollup(MessageCounts):
@@ -137,7 +145,9 @@ class DailyRollup(MessageCounts):
     covers (see reports.days); the day totals add up exactly to the report's.
     Rows are appended per report rather than merged into one row per key: an
     upsert per key cost more than the rest of an import, readers sum anyway,
-    and taking a report back out is a plain delete of its rows.
+    and taking a report back out is a plain delete of its rows. The coarser
+    rollups below (DomainDay, ReporterDay, SourcePeriod) are folded from these
+    rows by reports.rollup, so all of them share one split of every count.
     """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
@@ -348,56 +358,6 @@ class SourcePeriod(MessageCounts):
 
     def __str__(self):
         return f"{self.domain} {self.source_ip} {self.period}:{self.start}"
-
-
-class SourceAuth(models.Model):
-    """Messages per source, UTC day and authentication result (ours: domain, selector, alignment).
-
-    kind "dkim" with an empty result counts the messages whose report gave no DKIM result at all.
-    Rows are appended per report (see DailyRollup): readers sum them.
-    """
-
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
-    domain = models.CharField(max_length=255)
-    source_ip = models.GenericIPAddressField()
-    day = models.DateField()
-    kind = models.CharField(max_length=4)  # dkim | spf
-    auth_domain = models.CharField(max_length=255, blank=True)
-    selector = models.CharField(max_length=255, blank=True)  # DKIM only
-    scope = models.CharField(max_length=16, blank=True)  # SPF only
-    result = models.CharField(max_length=16, blank=True)
-    aligned = models.BooleanField(default=False)
-    messages = models.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = [
-            # The drill-down: one source's results within a range.
-            models.Index(fields=["domain", "source_ip", "day"], name="sourceauth_ip_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.domain} {self.source_ip} {self.day} {self.kind} {self.auth_domain} {self.result}"
-
-
-class SourceReason(models.Model):
-    """Messages per source, UTC day and override reason (policy_evaluated/reason), per report."""
-
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
-    domain = models.CharField(max_length=255)
-    source_ip = models.GenericIPAddressField()
-    day = models.DateField()
-    reason = models.CharField(max_length=64, blank=True)
-    comment = models.CharField(max_length=255, blank=True)
-    messages = models.BigIntegerField(default=0)
-
-    class Meta:
-        indexes = [
-            # The drill-down: one source's reasons within a range.
-            models.Index(fields=["domain", "source_ip", "day"], name="sourcereason_ip_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.domain} {self.source_ip} {self.day} {self.reason}"
 
 
 # --- Rollout assistant (reports/dnscheck.py, reports/tasks_dns.py) ---

@@ -2,7 +2,8 @@
 
 Every figure is a message count (the sum of the records' `count`), never a
 count of records. Pages read the rollups kept by reports.rollup; only the
-list of records behind a source reads raw records, one page at a time.
+drill-down of one source reads raw records: its authentication results and
+override reasons, and its records one page at a time.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Prefetch, Sum
+from django.db.models import Count, Max, Min, Sum
 
-from .models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, SourceAuth, SourceReason
+from .models import DailyRollup, DomainDay, Record, ReporterDay
 
 
 @dataclass(frozen=True)
@@ -346,26 +347,48 @@ def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
     detail.header_from = _by(rollup, "header_from")
     detail.reporters = _by(rollup, "reporter")
 
-    auth = (
-        SourceAuth.objects.filter(domain=domain, source_ip=ip, day__range=span)
-        .values("kind", "auth_domain", "selector", "scope", "result", "aligned")
-        .annotate(n=Sum("messages"))
-        .order_by("kind", "-n", "auth_domain", "selector")
-    )
-    for a in auth:
-        row = AuthRow(
-            a["kind"], a["auth_domain"], a["selector"], a["scope"], a["result"], a["aligned"], a["n"]
-        )
-        (detail.dkim if row.kind == "dkim" else detail.spf).append(row)
-
-    reasons = (
-        SourceReason.objects.filter(domain=domain, source_ip=ip, day__range=span)
-        .values("reason", "comment")
-        .annotate(n=Sum("messages"))
-        .order_by("-n", "reason", "comment")
-    )
-    detail.reasons = [(r["reason"], r["comment"], r["n"]) for r in reasons]
+    _read_auth_and_reasons(detail, domain, ip, rng)
     return detail
+
+
+# The records behind one source: those of reports beginning within the range,
+# as in source_records. A record without any DKIM result counts under an empty
+# DKIM row: unsigned mail.
+_SOURCE_RECORDS = 'r.domain = %s AND r.source_ip = %s AND r."begin" >= %s AND r."begin" < %s'
+_AUTH_SQL = f"""
+SELECT a->>0, coalesce(a->>1, ''), coalesce(a->>2, ''), coalesce(a->>3, ''), coalesce(a->>4, ''),
+       coalesce((a->>6)::boolean, false), sum(r.count)
+FROM reports_record r CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(r.auth) = 'array' THEN r.auth ELSE '[]' END) a
+WHERE {_SOURCE_RECORDS} AND jsonb_typeof(a) = 'array' AND a->>0 IN ('dkim', 'spf')
+GROUP BY 1, 2, 3, 4, 5, 6
+UNION ALL
+SELECT 'dkim', '', '', '', '', false, sum(r.count) FROM reports_record r
+WHERE {_SOURCE_RECORDS} AND NOT jsonb_path_exists(r.auth, '$[*] ? (@[0] == "dkim")')
+HAVING count(*) > 0
+"""
+_REASONS_SQL = f"""
+SELECT coalesce(x->>'type', ''), coalesce(x->>'comment', ''), sum(r.count)
+FROM reports_record r CROSS JOIN LATERAL jsonb_array_elements(
+    CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) x
+WHERE {_SOURCE_RECORDS} AND jsonb_typeof(x) = 'object'
+GROUP BY 1, 2
+"""
+
+
+def _read_auth_and_reasons(detail: SourceDetail, domain: str, ip: str, rng: DateRange) -> None:
+    start = datetime.combine(rng.start, time.min, tzinfo=UTC)
+    end = datetime.combine(rng.end + timedelta(days=1), time.min, tzinfo=UTC)
+    where = [domain, ip, start, end]
+    with connection.cursor() as cur:
+        cur.execute(_AUTH_SQL, where + where)
+        rows = [AuthRow(*row[:6], int(row[6])) for row in cur.fetchall()]
+        cur.execute(_REASONS_SQL, where)
+        reasons = [(kind, comment, int(n)) for kind, comment, n in cur.fetchall()]
+    rows.sort(key=lambda a: (a.kind, -a.messages, a.domain, a.selector))
+    detail.dkim = [a for a in rows if a.kind == "dkim"]
+    detail.spf = [a for a in rows if a.kind == "spf"]
+    detail.reasons = sorted(reasons, key=lambda r: (-r[2], r[0], r[1]))
 
 
 def _by(rows, column: str) -> list[tuple[str, int]]:
@@ -386,9 +409,8 @@ def source_records(domain: str, ip: str, rng: DateRange, *, offset: int = 0, lim
         .select_related("report")
         .only(
             "id", "begin", "count", "disposition", "dkim", "spf", "header_from", "envelope_from",
-            "reasons", "dkim_aligned", "spf_aligned", "disagrees",
+            "reasons", "auth", "dkim_aligned", "spf_aligned", "disagrees",
             "report__id", "report__org_name", "report__report_id", "report__begin", "report__end",
         )
-        .prefetch_related(Prefetch("auth_results", queryset=AuthResult.objects.order_by("kind", "id")))
         .order_by("-begin", "-id")[offset : offset + limit + 1]
     )  # fmt: skip

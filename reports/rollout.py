@@ -54,7 +54,7 @@ from django.utils import timezone
 
 from . import dnscheck
 from .alignment import normalise, org_domain
-from .models import AuthResult, DailyRollup, Record, Report
+from .models import DailyRollup, Record, Report
 from .senders import OWN, Identification, Sender, Signals, identify, rdns_names
 
 WINDOW_DAYS = 30
@@ -116,42 +116,57 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
         only_ip = "AND r.source_ip = %s"
         params.append(ip)
     sql = f"""
-        SELECT ip, header_from, envelope_from, dkim, spf, reasons, auth, SUM(count)
-        FROM (
-            SELECT host(r.source_ip) AS ip, lower(r.header_from) AS header_from,
-                   lower(r.envelope_from) AS envelope_from, lower(r.dkim) AS dkim, lower(r.spf) AS spf,
-                   r.reasons::text AS reasons, r.count,
-                   COALESCE((SELECT json_agg(json_build_array(a.kind, lower(a.domain), a.selector,
-                                             lower(a.scope), lower(a.result))
-                                             ORDER BY a.kind, a.domain, a.selector, a.scope, a.result)::text
-                             FROM {AuthResult._meta.db_table} a WHERE a.record_id = r.id), '[]') AS auth
-            FROM {Record._meta.db_table} r
-            WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip}
-        ) x
-        GROUP BY ip, header_from, envelope_from, dkim, spf, reasons, auth
+        SELECT host(r.source_ip), lower(r.header_from), lower(r.envelope_from), lower(r.dkim),
+               lower(r.spf), r.reasons::text, r.auth::text, SUM(r.count)
+        FROM {Record._meta.db_table} r
+        WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
     """
-    groups = []
+    # The same evidence can still arrive in several shapes (results in another
+    # order, a human_result): the database groups the exact text, this the meaning.
+    merged: dict[tuple, Group] = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)
         for ip_, hfrom, efrom, dkim, spf, reasons, auth, messages in cur.fetchall():
             reason_list = tuple(
-                ((r.get("type") or "").lower(), r.get("comment") or "") for r in json.loads(reasons or "[]")
+                ((r.get("type") or "").lower(), r.get("comment") or "")
+                for r in _json_list(reasons)
+                if isinstance(r, dict)
             )
-            auth_rows = json.loads(auth)
-            groups.append(
-                Group(
-                    ip=ip_,
-                    header_from=hfrom or domain,
-                    envelope_from=efrom or "",
-                    dkim_verdict=dkim or "",
-                    spf_verdict=spf or "",
-                    reasons=reason_list,
-                    dkim=tuple((d, s, r) for kind, d, s, _, r in auth_rows if kind == AuthResult.DKIM),
-                    spf=tuple((d, sc, r) for kind, d, _, sc, r in auth_rows if kind == AuthResult.SPF),
-                    messages=int(messages),
-                )
+            results = [a for a in _json_list(auth) if isinstance(a, list) and len(a) >= 5]
+            group = Group(
+                ip=ip_,
+                header_from=hfrom or domain,
+                envelope_from=efrom or "",
+                dkim_verdict=dkim or "",
+                spf_verdict=spf or "",
+                reasons=reason_list,
+                dkim=tuple(
+                    sorted(
+                        (str(d).lower(), s, str(r).lower()) for k, d, s, _, r, *_ in results if k == "dkim"
+                    )
+                ),
+                spf=tuple(
+                    sorted(
+                        (str(d).lower(), str(sc).lower(), str(r).lower())
+                        for k, d, _, sc, r, *_ in results
+                        if k == "spf"
+                    )
+                ),
+                messages=int(messages),
             )
-    return groups
+            key = (group.ip, group.header_from, group.envelope_from, group.dkim_verdict, group.spf_verdict,
+                   group.reasons, group.dkim, group.spf)  # fmt: skip
+            if key in merged:
+                merged[key].messages += group.messages
+            else:
+                merged[key] = group
+    return list(merged.values())
+
+
+def _json_list(text: str | None) -> list:
+    value = json.loads(text or "[]")
+    return value if isinstance(value, list) else []
 
 
 # ---------------------------------------------------------------- classification

@@ -4,14 +4,13 @@
    org, report_id, policy domain, date range). If it is already there, the
    report is a duplicate and nothing else is read: the database decides, so two
    workers importing the same report at once still store it once.
-2. Stream the records in batches: COPY records and auth results, with ids
-   taken from the sequences up front so that auth results can point at their
-   record without a round trip per row.
+2. Stream the records in batches and COPY them, each with its DKIM and SPF
+   results in its own row (Record.auth).
 3. Spread each record's count over the UTC days of the period, sum the shares
    per batch and COPY them into DailyRollup (rows per report). Memory stays
    flat however large the report is.
-4. Fold the report into the dashboard's rollups (reports.rollup) and store the
-   counts, the warnings and the compressed original on the report.
+4. Fold the report's DailyRollup rows into the coarser rollups (reports.rollup)
+   and store the counts, the warnings and the compressed original on the report.
 
 The caller wraps all of it in one transaction.
 """
@@ -135,7 +134,21 @@ class _CopyText(dict):
     domain must not shift the columns)."""
 
     def __missing__(self, value: str) -> str:
-        out = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        out = _copy_escape(value)
+        if len(self) < 50_000:
+            self[value] = out
+        return out
+
+
+def _copy_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class _JsonText(dict):
+    """Strings as JSON string literals, escaped again for COPY, cached like _CopyText."""
+
+    def __missing__(self, value: str) -> str:
+        out = _copy_escape(json.dumps(value, ensure_ascii=False))
         if len(self) < 50_000:
             self[value] = out
         return out
@@ -145,34 +158,35 @@ def _write_batch(cur, report_pk, header, splitter, batch):
     # COPY rows are formatted here rather than by psycopg's write_row(): on this
     # hot path that is about three times faster, and it is the bulk of an import.
     esc = _CopyText()
-    cur.execute("SELECT nextval('reports_record_id_seq') FROM generate_series(1, %s)", [len(batch)])
-    ids = [r[0] for r in cur.fetchall()]
+    js = _JsonText()
     domain = esc[header.policy.domain]
-    head = f"\t{report_pk}\t{domain}\t{header.begin.isoformat()}\t"
+    head = f"{report_pk}\t{domain}\t{header.begin.isoformat()}\t"
     flag = {True: "t", False: "f"}
+    boolean = {True: "true", False: "false"}
     records = []
-    results = []
     per_day = {}  # (day, source_ip, header_from) -> DailyRollup sums
-    for rid, r in zip(ids, batch, strict=True):
+    for r in batch:
         reasons = (
             esc[json.dumps([{"type": x.type, "comment": x.comment} for x in r.reasons])]
             if r.reasons
             else "[]"
         )
+        # Record.auth: [kind, domain, selector, scope, result, human_result, aligned] each.
+        auth = ",".join(
+            [
+                f'["dkim",{js[d.domain]},{js[d.selector]},"",{js[d.result]},{js[d.human_result]},{boolean[d.aligned]}]'
+                for d in r.dkim_results
+            ]
+            + [
+                f'["spf",{js[x.domain]},"",{js[x.scope]},{js[x.result]},"",{boolean[x.aligned]}]'
+                for x in r.spf_results
+            ]
+        )
         records.append(
-            f"{rid}{head}{r.source_ip}\t{r.count}\t{esc[r.disposition]}\t{esc[r.dkim]}\t{esc[r.spf]}\t"
-            f"{esc[r.header_from]}\t{esc[r.envelope_from]}\t{esc[r.envelope_to]}\t{reasons}\t"
+            f"{head}{r.source_ip}\t{r.count}\t{esc[r.disposition]}\t{esc[r.dkim]}\t{esc[r.spf]}\t"
+            f"{esc[r.header_from]}\t{esc[r.envelope_from]}\t{esc[r.envelope_to]}\t{reasons}\t[{auth}]\t"
             f"{flag[r.dkim_aligned]}\t{flag[r.spf_aligned]}\t{flag[r.disagrees]}\n"
         )
-        for d in r.dkim_results:
-            results.append(
-                f"{rid}\tdkim\t{esc[d.domain]}\t{esc[d.selector]}\t\t{esc[d.result]}\t{esc[d.human_result]}\t"
-                f"{flag[d.aligned]}\n"
-            )
-        for x in r.spf_results:
-            results.append(
-                f"{rid}\tspf\t{esc[x.domain]}\t\t{esc[x.scope]}\t{esc[x.result]}\t\t{flag[x.aligned]}\n"
-            )
         dkim_pass = r.dkim == "pass"
         spf_pass = r.spf == "pass"
         for day, n in splitter.split(r.count):
@@ -191,16 +205,11 @@ def _write_batch(cur, report_pk, header, splitter, batch):
             elif r.disposition == "reject":
                 acc[5] += n
     with cur.copy(
-        'COPY reports_record (id, report_id, domain, "begin", source_ip, count, disposition, dkim, spf,'
-        " header_from, envelope_from, envelope_to, reasons, dkim_aligned, spf_aligned, disagrees) FROM STDIN"
+        'COPY reports_record (report_id, domain, "begin", source_ip, count, disposition, dkim, spf,'
+        " header_from, envelope_from, envelope_to, reasons, auth, dkim_aligned, spf_aligned, disagrees)"
+        " FROM STDIN"
     ) as copy:
         copy.write("".join(records).encode())
-    if results:
-        with cur.copy(
-            "COPY reports_authresult (record_id, kind, domain, selector, scope, result, human_result,"
-            " aligned) FROM STDIN"
-        ) as copy:
-            copy.write("".join(results).encode())
     reporter = esc[header.org_name]
     with cur.copy(
         "COPY reports_dailyrollup (report_id, domain, day, source_ip, reporter, header_from, messages,"
@@ -225,10 +234,5 @@ def remove_report(report_pk: int) -> None:
             return
         rollup.remove_report(cur, report_pk)
         cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = %s", [report_pk])
-        cur.execute(
-            "DELETE FROM reports_authresult"
-            " WHERE record_id IN (SELECT id FROM reports_record WHERE report_id = %s)",
-            [report_pk],
-        )
         cur.execute("DELETE FROM reports_record WHERE report_id = %s", [report_pk])
         cur.execute("DELETE FROM reports_report WHERE id = %s", [report_pk])

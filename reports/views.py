@@ -238,7 +238,7 @@ def report_list(request):
 @login_required
 def report_detail(request, pk):
     report = get_object_or_404(Report.objects.defer("original"), pk=pk)
-    records = Record.objects.filter(report=report).prefetch_related("auth_results").order_by("-count", "id")
+    records = Record.objects.filter(report=report).order_by("-count", "id")
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     ctx = _selection(request)
     ctx.update(report=report, page_obj=page)

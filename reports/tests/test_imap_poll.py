@@ -293,7 +293,9 @@ def test_a_dovecot_restart_during_a_poll_fails_it_cleanly_and_the_next_poll_comp
 ):
     settings.DMARC_POLL_BATCH = 5
     mailbox = make_mailbox()
-    n = 150
+    # Enough mail that the poll is still running when the server goes away, however
+    # fast the machine: the restart is triggered after the first few are filed.
+    n = 400
     dovecot.deliver(imap_user, [report_email(small_report(i), report_id=f"rid-{i}") for i in range(n)])
     errors = []
 
@@ -307,7 +309,7 @@ def test_a_dovecot_restart_during_a_poll_fails_it_cleanly_and_the_next_poll_comp
 
     poll = threading.Thread(target=run)
     poll.start()
-    wait_for(lambda: MailMessage.objects.filter(filed_at__isnull=False).count() >= 10, message="a few filed")
+    wait_for(lambda: MailMessage.objects.filter(filed_at__isnull=False).count() >= 5, message="a few filed")
     dovecot.restart()
     poll.join(60)
 

@@ -113,8 +113,10 @@ def test_it_keeps_the_reporters_verdict_and_flags_where_ours_differs():
     assert forwarded.disagrees
     assert forwarded.reasons == [{"type": "local_policy", "comment": "arc=pass"}]
     assert not Record.objects.get(source_ip="192.0.2.9").disagrees
-    spf = AuthResult.objects.get(record=forwarded, kind="spf")
-    assert (spf.domain, spf.result, spf.aligned) == ("lists.example.net", "pass", False)
+    assert forwarded.auth_results == [
+        AuthResult("dkim", "example.com", "google", "", "pass", "", True),
+        AuthResult("spf", "lists.example.net", "", "mfrom", "pass", "", False),
+    ]
 
 
 @pytest.mark.django_db

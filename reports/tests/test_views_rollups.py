@@ -7,7 +7,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from reports import queries, rollup, store
-from reports.models import DailyRollup, DomainDay, SourceAuth, SourcePeriod
+from reports.models import DailyRollup, DomainDay, Record, ReporterDay, SourcePeriod
 
 from .dashboard import daily_report, day_start, import_ok  # noqa: F401
 from .helpers import record_xml
@@ -89,22 +89,34 @@ def test_the_day_split_matches_dailyrollup_day_by_day(spread_out):
     assert per_day == expected
 
 
+def _rollup_state():
+    return (
+        sorted(
+            SourcePeriod.objects.values_list(
+                "period", "start", "source_ip", "messages", "first_day", "last_day"
+            )
+        ),
+        sorted(DomainDay.objects.values_list("day", "messages", "dmarc_pass", "quarantined", "rejected")),
+        sorted(ReporterDay.objects.values_list("day", "reporter", "messages")),
+    )
+
+
 def test_removing_a_report_takes_it_back_out_and_rebuild_agrees(spread_out):
+    untouched = _rollup_state()
     xml = daily_report(2, [record_xml(ip="192.0.2.200", count=40), record_xml(ip="192.0.2.1", count=2)],
                        org="second.example")  # fmt: skip
     pk = import_ok(xml)[0].report_pk
     assert SourcePeriod.objects.filter(source_ip="192.0.2.200").count() == 3
+    assert _rollup_state() != untouched
+    rollup.rebuild()  # from the DailyRollup rows: the same as the import kept up
+    imported = _rollup_state()
     store.remove_report(pk)
     assert not SourcePeriod.objects.filter(source_ip="192.0.2.200").exists()
-    assert not SourceAuth.objects.filter(source_ip="192.0.2.200").exists()
-
-    def state():
-        return sorted(
-            SourcePeriod.objects.values_list(
-                "period", "start", "source_ip", "messages", "first_day", "last_day"
-            )
-        ), sorted(DomainDay.objects.values_list("day", "messages"))
-
-    before = state()
+    assert not Record.objects.filter(source_ip="192.0.2.200").exists()
+    assert not DailyRollup.objects.filter(source_ip="192.0.2.200").exists()
+    assert not ReporterDay.objects.filter(reporter="second.example").exists()
+    # Every sum, first and last day is back where it was, and a rebuild agrees.
+    assert _rollup_state() == untouched
     rollup.rebuild()
-    assert state() == before
+    assert _rollup_state() == untouched
+    assert imported != untouched
