@@ -50,5 +50,6 @@ def schedule_polls(sender, **kwargs):
     for name, task, every in (
         ("reverse dns", "reports.tasks_dns.resolve_reverse_dns", 900),
         ("readiness summaries", "reports.tasks_dns.refresh_readiness", 600),
+        ("forget raw mail", "reports.tasks.forget_raw_mail", 3600),
     ):
         sender.add_periodic_task(every, sender.signature(task), name=name, expires=every - 60)

@@ -186,6 +186,8 @@ DMARC_POLL_MAX_MESSAGES = envint("DMARC_POLL_MAX_MESSAGES", 500, minimum=1)  # a
 DMARC_POLL_BATCH = envint("DMARC_POLL_BATCH", 50, minimum=1)  # messages per UID FETCH
 DMARC_IMAP_TIMEOUT = envint("DMARC_IMAP_TIMEOUT", 30, minimum=1)  # socket timeout, seconds
 DMARC_RETRY_BACKOFF = envint("DMARC_RETRY_BACKOFF", 15, minimum=1)  # first retry delay, doubles each time
+# Days to keep a filed message's raw bytes; its reports keep their own. 0 keeps them forever.
+DMARC_KEEP_RAW_MAIL_DAYS = envint("DMARC_KEEP_RAW_MAIL_DAYS", 30, minimum=0)
 # Redis redelivers a task whose worker died after this many seconds; it must
 # exceed the longest retry countdown, or retries run twice (harmless, but wasted).
 # Workers look for such tasks every 10 s (kombu's default is every 100 s).

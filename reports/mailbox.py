@@ -211,6 +211,25 @@ def nothing_left_to_ingest(mailbox_id: int) -> bool:
         return cur.fetchone()[0]
 
 
+def forget_raw_mail(days: int) -> int:
+    """Drop the raw bytes of messages that were filed more than `days` ago.
+
+    Once a message is ingested and filed, its reports hold their own original
+    bytes (Report.original, which `reprocess` reads), so the raw message only
+    grows the database. Failed messages keep theirs for a retry after a fix.
+    Returns how many messages were emptied; days <= 0 keeps everything.
+    """
+    if days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=days)
+    done = MailMessage.objects.exclude(raw=b"")
+    # A superseded row was seen again under the new UIDVALIDITY, bytes and all.
+    return done.filter(
+        Q(state=MailMessage.INGESTED, filed_at__lt=cutoff)
+        | Q(state=MailMessage.SUPERSEDED, updated__lt=cutoff)
+    ).update(raw=b"")
+
+
 def sync_env_mailbox() -> Mailbox | None:
     """Keep the Mailbox row named "env" in step with DMARC_IMAP_* settings."""
     conf = settings.DMARC_IMAP

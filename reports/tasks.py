@@ -64,8 +64,9 @@ def ingest_message(message_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
-def retry_failed_message(message_id):
-    done = mail.retry_message(message_id)
-    if done is not None:
-        poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
+@shared_task
+def forget_raw_mail():
+    emptied = mail.forget_raw_mail(settings.DMARC_KEEP_RAW_MAIL_DAYS)
+    if emptied:
+        log.info("Dropped the raw bytes of %s filed messages", emptied)
+    return emptied

@@ -130,3 +130,49 @@ def test_the_env_mailbox_is_kept_in_step_with_the_settings(dovecot, imap_user, s
     assert env.folder == "Elsewhere" and env.password == imap_user.password
     assert Mailbox.objects.count() == 1
     assert Report.objects.count() == 1
+
+
+def test_filed_messages_lose_their_raw_bytes_after_the_retention_and_failed_ones_keep_them(
+    dovecot, imap_user, make_mailbox, admin_client, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dmarcapp.celery import app as celery_app
+    from reports import tasks
+
+    entry = next(
+        e for e in celery_app.conf.beat_schedule.values() if e["task"] == "reports.tasks.forget_raw_mail"
+    )
+    assert entry["schedule"] == 3600
+    settings.DMARC_KEEP_RAW_MAIL_DAYS = 30
+    mailbox = make_mailbox()
+    dovecot.deliver(
+        imap_user,
+        [report_email(small_report(1)), report_email(small_report(2)), plain_email(text="not a report")],
+    )  # fmt: skip
+    mail.poll(mailbox)
+    old, recent = MailMessage.objects.filter(state="ingested").order_by("uid")
+    failed = MailMessage.objects.get(state="failed")
+    long_ago = timezone.now() - timedelta(days=31)
+    MailMessage.objects.filter(pk__in=[old.pk, failed.pk]).update(filed_at=long_ago, created=long_ago)
+
+    settings.DMARC_KEEP_RAW_MAIL_DAYS = 0  # keep forever
+    assert tasks.forget_raw_mail.apply().get() == 0
+    assert bytes(MailMessage.objects.get(pk=old.pk).raw) != b""
+
+    settings.DMARC_KEEP_RAW_MAIL_DAYS = 30
+    assert tasks.forget_raw_mail.apply().get() == 1
+
+    assert bytes(MailMessage.objects.get(pk=old.pk).raw) == b""
+    assert bytes(MailMessage.objects.get(pk=recent.pk).raw) != b""
+    assert bytes(MailMessage.objects.get(pk=failed.pk).raw) != b""  # kept for a retry after a fix
+    # The report keeps its own original, so it can still be parsed again.
+    assert all(bytes(r.original) for r in Report.objects.all()) and Report.objects.count() == 2
+    assert tasks.forget_raw_mail.apply().get() == 0
+
+    # A row superseded by a new UIDVALIDITY has its bytes in the newer row too.
+    MailMessage.objects.filter(pk=recent.pk).update(state="superseded", updated=long_ago)
+    assert tasks.forget_raw_mail.apply().get() == 1
+    assert bytes(MailMessage.objects.get(pk=recent.pk).raw) == b""
