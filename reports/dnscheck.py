@@ -938,10 +938,10 @@ def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None) 
     """Sources seen in the last `days` days whose reverse DNS entry is missing or expired."""
     from django.db.models import Exists, OuterRef
 
-    from .models import DailyRollup, ReverseDns
+    from .models import ReverseDns, SourcePeriod
 
     since = _now().date() - timedelta(days=days)
-    rows = DailyRollup.objects.filter(day__gte=since)
+    rows = SourcePeriod.objects.filter(period=SourcePeriod.DAY, start__gte=since)
     if domain:
         rows = rows.filter(domain=domain)
     fresh = ReverseDns.objects.filter(ip=OuterRef("source_ip"), expires__gt=_now())

@@ -159,10 +159,8 @@ class DailyRollup(MessageCounts):
 
     class Meta:
         indexes = [
-            # Drill-down: one source's days.
+            # Drill-down: one source's days, header_from domains and reporters.
             models.Index(fields=["domain", "source_ip", "day"], name="rollup_domain_ip_day"),
-            # Rollout: report coverage (reporters, days) of a domain in a window.
-            models.Index(fields=["domain", "day"], name="rollup_domain_day"),
         ]
 
     def __str__(self):
@@ -351,10 +349,7 @@ class SourcePeriod(MessageCounts):
                 fields=["domain", "period", "start", "source_ip"], name="sourceperiod_identity"
             ),
         ]
-        indexes = [
-            # Drill-down: one source's days within a range.
-            models.Index(fields=["domain", "source_ip", "period", "start"], name="sourceperiod_ip"),
-        ]
+        # No index per source: the drill-down reads one source's days from DailyRollup.
 
     def __str__(self):
         return f"{self.domain} {self.source_ip} {self.period}:{self.start}"

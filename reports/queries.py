@@ -332,18 +332,13 @@ class SourceDetail:
 
 
 def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
-    from .models import SourcePeriod
-
-    span = (rng.start, rng.end)
-    day_rows = SourcePeriod.objects.filter(
-        domain=domain, source_ip=ip, period=SourcePeriod.DAY, start__range=span
-    ).values("start", *COUNT_FIELDS)
-    by_day = {r.pop("start"): Counts(**r) for r in day_rows}
+    rollup = DailyRollup.objects.filter(domain=domain, source_ip=ip, day__range=(rng.start, rng.end))
+    day_rows = rollup.values("day").annotate(**{f"sum_{f}": Sum(f) for f in COUNT_FIELDS})
+    by_day = {r["day"]: Counts(**{f: r[f"sum_{f}"] for f in COUNT_FIELDS}) for r in day_rows}
     daily = [(day, by_day.get(day, Counts())) for day in rng.each_day()]
     totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
     detail = SourceDetail(ip, reverse_names([ip]).get(ip, ""), totals, daily)
 
-    rollup = DailyRollup.objects.filter(domain=domain, source_ip=ip, day__range=span)
     detail.header_from = _by(rollup, "header_from")
     detail.reporters = _by(rollup, "reporter")
 

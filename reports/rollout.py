@@ -54,7 +54,7 @@ from django.utils import timezone
 
 from . import dnscheck
 from .alignment import normalise, org_domain
-from .models import DailyRollup, Record, Report
+from .models import DailyRollup, Record, Report, ReporterDay
 from .senders import OWN, Identification, Sender, Signals, identify, rdns_names
 
 WINDOW_DAYS = 30
@@ -542,7 +542,7 @@ def assess(
             relaxed_dkim=_relying(groups, sources, "dkim", domain),
         )
 
-    coverage = DailyRollup.objects.filter(domain=domain, day__range=(start, end)).aggregate(
+    coverage = ReporterDay.objects.filter(domain=domain, day__range=(start, end)).aggregate(
         reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
     )
     reporters, days_with_data = coverage["reporters"] or 0, coverage["days"] or 0

@@ -272,3 +272,36 @@ def test_reverse_dns_is_stored_and_forward_confirmed(dns, settings):
     assert not rows["198.51.100.7"].confirmed
     assert rows["203.0.113.99"].hostname == "" and rows["203.0.113.99"].error == "nxdomain"
     assert all(r.expires > r.fetched for r in rows.values())
+
+
+@pytest.mark.django_db
+def test_the_reverse_dns_task_resolves_recent_sources_that_have_no_fresh_name(dns, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports import tasks_dns
+
+    from .dashboard import daily_report, import_ok
+    from .helpers import record_xml
+
+    dns.host("recent.example.net", "192.0.2.21")
+    dns.host("old.example.net", "192.0.2.22")
+    dns.host("known.example.net", "192.0.2.23")
+    dns.serve(settings)
+    import_ok(daily_report(2, [record_xml(ip="192.0.2.21"), record_xml(ip="192.0.2.23")]))
+    import_ok(daily_report(45, [record_xml(ip="192.0.2.22")]))
+    now = timezone.now()
+    ReverseDns.objects.create(
+        ip="192.0.2.23",
+        hostname="cached.example.net",
+        confirmed=True,
+        fetched=now,
+        expires=now + timedelta(days=1),
+    )
+
+    assert tasks_dns.resolve_reverse_dns.apply().get() == 1
+
+    # Only the recent source without a fresh entry was looked up.
+    names = dict(ReverseDns.objects.values_list("ip", "hostname"))
+    assert names == {"192.0.2.21": "recent.example.net", "192.0.2.23": "cached.example.net"}
