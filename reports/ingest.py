@@ -17,7 +17,8 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+import psycopg.errors
+from django.db import DataError, OperationalError, transaction
 
 from .errors import NotDmarc, ReportError
 from .models import Rejection
@@ -82,9 +83,14 @@ def ingest_document(doc: Document, source: str, *, keep_rejected: bool = True) -
             # mode saves most of them; the report then says so in its warnings.
             with transaction.atomic():
                 stored, header = _parse_and_store(doc, name, source, recover=True, broken=str(e))
-    except ReportError as e:
+    except (ReportError, DataError, OperationalError) as e:
+        if isinstance(e, OperationalError) and not isinstance(
+            e.__cause__, psycopg.errors.ProgramLimitExceeded
+        ):
+            raise  # the database is unreachable, not refusing this report: the caller retries
         status = "not-dmarc" if isinstance(e, NotDmarc) else "rejected"
-        outcome = Outcome(source, doc.member, status, error=str(e))
+        error = str(e) if isinstance(e, ReportError) else _refused(e)
+        outcome = Outcome(source, doc.member, status, error=error)
         if keep_rejected:
             _keep_rejection(outcome, doc.data if doc.gzipped else gzip.compress(doc.data, 1, mtime=0))
         log.info("%s: %s: %s", name, status, e)
@@ -112,6 +118,13 @@ def _parse_and_store(doc: Document, name: str, source: str, *, recover: bool, br
             parsed, original=doc.data, gzipped=doc.gzipped, name=name, source=source, recovered=recover
         )
     return stored, parsed.header
+
+
+def _refused(e: Exception) -> str:
+    # A value the parser let through but a column or index cannot hold. The
+    # savepoint around the store is rolled back, so the import goes on.
+    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return f"The database refused the report: {detail}"
 
 
 def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:

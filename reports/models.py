@@ -89,12 +89,14 @@ class Record(models.Model):
     begin = models.DateTimeField()
     source_ip = models.GenericIPAddressField()
     count = models.BigIntegerField()
-    disposition = models.CharField(max_length=16)
-    dkim = models.CharField(max_length=16, blank=True, help_text="Reporter's policy_evaluated verdict.")
-    spf = models.CharField(max_length=16, blank=True, help_text="Reporter's policy_evaluated verdict.")
-    header_from = models.CharField(max_length=255, blank=True)
-    envelope_from = models.CharField(max_length=255, blank=True)
-    envelope_to = models.CharField(max_length=255, blank=True)
+    # Text without a length limit: report values are hostile, and one longer than a
+    # column allows would fail the COPY of the whole report.
+    disposition = models.TextField()
+    dkim = models.TextField(blank=True, help_text="Reporter's policy_evaluated verdict.")
+    spf = models.TextField(blank=True, help_text="Reporter's policy_evaluated verdict.")
+    header_from = models.TextField(blank=True)
+    envelope_from = models.TextField(blank=True)
+    envelope_to = models.TextField(blank=True)
     reasons = models.JSONField(default=list, blank=True)  # [{"type": ..., "comment": ...}]
     # The record's DKIM and SPF results, each [kind, domain, selector, scope, result,
     # human_result, aligned (ours)], DKIM first, in the report's order. Kept in the
@@ -155,7 +157,7 @@ class DailyRollup(MessageCounts):
     day = models.DateField()
     source_ip = models.GenericIPAddressField()
     reporter = models.CharField(max_length=255, blank=True)
-    header_from = models.CharField(max_length=255, blank=True)
+    header_from = models.TextField(blank=True)  # see Record.header_from
 
     class Meta:
         indexes = [

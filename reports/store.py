@@ -28,6 +28,7 @@ from . import rollup
 from .alignment import evaluate
 from .days import DaySplitter
 from .dmarc import ParsedReport
+from .errors import ReportError
 
 BATCH = 5000
 
@@ -83,8 +84,38 @@ def store_report(
     return Stored(pk, created=True, records=records, messages=messages, warnings=list(parsed.warnings))
 
 
+# The report's identity must fit its columns and its unique index (at most 2,704
+# bytes an entry) whole: cutting it could make two reports one.
+_IDENTITY_CHARS, _IDENTITY_BYTES = 255, 600
+# Other header values only describe the report: longer ones are cut, with a warning.
+_HEADER_LIMITS = {"email": 255, "version": 16, "generator": 255}
+_POLICY_LIMITS = {"p": 16, "sp": 16, "np": 16, "fo": 32, "testing": 8, "discovery_method": 16}
+
+
+def _fit_header(parsed: ParsedReport) -> None:
+    h = parsed.header
+    for what, value in (
+        ("org_name", h.org_name),
+        ("report_id", h.report_id),
+        ("policy domain", h.policy.domain),
+    ):
+        if len(value) > _IDENTITY_CHARS or len(value.encode()) > _IDENTITY_BYTES:
+            raise ReportError(
+                f"The report's {what} is longer than {_IDENTITY_CHARS} characters: {value[:60]!r}..."
+            )
+    for obj, limits, prefix in ((h, _HEADER_LIMITS, ""), (h.policy, _POLICY_LIMITS, "policy_published ")):
+        for field_name, limit in limits.items():
+            value = getattr(obj, field_name)
+            if len(value) > limit:
+                setattr(obj, field_name, value[:limit])
+                parsed.warnings.append(
+                    f"The report's {prefix}{field_name} was longer than {limit} characters and was cut"
+                )
+
+
 def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool) -> int | None:
     """Insert the report row; None when a report with the same identity is already stored."""
+    _fit_header(parsed)
     h = parsed.header
     p = h.policy
     cur.execute(

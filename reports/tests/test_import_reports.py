@@ -131,6 +131,32 @@ def test_one_bad_input_does_not_stop_the_others(tmp_path):
     )
 
 
+def test_values_longer_than_the_database_columns_are_kept_whole_cut_or_refused(tmp_path):
+    long_host = "a" * 300 + ".example.com"
+    (tmp_path / "1-long-id.xml").write_bytes(report_xml(report_id="r" * 300))
+    (tmp_path / "2-wide-org.xml").write_bytes(report_xml(org_name="\u20ac" * 250, report_id="wide"))
+    (tmp_path / "3-long-values.xml").write_bytes(
+        report_xml(
+            records=[record_xml(header_from=long_host, disposition="x" * 40)], p="q" * 40, report_id="long"
+        )
+    )
+    (tmp_path / "4-good.xml").write_bytes(report_xml(report_id="good"))
+
+    lines = run_import(tmp_path, expect_exit=1)
+
+    assert [line["status"] for line in lines] == ["rejected", "rejected", "imported", "imported"]
+    assert "report_id is longer than 255 characters" in lines[0]["error"]
+    assert "org_name is longer than 255 characters" in lines[1]["error"]  # 750 bytes of UTF-8
+    # A record's values are kept whole; a policy value is cut, and the report says so.
+    record = Record.objects.get(report__report_id="long")
+    assert (record.header_from, record.disposition) == (long_host, "x" * 40)
+    assert Report.objects.get(report_id="long").p == "q" * 16
+    assert any("policy_published p was longer than 16" in w for w in lines[2]["warnings"])
+    assert DailyRollup.objects.filter(header_from=long_host).exists()
+    assert set(Report.objects.values_list("report_id", flat=True)) == {"long", "good"}
+    assert Rejection.objects.count() == 2
+
+
 def test_a_gzip_bomb_is_rejected_and_nothing_is_stored(tmp_path):
     # 1 GiB of XML-looking text that compresses to about 1 MiB.
     comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
