@@ -29,6 +29,7 @@ from .alignment import evaluate
 from .days import DaySplitter
 from .dmarc import ParsedReport
 from .errors import ReportError
+from .parser import MAX_COUNT
 
 BATCH = 5000
 
@@ -152,11 +153,20 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
         total_records += 1
         total_messages += record.count
         if len(batch) >= BATCH:
+            _check_total(total_messages)
             _write_batch(cur, report_pk, h, splitter, batch)
             batch = []
+    _check_total(total_messages)
     if batch:
         _write_batch(cur, report_pk, h, splitter, batch)
     return total_records, total_messages
+
+
+def _check_total(messages: int) -> None:
+    # Each count fits a bigint (the parser checks), but their sum must too: it is
+    # stored on the report and summed again in every rollup.
+    if messages > MAX_COUNT:
+        raise ReportError("The report's message counts add up to more than 2^63-1")
 
 
 class _CopyText(dict):

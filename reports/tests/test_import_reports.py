@@ -157,6 +157,22 @@ def test_values_longer_than_the_database_columns_are_kept_whole_cut_or_refused(t
     assert Rejection.objects.count() == 2
 
 
+def test_counts_that_add_up_past_a_bigint_reject_only_that_report(tmp_path):
+    big = 2**62
+    (tmp_path / "1-huge.xml").write_bytes(report_xml(records=[record_xml(count=big)] * 2, report_id="huge"))
+    (tmp_path / "2-good.xml").write_bytes(report_xml(records=[record_xml(count=big)], report_id="good"))
+    # Each report fits on its own, but the day's total over both would not.
+    (tmp_path / "3-more.xml").write_bytes(report_xml(records=[record_xml(count=big)], report_id="more"))
+
+    lines = run_import(tmp_path, expect_exit=1)
+
+    assert [line["status"] for line in lines] == ["rejected", "imported", "rejected"]
+    assert "add up to more than 2^63-1" in lines[0]["error"]
+    assert lines[2]["error"].startswith("The database refused the report: bigint out of range")
+    assert list(Report.objects.values_list("report_id", flat=True)) == ["good"]
+    assert DailyRollup.objects.aggregate(n=Sum("messages"))["n"] == big
+
+
 def test_a_gzip_bomb_is_rejected_and_nothing_is_stored(tmp_path):
     # 1 GiB of XML-looking text that compresses to about 1 MiB.
     comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
