@@ -194,3 +194,36 @@ def test_random_valid_reports_are_stored_with_exact_totals(report):
         passed = sum(c for _, c, _, k, s in records if k.lower() == "pass" or s == "pass")
         assert DailyRollup.objects.aggregate(n=Sum("dmarc_pass"))["n"] == passed
         transaction.set_rollback(True)
+
+
+# Any text XML 1.0 can carry, with the characters that COPY and JSON escape.
+_XML_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Cn")) | st.sampled_from("\t\n\"\\'&<>"),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _as_read(text: str) -> str:
+    # What an XML parser hands back (line ends normalised), with the parser's strip.
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+@pytest.mark.django_db
+@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(selector=_XML_TEXT, comment=_XML_TEXT, human=_XML_TEXT)
+def test_hostile_text_in_auth_results_and_reasons_is_stored_exactly(selector, comment, human):
+    from xml.sax.saxutils import escape
+
+    rec = record_xml(
+        dkim_results=(("example.com", escape(selector), "pass"),),
+        reasons=(("local_policy", escape(comment)),),
+    ).replace("</selector>", f"</selector><human_result>{escape(human)}</human_result>")
+    with transaction.atomic():
+        [outcome] = ingest_bytes(report_xml(records=[rec]), "hypothesis")
+        assert outcome.status == "imported", outcome.error
+        record = Record.objects.get()
+        [dkim, _spf] = record.auth_results
+        assert (dkim.selector, dkim.human_result) == (_as_read(selector), _as_read(human))
+        assert record.reasons == [{"type": "local_policy", "comment": _as_read(comment)}]
+        transaction.set_rollback(True)
