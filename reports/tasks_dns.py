@@ -1,7 +1,8 @@
 """Celery tasks of the rollout assistant: reverse DNS and the DNS inspector, off the request path.
 
 Pages never resolve names: they read ReverseDns and DnsCache. These tasks fill
-them, after an import (resolve_new_sources) and on a schedule.
+them on a schedule (dmarcapp/celery.py), so that an import never waits on DNS
+or on the broker.
 """
 
 from __future__ import annotations
@@ -39,9 +40,3 @@ def refresh_readiness():
     from .rollout import refresh_summaries
 
     refresh_summaries()
-
-
-def after_import(domains: list[str]) -> None:
-    """Queue reverse DNS for the sources of freshly imported reports (called by the ingestion path)."""
-    for domain in sorted(set(domains)):
-        resolve_reverse_dns.delay(domain=domain, days=30)
