@@ -33,6 +33,11 @@ class DateRange:
     def each_day(self):
         return (self.start + timedelta(days=i) for i in range(self.days))
 
+    def moments(self) -> tuple[datetime, datetime]:
+        """[first midnight, the midnight after the last day): which reports begin inside."""
+        start = datetime.combine(self.start, time.min, tzinfo=UTC)
+        return start, datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+
 
 @dataclass
 class Counts:
@@ -372,9 +377,7 @@ GROUP BY 1, 2
 
 
 def _read_auth_and_reasons(detail: SourceDetail, domain: str, ip: str, rng: DateRange) -> None:
-    start = datetime.combine(rng.start, time.min, tzinfo=UTC)
-    end = datetime.combine(rng.end + timedelta(days=1), time.min, tzinfo=UTC)
-    where = [domain, ip, start, end]
+    where = [domain, ip, *rng.moments()]
     with connection.cursor() as cur:
         cur.execute(_AUTH_SQL, where + where)
         rows = [AuthRow(*row[:6], int(row[6])) for row in cur.fetchall()]
@@ -397,8 +400,7 @@ def source_records(domain: str, ip: str, rng: DateRange, *, offset: int = 0, lim
     Returns limit + 1 rows at most, so the caller can tell whether a next
     page exists without counting a busy source's possibly millions of records.
     """
-    start = datetime.combine(rng.start, time.min, tzinfo=UTC)
-    end = datetime.combine(rng.end + timedelta(days=1), time.min, tzinfo=UTC)
+    start, end = rng.moments()
     return list(
         Record.objects.filter(domain=domain, source_ip=ip, begin__gte=start, begin__lt=end)
         .select_related("report")

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import connection
@@ -55,6 +55,7 @@ from django.utils import timezone
 from . import dnscheck
 from .alignment import normalise, org_domain
 from .models import DailyRollup, Record, Report, ReporterDay
+from .queries import DateRange
 from .senders import OWN, Identification, Sender, Signals, identify, rdns_names
 
 WINDOW_DAYS = 30
@@ -108,9 +109,7 @@ class Group:
 
 def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> list[Group]:
     """Records whose report begins within [start, end], grouped by source and evidence, in SQL."""
-    begin = datetime.combine(start, time.min, tzinfo=UTC)
-    stop = datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
-    params = [domain, begin, stop]
+    params = [domain, *DateRange(start, end).moments()]
     only_ip = ""
     if ip:
         only_ip = "AND r.source_ip = %s"

@@ -60,18 +60,21 @@ ON CONFLICT ON CONSTRAINT sourceperiod_identity DO UPDATE SET {ADD_SUMS.format(t
 
 # After a removal: rows that fell to zero go, and the month and year rows
 # touched get their first/last seen again from the other reports' days.
-TOUCHED = f"SELECT DISTINCT d.domain, p.period, p.start, d.source_ip FROM reports_dailyrollup d {PERIODS}"
+TOUCHED = (
+    f"SELECT DISTINCT d.domain, p.period, p.start, d.source_ip FROM reports_dailyrollup d {PERIODS}"
+    " WHERE d.report_id = ANY(%(ids)s)"
+)
 CLEAN_UP = [
     f"""DELETE FROM reports_domainday x USING (SELECT DISTINCT d.domain, d.day FROM {ROWS}) k
     WHERE x.domain = k.domain AND x.day = k.day AND x.messages <= 0""",
     f"""DELETE FROM reports_reporterday x USING (SELECT DISTINCT d.domain, d.day, d.reporter FROM {ROWS}) k
     WHERE x.domain = k.domain AND x.day = k.day AND x.reporter = k.reporter AND x.messages <= 0""",
-    f"""DELETE FROM reports_sourceperiod x USING ({TOUCHED} WHERE d.report_id = ANY(%(ids)s)) t
+    f"""DELETE FROM reports_sourceperiod x USING ({TOUCHED}) t
     WHERE x.domain = t.domain AND x.period = t.period AND x.start = t.start AND x.source_ip = t.source_ip
         AND x.messages <= 0""",
     f"""UPDATE reports_sourceperiod x SET first_day = f.first_day, last_day = f.last_day FROM (
         SELECT t.domain, t.period, t.start, t.source_ip, min(o.day) AS first_day, max(o.day) AS last_day
-        FROM ({TOUCHED} WHERE d.report_id = ANY(%(ids)s)) t
+        FROM ({TOUCHED}) t
         JOIN reports_dailyrollup o ON o.domain = t.domain AND o.source_ip = t.source_ip
             AND o.day >= t.start
             AND o.day < t.start + CASE WHEN t.period = 'm' THEN interval '1 month' ELSE interval '1 year' END

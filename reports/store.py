@@ -169,37 +169,37 @@ def _check_total(messages: int) -> None:
         raise ReportError("The report's message counts add up to more than 2^63-1")
 
 
-class _CopyText(dict):
-    """Strings escaped for COPY's text format, cached: domains and result words repeat
-    from record to record, and report values are hostile (a tab or backslash in a
-    domain must not shift the columns)."""
+class _Escaped(dict):
+    """Strings converted for a COPY row, cached: domains and result words repeat from
+    record to record, and report values are hostile (a tab or backslash in a domain
+    must not shift the columns)."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
 
     def __missing__(self, value: str) -> str:
-        out = _copy_escape(value)
+        out = self.convert(value)
         if len(self) < 50_000:
             self[value] = out
         return out
 
 
 def _copy_escape(value: str) -> str:
+    """A string in COPY's text format."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-class _JsonText(dict):
-    """Strings as JSON string literals, escaped again for COPY, cached like _CopyText."""
-
-    def __missing__(self, value: str) -> str:
-        out = _copy_escape(json.dumps(value, ensure_ascii=False))
-        if len(self) < 50_000:
-            self[value] = out
-        return out
+def _json_copy_escape(value: str) -> str:
+    """A string as a JSON string literal, in COPY's text format."""
+    return _copy_escape(json.dumps(value, ensure_ascii=False))
 
 
 def _write_batch(cur, report_pk, header, splitter, batch):
     # COPY rows are formatted here rather than by psycopg's write_row(): on this
     # hot path that is about three times faster, and it is the bulk of an import.
-    esc = _CopyText()
-    js = _JsonText()
+    esc = _Escaped(_copy_escape)
+    js = _Escaped(_json_copy_escape)
     domain = esc[header.policy.domain]
     head = f"{report_pk}\t{domain}\t{header.begin.isoformat()}\t"
     flag = {True: "t", False: "f"}

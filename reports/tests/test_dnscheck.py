@@ -7,14 +7,18 @@ talks to a real dnsmasq serving a test zone on 127.0.0.1.
 import base64
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 
-from reports import dnscheck
+from reports import dnscheck, tasks_dns
 from reports.models import DnsCache, ReverseDns
 
+from .dashboard import daily_report, import_ok
 from .dns_server import DnsServer
+from .helpers import record_xml
 
 
 @pytest.fixture
@@ -276,15 +280,6 @@ def test_reverse_dns_is_stored_and_forward_confirmed(dns, settings):
 
 @pytest.mark.django_db
 def test_the_reverse_dns_task_resolves_recent_sources_that_have_no_fresh_name(dns, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from reports import tasks_dns
-
-    from .dashboard import daily_report, import_ok
-    from .helpers import record_xml
-
     dns.host("recent.example.net", "192.0.2.21")
     dns.host("old.example.net", "192.0.2.22")
     dns.host("known.example.net", "192.0.2.23")

@@ -1,10 +1,15 @@
 """The mailbox part of the status page, the retry button, the admin and the env-defined mailbox."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
+from dmarcapp.celery import app as celery_app
 from reports import mailbox as mail
+from reports import tasks
 from reports.models import Mailbox, MailMessage, Report
 
 from .report_mail import plain_email, report_email, small_report
@@ -135,13 +140,6 @@ def test_the_env_mailbox_is_kept_in_step_with_the_settings(dovecot, imap_user, s
 def test_filed_messages_lose_their_raw_bytes_after_the_retention_and_failed_ones_keep_them(
     dovecot, imap_user, make_mailbox, admin_client, settings
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from dmarcapp.celery import app as celery_app
-    from reports import tasks
-
     entry = next(
         e for e in celery_app.conf.beat_schedule.values() if e["task"] == "reports.tasks.forget_raw_mail"
     )

@@ -2,6 +2,7 @@
 
 import threading
 from datetime import date
+from xml.sax.saxutils import escape
 
 import pytest
 from django.core.management import call_command
@@ -213,8 +214,6 @@ def _as_read(text: str) -> str:
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(selector=_XML_TEXT, comment=_XML_TEXT, human=_XML_TEXT)
 def test_hostile_text_in_auth_results_and_reasons_is_stored_exactly(selector, comment, human):
-    from xml.sax.saxutils import escape
-
     rec = record_xml(
         dkim_results=(("example.com", escape(selector), "pass"),),
         reasons=(("local_policy", escape(comment)),),
