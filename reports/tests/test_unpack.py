@@ -6,7 +6,6 @@ email.mime, plus the real samples in the shared corpus.
 
 import gzip
 import io
-import os
 import random
 import struct
 import time
@@ -22,7 +21,6 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -31,8 +29,13 @@ from lxml import etree
 from reports.errors import LimitExceeded, ReportError
 from reports.unpack import Document, Failure, Limits, MiB, sniff, unpack
 
-CORPUS = Path(os.environ.get("DMARC_CORPUS", Path(settings.BASE_DIR).parent / "shared" / "corpus"))
-SAMPLES = CORPUS / "parsedmarc"
+from .helpers import corpus_dir
+
+
+def samples() -> Path:
+    return corpus_dir() / "parsedmarc"
+
+
 GiB = 1024 * MiB
 
 
@@ -223,7 +226,7 @@ def test_it_reads_utf16_xml_with_a_bom_and_leading_whitespace():
 
 
 def test_it_rejects_an_empty_input_clearly():
-    (failure,) = unpack((SAMPLES / "empty.xml").read_bytes())
+    (failure,) = unpack((samples() / "empty.xml").read_bytes())
     assert failure.status == "rejected"
     assert failure.error == "the input is empty"
 
@@ -314,9 +317,9 @@ def test_it_rejects_an_empty_gzip():
 
 
 def test_it_reads_the_parsedmarc_gzip_sample():
-    (doc,) = unpack((SAMPLES / "nice-input.xml.gz").read_bytes())
+    (doc,) = unpack((samples() / "nice-input.xml.gz").read_bytes())
     assert doc.gzipped
-    assert doc.xml_bytes() == (SAMPLES / "nice-input.xml").read_bytes()
+    assert doc.xml_bytes() == (samples() / "nice-input.xml").read_bytes()
 
 
 # --- zip --------------------------------------------------------------------------------------------------
@@ -340,10 +343,10 @@ def test_it_finds_a_report_in_a_folder_of_a_zip_and_skips_the_rest():
 
 
 def test_it_reads_the_parsedmarc_zip_samples():
-    (doc,) = unpack((SAMPLES / "nice-input.xml.zip").read_bytes())
+    (doc,) = unpack((samples() / "nice-input.xml.zip").read_bytes())
     assert doc.member == "nice-input.xml"
-    assert doc.data == (SAMPLES / "nice-input.xml").read_bytes()
-    path = next(SAMPLES.glob("estadocuenta1*.xml.zip"))
+    assert doc.data == (samples() / "nice-input.xml").read_bytes()
+    path = next(samples().glob("estadocuenta1*.xml.zip"))
     (doc,) = unpack(path.read_bytes())
     assert doc.member == path.name.removesuffix(".zip")
     assert parse_root(doc).tag == "feedback"
@@ -496,13 +499,13 @@ def test_it_passes_on_a_gzip_attachment_holding_unused_as_not_dmarc():
     ],
 )
 def test_it_finds_the_report_in_the_corpus_emails(name, member):
-    (doc,) = unpack((SAMPLES / name).read_bytes())
+    (doc,) = unpack((samples() / name).read_bytes())
     assert doc.member.startswith(member)
     assert parse_root(doc).tag == "feedback"
 
 
 def test_it_reads_the_mimecast_gzip_that_gzipfile_rejects():
-    (doc,) = unpack((SAMPLES / "mimecast-weird-gzip.eml").read_bytes())
+    (doc,) = unpack((samples() / "mimecast-weird-gzip.eml").read_bytes())
     assert doc.gzipped
     with pytest.raises(gzip.BadGzipFile):
         gzip.decompress(doc.data)
@@ -697,7 +700,7 @@ def test_containers_with_bytes_inserted_never_raise(seed, junk, where):
 
 
 def test_every_corpus_file_unpacks_without_raising():
-    for path in sorted(SAMPLES.iterdir()):
+    for path in sorted(samples().iterdir()):
         items = list(unpack(path.read_bytes()))
         consume(items)
         expected = 0 if path.name == "empty.xml" else 1
