@@ -18,7 +18,8 @@ One poll of a mailbox:
    A message with at least one report goes to the processed folder; one with
    none, or only broken ones, to the failed folder with its error.
 6. Move messages only after their state is committed: MOVE, or COPY, \\Deleted
-   and UID EXPUNGE where the server lacks MOVE.
+   and UID EXPUNGE where the server lacks MOVE. A message an interrupted move
+   already copied to its target (same Message-ID) is only taken out of the folder.
 
 Errors are sorted in two kinds. MailboxError needs a person (wrong password,
 unknown folder, refused certificate): it is stored on the mailbox and not
@@ -357,6 +358,7 @@ class _Poll:
 
         # What an earlier poll left half done, before anything new.
         unfiled = {uid for uid, filed_at in known.items() if filed_at is None}
+        self.left_behind = unfiled & self.in_folder
         gone = unfiled - self.in_folder
         if gone:
             # Moved by us just before a crash, or by someone else: either way not ours to move any more.
@@ -485,13 +487,35 @@ class _Poll:
         ):
             for chunk in _chunks(sorted(by_state[state]), _MOVE_CHUNK):
                 self._ensure_folder(target)
-                move(self.client, chunk, self._server_name(target))
+                there = self._already_in(target, [uid for uid in chunk if uid in self.left_behind])
+                if there:
+                    delete(self.client, sorted(there))
+                moving = [uid for uid in chunk if uid not in there]
+                if moving:
+                    move(self.client, moving, self._server_name(target))
                 self.in_folder.difference_update(chunk)
                 self.rows.filter(uid__in=chunk).update(filed_in=target, filed_at=timezone.now())
                 if state == MailMessage.INGESTED:
                     self.result.processed += len(chunk)
                 else:
                     self.result.failed += len(chunk)
+
+    def _already_in(self, target: str, uids: list[int]) -> set[int]:
+        """Which of these messages an interrupted move already copied to `target`.
+
+        A server that dies in the middle of a MOVE (Dovecot copies, then expunges)
+        can leave a message in both folders. Moving it again would file it twice,
+        so a message left behind by an earlier poll whose Message-ID is already
+        in the target is only taken out of the folder. Messages without a
+        Message-ID are moved again."""
+        ids = dict(self.rows.filter(uid__in=uids).exclude(message_id="").values_list("uid", "message_id"))
+        if not ids:
+            return set()
+        self.client.select_folder(self._server_name(target), readonly=True)
+        try:
+            return {uid for uid, mid in ids.items() if self.client.search(["HEADER", "Message-ID", mid])}
+        finally:
+            self.client.select_folder(self._server_name(self.mailbox.folder))
 
     def _refile_retried(self) -> None:
         # Failed messages that a retry has since ingested sit in the failed
@@ -605,6 +629,10 @@ def move(client: IMAPClient, uids: list[int], folder: str) -> None:
     # RFC 6851's fallback. Without UIDPLUS, EXPUNGE also removes messages that
     # someone else marked \Deleted in this folder; a reports mailbox has none.
     client.copy(uids, folder)
+    delete(client, uids)
+
+
+def delete(client: IMAPClient, uids: list[int]) -> None:
     client.add_flags(uids, [b"\\Deleted"], silent=True)
     if client.has_capability("UIDPLUS"):
         client.uid_expunge(uids)

@@ -327,3 +327,32 @@ def test_a_dovecot_restart_during_a_poll_fails_it_cleanly_and_the_next_poll_comp
     assert len(ids) == len(set(ids)) == n
     mailbox.refresh_from_db()
     assert mailbox.last_error == "" and mailbox.processed_count == n
+
+
+def test_a_move_cut_short_after_the_copy_is_finished_without_filing_the_message_twice(
+    dovecot, imap_user, make_mailbox
+):
+    mailbox = make_mailbox()
+    dovecot.deliver(
+        imap_user, [report_email(small_report(i), message_id=f"<cut-{i}@test>") for i in range(2)]
+    )
+    mail.poll(mailbox)
+    assert dovecot.message_ids(imap_user, PROCESSED) == ["<cut-0@test>", "<cut-1@test>"]
+    # The state a server that dies inside MOVE leaves: the message is copied to the
+    # processed folder but still in the inbox, and its row is not filed yet.
+    with dovecot.client(imap_user) as c:
+        c.select_folder(PROCESSED)
+        [uid] = c.search(["HEADER", "Message-ID", "<cut-0@test>"])
+        c.copy([uid], "INBOX")
+        c.select_folder("INBOX", readonly=True)
+        [inbox_uid] = c.search("ALL")
+    row = MailMessage.objects.get(message_id="<cut-0@test>")
+    MailMessage.objects.filter(pk=row.pk).update(uid=inbox_uid, filed_at=None, filed_in="")
+
+    mail.poll(mailbox)
+
+    assert dovecot.count(imap_user, "INBOX") == 0
+    assert dovecot.message_ids(imap_user, PROCESSED) == ["<cut-0@test>", "<cut-1@test>"]
+    row.refresh_from_db()
+    assert row.filed_at is not None and row.filed_in == PROCESSED
+    assert Report.objects.count() == 2
