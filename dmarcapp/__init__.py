@@ -1,4 +1,4 @@
-# The Celery app is loaded with Django, so that @shared_task binds to it.
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+# The Celery app is not imported here, as Django's template for Celery does: every
+# management command would pay for loading Celery (about a fifth of the start-up
+# of import_reports). The tasks bind to it by importing dmarcapp.celery, and
+# `celery -A dmarcapp` finds it there.

@@ -9,9 +9,10 @@ messages out of the folder and picks up whatever arrived meanwhile.
 
 import logging
 
-from celery import current_app, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+
+from dmarcapp.celery import app
 
 from . import mailbox as mail
 from .models import Mailbox
@@ -25,14 +26,14 @@ _RETRY = {
 }
 
 
-@shared_task
+@app.task
 def poll_all_mailboxes():
     interval = settings.DMARC_POLL_INTERVAL
     for mailbox in mail.enabled_mailboxes():
         poll_mailbox.apply_async((mailbox.pk,), expires=max(1, interval - min(30, interval // 10)))
 
 
-@shared_task(bind=True, acks_late=True, autoretry_for=(mail.TransientError,), max_retries=5, **_RETRY)
+@app.task(bind=True, acks_late=True, autoretry_for=(mail.TransientError,), max_retries=5, **_RETRY)
 def poll_mailbox(self, mailbox_id, follow_up=False):
     mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).first()
     if mailbox is None:
@@ -52,19 +53,19 @@ def poll_mailbox(self, mailbox_id, follow_up=False):
 
 def _queue_ingests(message_ids):
     # One producer for the whole batch: acquiring one per message cost more than the send.
-    with current_app.producer_or_acquire() as producer:
+    with app.producer_or_acquire() as producer:
         for pk in message_ids:
             ingest_message.apply_async((pk,), producer=producer)
 
 
-@shared_task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
+@app.task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
 def ingest_message(message_id):
     done = mail.ingest_message(message_id)
     if done is not None and mail.nothing_left_to_ingest(done.message.mailbox_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 
 
-@shared_task
+@app.task
 def forget_raw_mail():
     emptied = mail.forget_raw_mail(settings.DMARC_KEEP_RAW_MAIL_DAYS)
     if emptied:

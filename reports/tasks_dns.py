@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from celery import shared_task
+from dmarcapp.celery import app
 
 from . import dnscheck
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+@app.task(ignore_result=True, soft_time_limit=600, time_limit=660)
 def resolve_reverse_dns(ips: list[str] | None = None, days: int = 30, limit: int = 2000, domain: str = ""):
     """Resolve PTR names for `ips`, or for recent sources without a fresh cache entry."""
     ips = ips or dnscheck.stale_sources(days=days, limit=limit, domain=domain or None)
@@ -26,7 +26,7 @@ def resolve_reverse_dns(ips: list[str] | None = None, days: int = 30, limit: int
     return done
 
 
-@shared_task(ignore_result=True, soft_time_limit=120, time_limit=150)
+@app.task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def refresh_domain_dns(domain: str):
     """Fetch the domain's DMARC, SPF and DKIM records again (the readiness page's Refresh button)."""
     from .rollout import assess
@@ -34,7 +34,7 @@ def refresh_domain_dns(domain: str):
     assess(domain, refresh_dns=True)
 
 
-@shared_task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+@app.task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
 def refresh_readiness():
     """Recompute the rollout summaries the overview shows (beat runs it periodically)."""
     from .rollout import refresh_summaries
