@@ -45,7 +45,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-GENERATOR_VERSION = 3  # 2: DailyRollup rows per report; 3: auth results inside the records
+GENERATOR_VERSION = 4  # 2: DailyRollup rows per report; 3: auth results inside the records;
+# 4: DailyRollup per day and source (no header_from), SourcePeriod keyed by its identity
 DOMAIN = "bench.example"
 DAYS = 365
 REPORTERS = 20
@@ -254,9 +255,9 @@ def _generate(records: int, log) -> dict:
     step(
         "daily rollup",
         f"""
-        INSERT INTO reports_dailyrollup (report_id, domain, day, source_ip, reporter, header_from, messages,
+        INSERT INTO reports_dailyrollup (report_id, domain, day, source_ip, reporter, messages,
             dmarc_pass, dkim_pass, spf_pass, quarantined, rejected)
-        SELECT r.report_id, r.domain, r."begin"::date, r.source_ip, rep.org_name, r.header_from, sum(r.count),
+        SELECT r.report_id, r.domain, r."begin"::date, r.source_ip, rep.org_name, sum(r.count),
             sum(CASE WHEN r.dkim = 'pass' OR r.spf = 'pass' THEN r.count ELSE 0 END),
             sum(CASE WHEN r.dkim = 'pass' THEN r.count ELSE 0 END),
             sum(CASE WHEN r.spf = 'pass' THEN r.count ELSE 0 END),
@@ -264,7 +265,7 @@ def _generate(records: int, log) -> dict:
             sum(CASE WHEN r.disposition = 'reject' THEN r.count ELSE 0 END)
         FROM reports_record r JOIN reports_report rep ON rep.id = r.report_id
         WHERE r.domain = '{DOMAIN}'
-        GROUP BY 1, 2, 3, 4, 5, 6
+        GROUP BY 1, 2, 3, 4, 5
         """,
     )
     with connection.cursor() as cur:

@@ -174,6 +174,9 @@ DMARC_MAX_INPUT_BYTES = envint("DMARC_MAX_INPUT_BYTES", 50 * 1024 * 1024, minimu
 DMARC_MAX_DECOMPRESSED_BYTES = envint("DMARC_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1)
 DMARC_MAX_ZIP_MEMBERS = envint("DMARC_MAX_ZIP_MEMBERS", 20, minimum=1)
 DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
+# A report's counts are spread over the days of its period: a forged period of
+# decades would write a row per record and day. Real periods are a day, at most weeks.
+DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
 # --- DNS for the rollout assistant (reports/dnscheck.py) ---
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.

@@ -141,7 +141,7 @@ class AuthResult(NamedTuple):
 
 
 class DailyRollup(MessageCounts):
-    """Message counts per UTC day, source, reporter and header_from, per report.
+    """Message counts per UTC day and source, per report (and so per reporter).
 
     A report spanning several days has its counts spread over the days it
     covers (see reports.days); the day totals add up exactly to the report's.
@@ -157,11 +157,10 @@ class DailyRollup(MessageCounts):
     day = models.DateField()
     source_ip = models.GenericIPAddressField()
     reporter = models.CharField(max_length=255, blank=True)
-    header_from = models.TextField(blank=True)  # see Record.header_from
 
     class Meta:
         indexes = [
-            # Drill-down: one source's days, header_from domains and reporters.
+            # Drill-down: one source's days and reporters.
             models.Index(fields=["domain", "source_ip", "day"], name="rollup_domain_ip_day"),
         ]
 
@@ -337,6 +336,11 @@ class SourcePeriod(MessageCounts):
     """
 
     DAY, MONTH, YEAR = "d", "m", "y"
+    # The identity is the key: a surrogate id would cost every import a sequence
+    # step and a second index entry for each of these rows, the most it writes
+    # after the records. It also serves the sources table and the overview: all
+    # sources of a domain in given periods.
+    pk = models.CompositePrimaryKey("domain", "period", "start", "source_ip")
     domain = models.CharField(max_length=255)
     period = models.CharField(max_length=1, choices=[(DAY, "day"), (MONTH, "month"), (YEAR, "year")])
     start = models.DateField(help_text="First day of the period.")
@@ -345,13 +349,8 @@ class SourcePeriod(MessageCounts):
     last_day = models.DateField()
 
     class Meta:
-        constraints = [
-            # Also serves the sources table and the overview: all sources of a domain in given periods.
-            models.UniqueConstraint(
-                fields=["domain", "period", "start", "source_ip"], name="sourceperiod_identity"
-            ),
-        ]
         # No index per source: the drill-down reads one source's days from DailyRollup.
+        pass
 
     def __str__(self):
         return f"{self.domain} {self.source_ip} {self.period}:{self.start}"

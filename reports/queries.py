@@ -344,10 +344,9 @@ def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
     totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
     detail = SourceDetail(ip, reverse_names([ip]).get(ip, ""), totals, daily)
 
-    detail.header_from = _by(rollup, "header_from")
     detail.reporters = _by(rollup, "reporter")
 
-    _read_auth_and_reasons(detail, domain, ip, rng)
+    _read_records_summary(detail, domain, ip, rng)
     return detail
 
 
@@ -367,6 +366,10 @@ SELECT 'dkim', '', '', '', '', false, sum(r.count) FROM reports_record r
 WHERE {_SOURCE_RECORDS} AND NOT jsonb_path_exists(r.auth, '$[*] ? (@[0] == "dkim")')
 HAVING count(*) > 0
 """
+_HEADER_FROM_SQL = f"""
+SELECT r.header_from, sum(r.count) FROM reports_record r WHERE {_SOURCE_RECORDS}
+GROUP BY 1 ORDER BY 2 DESC, 1
+"""
 _REASONS_SQL = f"""
 SELECT coalesce(x->>'type', ''), coalesce(x->>'comment', ''), sum(r.count)
 FROM reports_record r CROSS JOIN LATERAL jsonb_array_elements(
@@ -376,9 +379,12 @@ GROUP BY 1, 2
 """
 
 
-def _read_auth_and_reasons(detail: SourceDetail, domain: str, ip: str, rng: DateRange) -> None:
+def _read_records_summary(detail: SourceDetail, domain: str, ip: str, rng: DateRange) -> None:
+    """The source's header_from domains, auth results and override reasons, in messages."""
     where = [domain, ip, *rng.moments()]
     with connection.cursor() as cur:
+        cur.execute(_HEADER_FROM_SQL, where)
+        detail.header_from = [(header_from, int(n)) for header_from, n in cur.fetchall()]
         cur.execute(_AUTH_SQL, where + where)
         rows = [AuthRow(*row[:6], int(row[6])) for row in cur.fetchall()]
         cur.execute(_REASONS_SQL, where)

@@ -53,7 +53,7 @@ SELECT d.source_ip, p.period, p.start, d.domain, {SIGNED_SUMS}, min(d.day), max(
 FROM reports_dailyrollup d {PERIODS}
 WHERE d.report_id = ANY(%(ids)s)
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
-ON CONFLICT ON CONSTRAINT sourceperiod_identity DO UPDATE SET {ADD_SUMS.format(t="reports_sourceperiod")},
+ON CONFLICT (domain, period, start, source_ip) DO UPDATE SET {ADD_SUMS.format(t="reports_sourceperiod")},
     first_day = LEAST(reports_sourceperiod.first_day, EXCLUDED.first_day),
     last_day = GREATEST(reports_sourceperiod.last_day, EXCLUDED.last_day)
 """

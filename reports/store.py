@@ -7,7 +7,8 @@
 2. Stream the records in batches and COPY them, each with its DKIM and SPF
    results in its own row (Record.auth).
 3. Spread each record's count over the UTC days of the period, sum the shares
-   per batch and COPY them into DailyRollup (rows per report). Memory stays
+   per day and source over the report and COPY them into DailyRollup. The sums
+   are written early when a huge report has very many sources, so memory stays
    flat however large the report is.
 4. Fold the report's DailyRollup rows into the coarser rollups (reports.rollup)
    and store the counts, the warnings and the compressed original on the report.
@@ -22,6 +23,7 @@ import json
 from dataclasses import dataclass, field
 
 import psycopg
+from django.conf import settings
 from django.db import connection
 
 from . import rollup
@@ -32,6 +34,8 @@ from .errors import ReportError
 from .parser import MAX_COUNT
 
 BATCH = 5000
+# DailyRollup sums held before they are written: one row per day and source.
+ROLLUP_KEYS = 50_000
 
 
 @dataclass
@@ -114,9 +118,21 @@ def _fit_header(parsed: ParsedReport) -> None:
                 )
 
 
+def _check_period(parsed: ParsedReport) -> None:
+    h = parsed.header
+    days = (h.end - h.begin).total_seconds() / 86400
+    limit = settings.DMARC_MAX_PERIOD_DAYS
+    if days > limit:
+        raise ReportError(
+            f"The report's date range spans {days:,.0f} days ({h.begin:%Y-%m-%d} to {h.end:%Y-%m-%d}),"
+            f" more than the {limit}-day limit (DMARC_MAX_PERIOD_DAYS)"
+        )
+
+
 def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool) -> int | None:
     """Insert the report row; None when a report with the same identity is already stored."""
     _fit_header(parsed)
+    _check_period(parsed)
     h = parsed.header
     p = h.policy
     cur.execute(
@@ -143,7 +159,8 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
 def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]:
     h = parsed.header
     adkim, aspf = h.policy.adkim, h.policy.aspf
-    splitter = DaySplitter(h.begin, h.end)
+    esc = _Escaped(_copy_escape)
+    rows = _RollupRows(cur, report_pk, h, esc)
     total_records = 0
     total_messages = 0
     batch = []
@@ -152,21 +169,17 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
         batch.append(record)
         total_records += 1
         total_messages += record.count
+        if total_messages > MAX_COUNT:
+            # Each count fits a bigint (the parser checks), but their sum must too: it is
+            # stored on the report and summed again in every rollup.
+            raise ReportError("The report's message counts add up to more than 2^63-1")
         if len(batch) >= BATCH:
-            _check_total(total_messages)
-            _write_batch(cur, report_pk, h, splitter, batch)
+            _write_batch(cur, report_pk, h, esc, batch, rows.add)
             batch = []
-    _check_total(total_messages)
     if batch:
-        _write_batch(cur, report_pk, h, splitter, batch)
+        _write_batch(cur, report_pk, h, esc, batch, rows.add)
+    rows.write()
     return total_records, total_messages
-
-
-def _check_total(messages: int) -> None:
-    # Each count fits a bigint (the parser checks), but their sum must too: it is
-    # stored on the report and summed again in every rollup.
-    if messages > MAX_COUNT:
-        raise ReportError("The report's message counts add up to more than 2^63-1")
 
 
 class _Escaped(dict):
@@ -195,17 +208,67 @@ def _json_copy_escape(value: str) -> str:
     return _copy_escape(json.dumps(value, ensure_ascii=False))
 
 
-def _write_batch(cur, report_pk, header, splitter, batch):
+class _RollupRows(dict):
+    """A report's DailyRollup sums, (day, source_ip) -> [messages, dmarc_pass, dkim_pass,
+    spf_pass, quarantined, rejected], summed over all its records: one row per day and
+    source, however many records and header_from domains the source has. Past
+    ROLLUP_KEYS sums they are written out, so memory stays flat on any report."""
+
+    def __init__(self, cur, report_pk: int, header, esc: _Escaped):
+        super().__init__()
+        self.split = DaySplitter(header.begin, header.end).split
+        self.cur = cur
+        # The same (day, source) may be written twice when a huge report forced an early
+        # write: readers sum the rows anyway.
+        self.head = f"{report_pk}\t{esc[header.policy.domain]}\t"
+        self.reporter = esc[header.org_name]
+
+    def add(self, r) -> None:
+        dkim_pass = r.dkim == "pass"
+        spf_pass = r.spf == "pass"
+        for day, n in self.split(r.count):
+            acc = self.get(key := (day, r.source_ip))
+            if acc is None:
+                acc = self[key] = [0, 0, 0, 0, 0, 0]
+            acc[0] += n
+            if dkim_pass or spf_pass:
+                acc[1] += n
+            if dkim_pass:
+                acc[2] += n
+            if spf_pass:
+                acc[3] += n
+            if r.disposition == "quarantine":
+                acc[4] += n
+            elif r.disposition == "reject":
+                acc[5] += n
+        if len(self) > ROLLUP_KEYS:
+            self.write()
+
+    def write(self) -> None:
+        if not self:
+            return
+        head, reporter = self.head, self.reporter
+        with self.cur.copy(
+            "COPY reports_dailyrollup (report_id, domain, day, source_ip, reporter, messages,"
+            " dmarc_pass, dkim_pass, spf_pass, quarantined, rejected) FROM STDIN"
+        ) as copy:
+            copy.write(
+                "".join(
+                    f"{head}{day}\t{ip}\t{reporter}\t{a[0]}\t{a[1]}\t{a[2]}\t{a[3]}\t{a[4]}\t{a[5]}\n"
+                    for (day, ip), a in self.items()
+                ).encode()
+            )
+        self.clear()
+
+
+def _write_batch(cur, report_pk, header, esc, batch, add_to_rollup):
     # COPY rows are formatted here rather than by psycopg's write_row(): on this
     # hot path that is about three times faster, and it is the bulk of an import.
-    esc = _Escaped(_copy_escape)
     js = _Escaped(_json_copy_escape)
-    domain = esc[header.policy.domain]
-    head = f"{report_pk}\t{domain}\t{header.begin.isoformat()}\t"
+    head = f"{report_pk}\t{esc[header.policy.domain]}\t{header.begin.isoformat()}\t"
     flag = {True: "t", False: "f"}
     boolean = {True: "true", False: "false"}
     records = []
-    per_day = {}  # (day, source_ip, header_from) -> DailyRollup sums
     for r in batch:
         reasons = (
             esc[json.dumps([{"type": x.type, "comment": x.comment} for x in r.reasons])]
@@ -228,41 +291,13 @@ def _write_batch(cur, report_pk, header, splitter, batch):
             f"{esc[r.header_from]}\t{esc[r.envelope_from]}\t{esc[r.envelope_to]}\t{reasons}\t[{auth}]\t"
             f"{flag[r.dkim_aligned]}\t{flag[r.spf_aligned]}\t{flag[r.disagrees]}\n"
         )
-        dkim_pass = r.dkim == "pass"
-        spf_pass = r.spf == "pass"
-        for day, n in splitter.split(r.count):
-            acc = per_day.get(key := (day, r.source_ip, r.header_from))
-            if acc is None:
-                acc = per_day[key] = [0, 0, 0, 0, 0, 0]
-            acc[0] += n
-            if dkim_pass or spf_pass:
-                acc[1] += n
-            if dkim_pass:
-                acc[2] += n
-            if spf_pass:
-                acc[3] += n
-            if r.disposition == "quarantine":
-                acc[4] += n
-            elif r.disposition == "reject":
-                acc[5] += n
+        add_to_rollup(r)
     with cur.copy(
         'COPY reports_record (report_id, domain, "begin", source_ip, count, disposition, dkim, spf,'
         " header_from, envelope_from, envelope_to, reasons, auth, dkim_aligned, spf_aligned, disagrees)"
         " FROM STDIN"
     ) as copy:
         copy.write("".join(records).encode())
-    reporter = esc[header.org_name]
-    with cur.copy(
-        "COPY reports_dailyrollup (report_id, domain, day, source_ip, reporter, header_from, messages,"
-        " dmarc_pass, dkim_pass, spf_pass, quarantined, rejected) FROM STDIN"
-    ) as copy:
-        copy.write(
-            "".join(
-                f"{report_pk}\t{domain}\t{day}\t{ip}\t{reporter}\t{esc[hf]}\t"
-                f"{a[0]}\t{a[1]}\t{a[2]}\t{a[3]}\t{a[4]}\t{a[5]}\n"
-                for (day, ip, hf), a in per_day.items()
-            ).encode()
-        )
 
 
 def remove_report(report_pk: int) -> None:

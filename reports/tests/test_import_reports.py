@@ -8,9 +8,11 @@ import zlib
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Sum
 
-from reports.models import DailyRollup, Record, Rejection, Report
+from reports import store
+from reports.models import DailyRollup, Record, Rejection, Report, SourcePeriod
 
 from .helpers import corpus_dir, record_xml, report_xml
 
@@ -152,7 +154,7 @@ def test_values_longer_than_the_database_columns_are_kept_whole_cut_or_refused(t
     assert (record.header_from, record.disposition) == (long_host, "x" * 40)
     assert Report.objects.get(report_id="long").p == "q" * 16
     assert any("policy_published p was longer than 16" in w for w in lines[2]["warnings"])
-    assert DailyRollup.objects.filter(header_from=long_host).exists()
+    assert DailyRollup.objects.filter(report__report_id="long").exists()
     assert set(Report.objects.values_list("report_id", flat=True)) == {"long", "good"}
     assert Rejection.objects.count() == 2
 
@@ -171,6 +173,70 @@ def test_counts_that_add_up_past_a_bigint_reject_only_that_report(tmp_path):
     assert lines[2]["error"].startswith("The database refused the report: bigint out of range")
     assert list(Report.objects.values_list("report_id", flat=True)) == ["good"]
     assert DailyRollup.objects.aggregate(n=Sum("messages"))["n"] == big
+
+
+def test_a_report_with_more_sources_than_the_rollup_holds_writes_its_sums_early(tmp_path, monkeypatch):
+    # Several days, five sources, some in several records: with room for one (day, source)
+    # sum and batches of two records, the sums are written many times over.
+    ips = ["192.0.2.1", "192.0.2.2", "192.0.2.1", "2001:db8::1", "192.0.2.3", "192.0.2.2", "192.0.2.4"]
+    records = [record_xml(ip=ip, count=7 * i + 1) for i, ip in enumerate(ips)]
+    (tmp_path / "r.xml").write_bytes(report_xml(records=records, begin=1700000000, end=1700259199))
+
+    def stored():
+        per_day = DailyRollup.objects.values_list("day", "source_ip").annotate(n=Sum("messages"))
+        periods = SourcePeriod.objects.values_list("period", "start", "source_ip", "messages", "first_day")
+        return sorted(per_day), sorted(periods), DailyRollup.objects.count()
+
+    with transaction.atomic():
+        [line] = run_import(tmp_path)
+        expected_days, expected_periods, rows = stored()
+        transaction.set_rollback(True)
+    assert rows == len(expected_days)  # one row per (day, source) normally
+    assert len({ip for _, ip, _ in expected_days}) == 5 and len({d for d, _, _ in expected_days}) > 1
+
+    monkeypatch.setattr(store, "BATCH", 2)
+    monkeypatch.setattr(store, "ROLLUP_KEYS", 1)
+    [again] = run_import(tmp_path)
+
+    assert again["status"] == line["status"] == "imported"
+    days, periods, rows = stored()
+    assert rows > len(days)  # written early, so some (day, source) pairs have several rows
+    assert (days, periods) == (expected_days, expected_periods)
+    assert sum(n for *_, n in days) == again["messages"] == sum(7 * i + 1 for i in range(len(ips)))
+
+
+def test_a_forged_period_of_decades_is_rejected_before_anything_is_spread(tmp_path, settings):
+    day = 86400
+    (tmp_path / "1-decades.xml").write_bytes(
+        report_xml(records=[record_xml(count=5)] * 3, begin=0, end=1700000000, report_id="decades")
+    )
+    (tmp_path / "2-quarter.xml").write_bytes(
+        report_xml(
+            records=[record_xml(count=920)], begin=1700006400, end=1700006400 + 92 * day, report_id="92d"
+        )
+    )
+    (tmp_path / "3-longer.xml").write_bytes(
+        report_xml(
+            records=[record_xml(count=5)], begin=1700006400, end=1700006400 + 93 * day, report_id="93d"
+        )
+    )
+
+    lines = run_import(tmp_path, expect_exit=1)
+
+    assert [line["status"] for line in lines] == ["rejected", "imported", "rejected"]
+    assert lines[0]["error"] == (
+        "The report's date range spans 19,676 days (1970-01-01 to 2023-11-14),"
+        " more than the 92-day limit (DMARC_MAX_PERIOD_DAYS)"
+    )
+    assert "spans 93 days" in lines[2]["error"]
+    assert Rejection.objects.count() == 2 and all(r.original for r in Rejection.objects.all())
+    # The quarter is spread over its 92 days, ten messages a day.
+    per_day = DailyRollup.objects.values_list("day").annotate(n=Sum("messages"))
+    assert len(per_day) == 92 and {n for _, n in per_day} == {10}
+
+    settings.DMARC_MAX_PERIOD_DAYS = 93
+    [again] = run_import(tmp_path / "3-longer.xml")
+    assert again["status"] == "imported"
 
 
 def test_a_gzip_bomb_is_rejected_and_nothing_is_stored(tmp_path):

@@ -142,7 +142,7 @@ def test_reprocess_rebuilds_a_report_from_its_original_bytes():
     # Simulate an old parser bug that stored a wrong value (in the records and
     # so in the rollup built from them).
     Record.objects.filter(source_ip="192.0.2.7").update(header_from="wrong.example")
-    DailyRollup.objects.filter(source_ip="192.0.2.7").update(header_from="wrong.example")
+    DailyRollup.objects.filter(source_ip="192.0.2.7").update(reporter="wrong.example")
     call_command("reprocess")
     report2 = Report.objects.get()
     assert report2.pk != report.pk and report2.message_count == 7
