@@ -339,7 +339,8 @@ class SourcePeriod(MessageCounts):
     # The identity is the key: a surrogate id would cost every import a sequence
     # step and a second index entry for each of these rows, the most it writes
     # after the records. It also serves the sources table and the overview: all
-    # sources of a domain in given periods.
+    # sources of a domain in given periods. There is no index per source: the
+    # drill-down reads one source's days from DailyRollup.
     pk = models.CompositePrimaryKey("domain", "period", "start", "source_ip")
     domain = models.CharField(max_length=255)
     period = models.CharField(max_length=1, choices=[(DAY, "day"), (MONTH, "month"), (YEAR, "year")])
@@ -347,10 +348,6 @@ class SourcePeriod(MessageCounts):
     source_ip = models.GenericIPAddressField()
     first_day = models.DateField()
     last_day = models.DateField()
-
-    class Meta:
-        # No index per source: the drill-down reads one source's days from DailyRollup.
-        pass
 
     def __str__(self):
         return f"{self.domain} {self.source_ip} {self.period}:{self.start}"

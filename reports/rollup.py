@@ -1,8 +1,8 @@
 """Keeping the dashboard's coarser rollups in step with the stored reports.
 
 The store writes each report's DailyRollup rows itself: the report's counts
-shared out over the UTC days of its period (reports.days), per source,
-reporter and header_from. Everything coarser is folded from those rows, so
+shared out over the UTC days of its period (reports.days), per source (and,
+being per report, per reporter). Everything coarser is folded from those rows, so
 all rollups agree to the message and nothing here reads the raw records:
 
 - DomainDay: per domain and day (the overview's totals and charts);

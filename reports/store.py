@@ -218,8 +218,6 @@ class _RollupRows(dict):
         super().__init__()
         self.split = DaySplitter(header.begin, header.end).split
         self.cur = cur
-        # The same (day, source) may be written twice when a huge report forced an early
-        # write: readers sum the rows anyway.
         self.head = f"{report_pk}\t{esc[header.policy.domain]}\t"
         self.reporter = esc[header.org_name]
 
@@ -245,6 +243,8 @@ class _RollupRows(dict):
             self.write()
 
     def write(self) -> None:
+        # After an early write the same (day, source) can get a second row: readers and the
+        # coarser rollups sum the rows anyway.
         if not self:
             return
         head, reporter = self.head, self.reporter
