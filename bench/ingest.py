@@ -39,6 +39,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/dmarc_bench"
 # Targets from the issue.
 PARSE_RATIO_TARGET = 10  # (a) ours / parsedmarc
 IMPORT_RATIO_TARGET = 6  # (c) import_reports / parsedmarc parse-only
+IMPORT_RUNS = 3  # (c) best of, each into a freshly created database, like (a) and (b)
 IMPORT_RATE_REFERENCE = 20_000  # (c) the issue's own estimate of 6x parsedmarc on this machine
 RSS_TARGET_MIB = 200  # (d) 100,000 records
 # (d) "memory must not grow with the report": 10x the records may cost at most this
@@ -222,6 +223,10 @@ def reset_database(db_url: str) -> float:
     )
     if done.returncode != 0:
         raise RuntimeError(f"migrate failed: {done.stderr.strip()[-2000:]}")
+    # Write out what creating and migrating the database left dirty, so that the
+    # timed import does not also pay for flushing it.
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute("CHECKPOINT")
     return time.perf_counter() - start
 
 
@@ -374,7 +379,13 @@ def run(*, parse_runs: int = 5, parsedmarc_runs: int = 3, db_url: str | None = N
         if startup:
             figures["django_startup_seconds"] = round(startup["seconds"], 2)
             figures["d_startup_rss_mib"] = round(startup["max_rss_mib"], 1)
-        imported = step("import", lambda: import_reports([f["gz"] for f in multi], db_url))
+        runs = [step("import", lambda: import_reports([f["gz"] for f in multi], db_url))]
+        while runs[-1] and len(runs) < IMPORT_RUNS and step("reset_database", lambda: reset_database(db_url)):
+            runs.append(step("import", lambda: import_reports([f["gz"] for f in multi], db_url)))
+        if all(runs):
+            # The fastest run: the others only add the load other processes put on the machine.
+            imported = min(runs, key=lambda r: r["seconds"])
+            figures["c_import_runs_seconds"] = [round(r["seconds"], 2) for r in runs]
     if imported:
         figures["c_import_records"] = imported["records"]
         figures["c_import_messages"] = imported["messages"]
