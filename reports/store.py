@@ -35,7 +35,7 @@ from .parser import MAX_COUNT
 
 BATCH = 5000
 # DailyRollup sums held before they are written: one row per day and source.
-ROLLUP_KEYS = 50_000
+ROLLUP_KEYS = 20_000
 
 
 @dataclass
