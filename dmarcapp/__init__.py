@@ -1,4 +1,4 @@
-# The Celery app is not imported here, as Django's template for Celery does: every
-# management command would pay for loading Celery (about a fifth of the start-up
-# of import_reports). The tasks bind to it by importing dmarcapp.celery, and
-# `celery -A dmarcapp` finds it there.
+# Celery's guide for Django imports the Celery app here; this project does not, so
+# that management commands such as import_reports do not pay for loading Celery
+# (about a fifth of their start-up). The tasks bind to the app by importing
+# dmarcapp.celery, and `celery -A dmarcapp` finds it there.
