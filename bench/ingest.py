@@ -3,7 +3,7 @@
 (a) parse-only records/s of reports.parser on a 10,000-record report;
 (b) parsedmarc (offline=True) on the same file, in its own venv;
 (c) end-to-end `manage.py import_reports` of 10 reports x 10,000 records
-    into a fresh PostgreSQL database, in records/s;
+    into a fresh PostgreSQL database, in records/s, best of three runs;
 (d) peak RSS of import_reports for one 100,000-record report and for one
     10,000-record report, each in a fresh process.
 
