@@ -122,7 +122,7 @@ class Record(models.Model):
 
     @property
     def auth_results(self) -> list["AuthResult"]:
-        return [AuthResult(*row) for row in self.auth if isinstance(row, list) and len(row) == 7]
+        return auth_results(self.auth)
 
 
 class AuthResult(NamedTuple):
@@ -138,6 +138,13 @@ class AuthResult(NamedTuple):
 
     DKIM = "dkim"
     SPF = "spf"
+
+
+def auth_results(auth) -> list[AuthResult]:
+    """The well-formed elements of a Record.auth value."""
+    if not isinstance(auth, list):
+        return []
+    return [AuthResult(*row) for row in auth if isinstance(row, list) and len(row) == 7]
 
 
 class DailyRollup(MessageCounts):

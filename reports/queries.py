@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import calendar
 import ipaddress
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 
-from .models import DailyRollup, DomainDay, Record, ReporterDay
+from .models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, auth_results
 
 
 @dataclass(frozen=True)
@@ -351,48 +353,48 @@ def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
 
 
 # The records behind one source: those of reports beginning within the range,
-# as in source_records. A record without any DKIM result counts under an empty
-# DKIM row: unsigned mail.
-_SOURCE_RECORDS = 'r.domain = %s AND r.source_ip = %s AND r."begin" >= %s AND r."begin" < %s'
-_AUTH_SQL = f"""
-SELECT a->>0, coalesce(a->>1, ''), coalesce(a->>2, ''), coalesce(a->>3, ''), coalesce(a->>4, ''),
-       coalesce((a->>6)::boolean, false), sum(r.count)
-FROM reports_record r CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(r.auth) = 'array' THEN r.auth ELSE '[]' END) a
-WHERE {_SOURCE_RECORDS} AND jsonb_typeof(a) = 'array' AND a->>0 IN ('dkim', 'spf')
-GROUP BY 1, 2, 3, 4, 5, 6
-UNION ALL
-SELECT 'dkim', '', '', '', '', false, sum(r.count) FROM reports_record r
-WHERE {_SOURCE_RECORDS} AND NOT jsonb_path_exists(r.auth, '$[*] ? (@[0] == "dkim")')
-HAVING count(*) > 0
+# as in source_records, grouped by their exact text so that one pass over them
+# serves the header_from, auth result and reason tables.
+_SOURCE_SUMMARY_SQL = """
+SELECT r.header_from, r.reasons::text, r.auth::text, sum(r.count) FROM reports_record r
+WHERE r.domain = %s AND r.source_ip = %s AND r."begin" >= %s AND r."begin" < %s
+GROUP BY 1, 2, 3
 """
-_HEADER_FROM_SQL = f"""
-SELECT r.header_from, sum(r.count) FROM reports_record r WHERE {_SOURCE_RECORDS}
-GROUP BY 1 ORDER BY 2 DESC, 1
-"""
-_REASONS_SQL = f"""
-SELECT coalesce(x->>'type', ''), coalesce(x->>'comment', ''), sum(r.count)
-FROM reports_record r CROSS JOIN LATERAL jsonb_array_elements(
-    CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END) x
-WHERE {_SOURCE_RECORDS} AND jsonb_typeof(x) = 'object'
-GROUP BY 1, 2
-"""
+_AUTH_KINDS = (AuthResult.DKIM, AuthResult.SPF)
 
 
 def _read_records_summary(detail: SourceDetail, domain: str, ip: str, rng: DateRange) -> None:
-    """The source's header_from domains, auth results and override reasons, in messages."""
-    where = [domain, ip, *rng.moments()]
+    """The source's header_from domains, auth results and override reasons, in messages.
+    A record without any DKIM result counts under an empty DKIM row: unsigned mail."""
     with connection.cursor() as cur:
-        cur.execute(_HEADER_FROM_SQL, where)
-        detail.header_from = [(header_from, int(n)) for header_from, n in cur.fetchall()]
-        cur.execute(_AUTH_SQL, where + where)
-        rows = [AuthRow(*row[:6], int(row[6])) for row in cur.fetchall()]
-        cur.execute(_REASONS_SQL, where)
-        reasons = [(kind, comment, int(n)) for kind, comment, n in cur.fetchall()]
+        cur.execute(_SOURCE_SUMMARY_SQL, [domain, ip, *rng.moments()])
+        groups = cur.fetchall()
+    header_from: Counter[str] = Counter()
+    auth: Counter[tuple] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
+    for hfrom, reasons_text, auth_text, n in groups:
+        n = int(n)
+        header_from[hfrom] += n
+        results = [a for a in auth_results(json_list(auth_text)) if a.kind in _AUTH_KINDS]
+        for a in results:
+            auth[(a.kind, a.domain, a.selector, a.scope, a.result, a.aligned is True)] += n
+        if not any(a.kind == AuthResult.DKIM for a in results):
+            auth[(AuthResult.DKIM, "", "", "", "", False)] += n
+        for x in json_list(reasons_text):
+            if isinstance(x, dict):
+                reasons[(x.get("type") or "", x.get("comment") or "")] += n
+    detail.header_from = sorted(header_from.items(), key=lambda h: (-h[1], h[0]))
+    rows = [AuthRow(*key, n) for key, n in auth.items()]
     rows.sort(key=lambda a: (a.kind, -a.messages, a.domain, a.selector))
-    detail.dkim = [a for a in rows if a.kind == "dkim"]
-    detail.spf = [a for a in rows if a.kind == "spf"]
-    detail.reasons = sorted(reasons, key=lambda r: (-r[2], r[0], r[1]))
+    detail.dkim = [a for a in rows if a.kind == AuthResult.DKIM]
+    detail.spf = [a for a in rows if a.kind == AuthResult.SPF]
+    detail.reasons = sorted(((k, c, n) for (k, c), n in reasons.items()), key=lambda r: (-r[2], r[0], r[1]))
+
+
+def json_list(text: str | None) -> list:
+    """A JSON array read from the database as text; anything else reads as empty."""
+    value = json.loads(text or "[]")
+    return value if isinstance(value, list) else []
 
 
 def _by(rows, column: str) -> list[tuple[str, int]]:

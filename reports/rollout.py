@@ -43,7 +43,6 @@ obsolete pct, rf and ri, and drops aspf=s/adkim=s when they break senders.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -55,7 +54,7 @@ from django.utils import timezone
 from . import dnscheck
 from .alignment import normalise, org_domain
 from .models import DailyRollup, Record, Report, ReporterDay
-from .queries import DateRange
+from .queries import DateRange, json_list
 from .senders import OWN, Identification, Sender, Signals, identify, rdns_names
 
 WINDOW_DAYS = 30
@@ -129,10 +128,10 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
         for ip_, hfrom, efrom, dkim, spf, reasons, auth, messages in cur.fetchall():
             reason_list = tuple(
                 ((r.get("type") or "").lower(), r.get("comment") or "")
-                for r in _json_list(reasons)
+                for r in json_list(reasons)
                 if isinstance(r, dict)
             )
-            results = [a for a in _json_list(auth) if isinstance(a, list) and len(a) >= 5]
+            results = [a for a in json_list(auth) if isinstance(a, list) and len(a) >= 5]
             group = Group(
                 ip=ip_,
                 header_from=hfrom or domain,
@@ -161,11 +160,6 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
             else:
                 merged[key] = group
     return list(merged.values())
-
-
-def _json_list(text: str | None) -> list:
-    value = json.loads(text or "[]")
-    return value if isinstance(value, list) else []
 
 
 # ---------------------------------------------------------------- classification
