@@ -11,10 +11,13 @@ all rollups agree to the message and nothing here reads the raw records:
   sources table sums whole months and years instead of days).
 
 add_reports() adds a report's rows with one INSERT ... SELECT ... ON CONFLICT
-per table, always in the same order of the keys, so that concurrent imports
-take their row locks in the same order. remove_report() adds them negated, deletes the rows that reach
-zero and recomputes first/last seen of the month and year rows it touched;
-call it before the report's DailyRollup rows are deleted.
+per table, always in the same order of tables and keys, so that concurrent
+imports take their row locks in the same order. The tables go from the least
+to the most shared rows: every report of a domain and day updates the same
+DomainDay row, so that one is locked last, for the shortest time before the
+commit. remove_report() adds the rows negated, deletes those that reach zero
+and recomputes first/last seen of the month and year rows it touched; call it
+before the report's DailyRollup rows are deleted.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ ON CONFLICT (domain, period, start, source_ip) DO UPDATE SET {ADD_SUMS.format(t=
     last_day = GREATEST(reports_sourceperiod.last_day, EXCLUDED.last_day)
 """
 
+FOLDS = (SOURCE_PERIOD, REPORTER_DAY, DOMAIN_DAY)
+
 # After a removal: rows that fell to zero go, and the month and year rows
 # touched get their first/last seen again from the other reports' days.
 TOUCHED = (
@@ -90,7 +95,7 @@ def add_reports(cursor, report_ids: Iterable[int]) -> None:
     """Fold the DailyRollup rows of newly stored reports into the coarser rollups."""
     ids = list(report_ids)
     if ids:
-        for sql in (DOMAIN_DAY, REPORTER_DAY, SOURCE_PERIOD):
+        for sql in FOLDS:
             cursor.execute(sql, {"ids": ids, "sign": 1})
 
 
@@ -98,7 +103,7 @@ def remove_report(cursor, report_pk: int) -> None:
     """Take a report back out of the coarser rollups; call before deleting its DailyRollup rows."""
     params = {"ids": [report_pk], "sign": -1}
     with transaction.atomic():
-        for sql in (DOMAIN_DAY, REPORTER_DAY, SOURCE_PERIOD, *CLEAN_UP):
+        for sql in (*FOLDS, *CLEAN_UP):
             cursor.execute(sql, params)
 
 

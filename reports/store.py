@@ -76,16 +76,18 @@ def store_report(
             pk = _insert_report(cur, parsed, name, source, recovered)
 
         records, messages = _write_records(cur, pk, parsed)
+        # A plain psycopg cursor sends the bytes as a bound binary parameter; Django's
+        # client-side binding would spell them out in hex inside the SQL text, which
+        # costs several times their size in memory.
+        with psycopg.Cursor(connection.connection) as raw:
+            raw.execute(
+                "UPDATE reports_report SET record_count = %s, message_count = %s, warnings = %s,"
+                " original = %s WHERE id = %s",
+                [records, messages, json.dumps(parsed.warnings), _compress(original, gzipped), pk],
+            )
+        # Last: the fold locks rollup rows that other reports of the same domain and day
+        # also need, until this transaction commits.
         rollup.add_reports(cur, [pk])
-    # A plain psycopg cursor sends the bytes as a bound binary parameter; Django's
-    # client-side binding would spell them out in hex inside the SQL text, which
-    # costs several times their size in memory.
-    with psycopg.Cursor(connection.connection) as raw:
-        raw.execute(
-            "UPDATE reports_report SET record_count = %s, message_count = %s, warnings = %s, original = %s"
-            " WHERE id = %s",
-            [records, messages, json.dumps(parsed.warnings), _compress(original, gzipped), pk],
-        )
     return Stored(pk, created=True, records=records, messages=messages, warnings=list(parsed.warnings))
 
 
@@ -160,6 +162,8 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
     h = parsed.header
     adkim, aspf = h.policy.adkim, h.policy.aspf
     esc = _Escaped(_copy_escape)
+    js = _Escaped(_json_copy_escape)
+    head = f"{report_pk}\t{esc[h.policy.domain]}\t{h.begin.isoformat()}\t"
     rows = _RollupRows(cur, report_pk, h, esc)
     total_records = 0
     total_messages = 0
@@ -174,10 +178,10 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
             # stored on the report and summed again in every rollup.
             raise ReportError("The report's message counts add up to more than 2^63-1")
         if len(batch) >= BATCH:
-            _write_batch(cur, report_pk, h, esc, batch, rows.add)
+            _write_batch(cur, head, esc, js, batch, rows.add)
             batch = []
     if batch:
-        _write_batch(cur, report_pk, h, esc, batch, rows.add)
+        _write_batch(cur, head, esc, js, batch, rows.add)
     rows.write()
     return total_records, total_messages
 
@@ -261,11 +265,10 @@ class _RollupRows(dict):
         self.clear()
 
 
-def _write_batch(cur, report_pk, header, esc, batch, add_to_rollup):
+def _write_batch(cur, head, esc, js, batch, add_to_rollup):
     # COPY rows are formatted here rather than by psycopg's write_row(): on this
     # hot path that is about three times faster, and it is the bulk of an import.
-    js = _Escaped(_json_copy_escape)
-    head = f"{report_pk}\t{esc[header.policy.domain]}\t{header.begin.isoformat()}\t"
+    # `head` is the columns every record of the report shares.
     flag = {True: "t", False: "f"}
     boolean = {True: "true", False: "false"}
     records = []
