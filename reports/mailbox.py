@@ -511,11 +511,8 @@ class _Poll:
         ids = dict(self.rows.filter(uid__in=uids).exclude(message_id="").values_list("uid", "message_id"))
         if not ids:
             return set()
-        self.client.select_folder(self._server_name(target), readonly=True)
-        try:
-            return {uid for uid, mid in ids.items() if self.client.search(["HEADER", "Message-ID", mid])}
-        finally:
-            self.client.select_folder(self._server_name(self.mailbox.folder))
+        with self._visiting(target, readonly=True):
+            return {uid for uid, mid in ids.items() if self._with_message_id(mid)}
 
     def _refile_retried(self) -> None:
         # Failed messages that a retry has since ingested sit in the failed
@@ -528,17 +525,27 @@ class _Poll:
         if not retried:
             return
         self._ensure_folder(mb.processed_folder)
-        self.client.select_folder(self._server_name(mb.failed_folder))
-        try:
+        with self._visiting(mb.failed_folder):
             for msg in retried:
-                uids = self.client.search(["HEADER", "Message-ID", msg.message_id])
+                uids = self._with_message_id(msg.message_id)
                 if uids:
                     move(self.client, uids, self._server_name(mb.processed_folder))
                 MailMessage.objects.filter(pk=msg.pk).update(
                     filed_in=mb.processed_folder, filed_at=timezone.now()
                 )
+
+    @contextmanager
+    def _visiting(self, folder: str, *, readonly: bool = False):
+        """Work in another folder, then select the polled one again, whatever happens."""
+        self.client.select_folder(self._server_name(folder), readonly=readonly)
+        try:
+            yield
         finally:
-            self.client.select_folder(self._server_name(mb.folder))
+            self.client.select_folder(self._server_name(self.mailbox.folder))
+
+    def _with_message_id(self, message_id: str) -> list[int]:
+        """UIDs in the selected folder of the messages with this Message-ID."""
+        return self.client.search(["HEADER", "Message-ID", message_id])
 
     def _server_name(self, name: str) -> str:
         if self.delimiter is None:
