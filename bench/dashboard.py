@@ -18,7 +18,7 @@ real domain's are:
 
 Each record has a DKIM and an SPF result (spoofers no DKIM), about a fifth of
 the sources are IPv6. DailyRollup is filled with one INSERT ... SELECT, and the
-coarser rollups by reports.rollup.add_reports(), the function the store calls.
+coarser rollups by reports.ingest.rollup.add_reports(), the function the store calls.
 
 Measured (target p95 <= 300 ms each, 365-day range): the overview, the sources
 table sorted by volume (first page) and the drill-down of the busiest source,
@@ -134,7 +134,7 @@ def _generate(records: int, log) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from reports import rollup
+    from reports.ingest import rollup
 
     last = timezone.now().date() - timedelta(days=1)
     first = last - timedelta(days=DAYS - 1)
@@ -326,7 +326,7 @@ def _measure(log) -> tuple[list, dict]:
     from django.test import Client
     from django.utils import timezone
 
-    from reports import queries
+    from reports.dashboard import queries
 
     user, _ = User.objects.get_or_create(username="bench")
     client = Client(HTTP_HOST="localhost")
@@ -380,7 +380,7 @@ def _measure(log) -> tuple[list, dict]:
         else:
             figures[f"{name} p95 ms"] = round(p95, 1)
     # The same pages' own queries without rendering, and without the rollout part's verdicts
-    # (reports.rollout, included through the rollout slots), to tell the two costs apart.
+    # (reports.rollout.readiness, included through the rollout slots), to tell the two costs apart.
     rng = queries.DateRange(today - timedelta(days=364), today)
     calls = {
         "queries.overview": lambda: queries.overview(DOMAIN, rng),

@@ -4,9 +4,10 @@ The shape follows what big reporters send: most records count one or two
 messages while a few own servers carry most of the volume (Pareto counts),
 one to three DKIM results per record, an SPF result (sometimes a HELO one
 too), about a fifth IPv6 sources, several header_from and envelope domains,
-and a few override reasons (forwarders, mailing lists, ARC). The XML is
-built from string templates because building trees with lxml would make the
-generator slower than the parser it feeds.
+and a few override reasons (forwarders, mailing lists, ARC). The XML comes from
+the project's one report builder (reports/demo/report_xml.py), which joins
+strings: building trees with lxml would make the generator slower than the
+parser it feeds.
 
 Run on its own to write one report:  python bench/generate.py --records 1000 out.xml.gz
 """
@@ -21,73 +22,13 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reports.demo.report_xml import record_xml  # noqa: E402
+from reports.demo.report_xml import report_xml as shared_report_xml  # noqa: E402
+
 # Bump when the output changes, so cached files under bench/data are rebuilt.
-GENERATOR_VERSION = 2
-
-HEADER = """<?xml version="1.0" encoding="UTF-8" ?>
-<feedback>
-  <version>1.0</version>
-  <report_metadata>
-    <org_name>{org_name}</org_name>
-    <email>noreply-dmarc-support@{org_name}</email>
-    <extra_contact_info>https://{org_name}/dmarc</extra_contact_info>
-    <report_id>{report_id}</report_id>
-    <date_range>
-      <begin>{begin}</begin>
-      <end>{end}</end>
-    </date_range>
-  </report_metadata>
-  <policy_published>
-    <domain>{domain}</domain>
-    <adkim>r</adkim>
-    <aspf>r</aspf>
-    <p>{p}</p>
-    <sp>{p}</sp>
-    <pct>100</pct>
-    <fo>1</fo>
-  </policy_published>
-"""
-
-RECORD = """  <record>
-    <row>
-      <source_ip>{ip}</source_ip>
-      <count>{count}</count>
-      <policy_evaluated>
-        <disposition>{disposition}</disposition>
-        <dkim>{dkim}</dkim>
-        <spf>{spf}</spf>{reasons}
-      </policy_evaluated>
-    </row>
-    <identifiers>{envelope_to}
-      <envelope_from>{envelope_from}</envelope_from>
-      <header_from>{header_from}</header_from>
-    </identifiers>
-    <auth_results>{auth}
-    </auth_results>
-  </record>
-"""
-
-REASON = """
-        <reason>
-          <type>{type}</type>
-          <comment>{comment}</comment>
-        </reason>"""
-
-DKIM = """
-      <dkim>
-        <domain>{domain}</domain>
-        <selector>{selector}</selector>
-        <result>{result}</result>
-      </dkim>"""
-
-SPF = """
-      <spf>
-        <domain>{domain}</domain>
-        <scope>{scope}</scope>
-        <result>{result}</result>
-      </spf>"""
-
-FOOTER = "</feedback>\n"
+GENERATOR_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -236,19 +177,18 @@ class _Senders:
             disposition = "none"
         else:
             disposition = "reject" if rng.random() < 0.3 else "quarantine"
-        envelope_to = f"\n      <envelope_to>{self.domain}</envelope_to>" if rng.random() < 0.1 else ""
-        return RECORD.format(
+        return record_xml(
             ip=self._ip(kind),
             count=self._count(kind),
             disposition=disposition,
             dkim="pass" if dkim_ok else "fail",
             spf="pass" if spf_ok else "fail",
-            reasons="".join(REASON.format(type=t, comment=c) for t, c in reasons),
-            envelope_to=envelope_to,
+            reasons=reasons,
+            envelope_to=self.domain if rng.random() < 0.1 else None,
             envelope_from=env,
             header_from=header_from,
-            auth="".join(DKIM.format(domain=d, selector=s, result=r) for d, s, r in dkims)
-            + "".join(SPF.format(domain=d, scope=s, result=r) for d, s, r in spfs),
+            dkim_results=dkims,
+            spf_results=spfs,
         )
 
 
@@ -265,19 +205,17 @@ def report_xml(spec: Spec) -> bytes:
     """The XML of one report, as UTF-8 bytes."""
     rng = random.Random(f"{spec.seed}:{spec.report_id}:{spec.records}")
     senders = _Senders(rng, spec.domain, spec.records)
-    parts = [
-        HEADER.format(
-            org_name=spec.org_name,
-            report_id=spec.report_id,
-            begin=spec.begin,
-            end=spec.end,
-            domain=spec.domain,
-            p=spec.policy,
-        )
-    ]
-    parts.extend(senders.record() for _ in range(spec.records))
-    parts.append(FOOTER)
-    return "".join(parts).encode()
+    return shared_report_xml(
+        (senders.record() for _ in range(spec.records)),
+        org_name=spec.org_name,
+        email=f"noreply-dmarc-support@{spec.org_name}",
+        report_id=spec.report_id,
+        domain=spec.domain,
+        begin=spec.begin,
+        end=spec.end,
+        p=spec.policy,
+        fo="1",
+    )
 
 
 def write(spec: Spec, directory: Path, *, plain: bool = False) -> dict:

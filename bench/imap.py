@@ -152,7 +152,7 @@ def run() -> dict:
 
         app = Celery(broker=broker)
         start = time.perf_counter()
-        app.send_task("reports.tasks.poll_mailbox", args=[pk], queue=env["CELERY_TASK_DEFAULT_QUEUE"])
+        app.send_task("reports.mail.tasks.poll_mailbox", args=[pk], queue=env["CELERY_TASK_DEFAULT_QUEUE"])
         first_filed = None
         deadline = start + 600
         while True:

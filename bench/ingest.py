@@ -1,6 +1,6 @@
 """The ingestion benchmark: parse speed against parsedmarc, import speed, memory.
 
-(a) parse-only records/s of reports.parser on a 10,000-record report;
+(a) parse-only records/s of reports.ingest.parser on a 10,000-record report;
 (b) parsedmarc (offline=True) on the same file, in its own venv;
 (c) end-to-end `manage.py import_reports` of 10 reports x 10,000 records
     into a fresh PostgreSQL database, in records/s, best of three runs;
@@ -81,7 +81,7 @@ def _timed(fn, runs: int) -> tuple[float, float, object]:
 
 def parse_rate(xml: bytes, runs: int) -> dict:
     """Best-of-RUNS parse-only rate: parse() and iterate every record."""
-    parser = import_module("reports.parser")
+    parser = import_module("reports.ingest.parser")
 
     def once():
         records = messages = 0
@@ -102,9 +102,9 @@ def parse_rate(xml: bytes, runs: int) -> dict:
 
 
 def parse_align_rate(xml: bytes, runs: int) -> dict:
-    """The same with reports.alignment.evaluate() on each record, as ingestion does."""
-    parser = import_module("reports.parser")
-    alignment = import_module("reports.alignment")
+    """The same with reports.ingest.alignment.evaluate() on each record, as ingestion does."""
+    parser = import_module("reports.ingest.parser")
+    alignment = import_module("reports.ingest.alignment")
 
     def once():
         report = parser.parse(xml)

@@ -15,7 +15,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dmarcapp.settings")
 app = Celery("dmarcapp")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(related_name="tasks_dns")
 
 # Celery's Django fixup closes the database connection before and after every
 # task unless told to reuse it, and a new connection costs more than ingesting
@@ -41,15 +40,15 @@ def schedule_polls(sender, **kwargs):
     # stalled worker does not come back to a pile of identical polls.
     sender.add_periodic_task(
         interval,
-        sender.signature("reports.tasks.poll_all_mailboxes"),
+        sender.signature("reports.mail.tasks.poll_all_mailboxes"),
         name="poll mailboxes",
         expires=max(1, interval - min(30, interval // 10)),
     )
     # Reverse DNS and the overview's readiness summaries are computed here,
     # never inside a page request.
     for name, task, every in (
-        ("reverse dns", "reports.tasks_dns.resolve_reverse_dns", 900),
-        ("readiness summaries", "reports.tasks_dns.refresh_readiness", 600),
-        ("forget raw mail", "reports.tasks.forget_raw_mail", 3600),
+        ("reverse dns", "reports.rollout.tasks.resolve_reverse_dns", 900),
+        ("readiness summaries", "reports.rollout.tasks.refresh_readiness", 600),
+        ("forget raw mail", "reports.mail.tasks.forget_raw_mail", 3600),
     ):
         sender.add_periodic_task(every, sender.signature(task), name=name, expires=every - 60)

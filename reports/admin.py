@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from .models import Mailbox, MailMessage, Rejection, Report
+from reports.models import Mailbox, MailMessage, Rejection, Report
 
 
 class MailboxForm(forms.ModelForm):

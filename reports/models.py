@@ -25,6 +25,19 @@ class MessageCounts(models.Model):
         abstract = True
 
 
+class Domain(models.Model):
+    """A domain whose reports we monitor (the policy domain, or a parent of it)."""
+
+    name = models.CharField(max_length=253, unique=True)  # IDNA-encoded, lower case, no trailing dot
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Report(models.Model):
     org_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
@@ -80,7 +93,7 @@ class Report(models.Model):
 
 
 class Record(models.Model):
-    # No database-level constraint: rows are only written by reports.store, in the
+    # No database-level constraint: rows are only written by reports.ingest.store, in the
     # transaction that writes their report, and Django's deferred FK checks cost
     # as much at commit as the whole COPY of a large report.
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="records", db_constraint=False)
@@ -151,12 +164,12 @@ class DailyRollup(MessageCounts):
     """Message counts per UTC day and source, per report (and so per reporter).
 
     A report spanning several days has its counts spread over the days it
-    covers (see reports.days); the day totals add up exactly to the report's.
+    covers (see reports.ingest.days); the day totals add up exactly to the report's.
     Rows are appended per report rather than merged into one row per key: an
     upsert per key cost more than the rest of an import, readers sum anyway,
     and taking a report back out is a plain delete of its rows. The coarser
     rollups below (DomainDay, ReporterDay, SourcePeriod) are folded from these
-    rows by reports.rollup, so all of them share one split of every count.
+    rows by reports.ingest.rollup, so all of them share one split of every count.
     """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, db_constraint=False)  # see Record.report
@@ -293,7 +306,7 @@ class MailMessage(models.Model):
         return f"{self.mailbox} {self.folder} {self.uidvalidity}:{self.uid}"
 
 
-# --- Dashboard rollups, kept in step with the reports by reports/rollup.py ---
+# --- Dashboard rollups, kept in step with the reports by reports/ingest/rollup.py ---
 # DailyRollup keeps one row per day, source, reporter and header_from: too fine
 # for a year of 50,000 sources. These coarser tables let every page read a few
 # thousand rows, or at most one row per source and period.
@@ -360,7 +373,7 @@ class SourcePeriod(MessageCounts):
         return f"{self.domain} {self.source_ip} {self.period}:{self.start}"
 
 
-# --- Rollout assistant (reports/dnscheck.py, reports/tasks_dns.py) ---
+# --- Rollout assistant (reports/rollout/) ---
 
 
 class DnsCache(models.Model):

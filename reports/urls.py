@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import views, views_mail, views_rollout
+from reports.dashboard import views
+from reports.mail import views as views_mail
+from reports.rollout import views as views_rollout
 
 urlpatterns = [
     # Dashboard pages (views.py)

@@ -2,7 +2,7 @@
 
     {% load rollout %}
     {% domain_stage domain as st %}              -> {"stage", "next_stage", "ready", "blocking"}
-    {% sender_verdict domain ip rng as v %}      -> reports.rollout.Source or None (rng: start/end dates)
+    {% sender_verdict domain ip rng as v %}      -> readiness.Source or None (rng: start/end dates)
 
 Both read the database only (reverse DNS and DNS answers from their caches), so
 they never make a page wait on the DNS.
@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django import template
 
-from .. import rollout
+from reports.rollout import readiness as rollout
 
 register = template.Library()
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
 from django.utils import timezone
 
-from reports import ingest
-
-from .helpers import record_xml, report_xml
+from reports.demo.report_xml import report_xml
+from reports.ingest import pipeline as ingest
 
 HOSTILE_ORG = "<script>alert(1)</script>"
 HOSTILE_ID = "<img src=x onerror=alert(1)>"
@@ -41,50 +39,3 @@ def import_ok(data: bytes, source="test") -> list:
     outcomes = ingest.ingest_bytes(data, source)
     assert [o.status for o in outcomes] == ["imported"] * len(outcomes), [o.error for o in outcomes]
     return outcomes
-
-
-@pytest.fixture
-def scenario(db):
-    """example.com over the last days, seen by two reporters, plus an older report and a second domain.
-
-    Sources: 192.0.2.10 aligned (two records of 100 per report), 198.51.100.7 failing and
-    quarantined (5), 203.0.113.9 a mailing list let through by local_policy arc=pass (3).
-    """
-    for days_ago in (1, 2, 3):
-        import_ok(
-            daily_report(
-                days_ago,
-                [
-                    record_xml(ip="192.0.2.10", count=100, header_from="example.com",
-                               dkim_results=(("example.com", "s1", "pass"),)),
-                    record_xml(ip="192.0.2.10", count=100, header_from="news.example.com",
-                               dkim_results=(("example.com", "s2", "pass"),)),
-                    record_xml(ip="198.51.100.7", count=5, disposition="quarantine", dkim="fail", spf="fail",
-                               dkim_results=(), spf_results=(("spoof.invalid", "mfrom", "fail"),)),
-                    record_xml(ip="203.0.113.9", count=3, dkim="fail", spf="fail",
-                               dkim_results=(("lists.example.net", "list", "pass"),),
-                               spf_results=(("lists.example.net", "mfrom", "pass"),),
-                               reasons=(("local_policy", "arc=pass"),)),
-                ],
-            )
-        )  # fmt: skip
-    import_ok(daily_report(2, [record_xml(ip="192.0.2.10", count=50)], org="Yahoo"))
-    # Outside the default 30 days, inside 90.
-    import_ok(daily_report(60, [record_xml(ip="192.0.2.99", count=7000)]))
-    import_ok(daily_report(1, [record_xml(ip="192.0.2.77", count=11, header_from="other.example")],
-                           domain="other.example"))  # fmt: skip
-
-
-@pytest.fixture
-def hostile(db):
-    """A report whose reporter name and report ID are markup, as a forged report may carry."""
-    outcomes = import_ok(
-        daily_report(
-            1,
-            [record_xml(ip="192.0.2.66", count=4, dkim="fail", spf="fail",
-                        reasons=(("other", xml_text("<b>bold</b>")),))],
-            org=xml_text(HOSTILE_ORG),
-            report_id=xml_text(HOSTILE_ID),
-        )
-    )  # fmt: skip
-    return outcomes[0]

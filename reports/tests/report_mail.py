@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from .helpers import record_xml, report_xml
+from reports.demo.report_xml import record_xml, report_xml
 
 
 def small_report(n: int, *, org="reporter.example", domain="example.com", records=1) -> bytes:

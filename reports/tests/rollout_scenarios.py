@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from reports.ingest import ingest_bytes
-
-from .helpers import record_xml, report_xml
+from reports.demo.report_xml import record_xml, report_xml
+from reports.ingest.pipeline import ingest_bytes
 
 REPORTERS = ("google.com", "Outlook.com", "Yahoo")
 

@@ -10,16 +10,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from .dashboard import (  # noqa: F401
-    HOSTILE_ID,
-    HOSTILE_ORG,
-    daily_report,
-    hostile,
-    import_ok,
-    scenario,
-    xml_text,
-)
-from .helpers import corpus_dir, record_xml
+from reports.demo.report_xml import record_xml
+from reports.tests.dashboard import HOSTILE_ID, HOSTILE_ORG, daily_report, xml_text
+from reports.tests.helpers import corpus_dir
 
 # Playwright's sync API runs an event loop in this thread; the live server's ORM calls are not async.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

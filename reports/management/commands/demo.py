@@ -1,9 +1,9 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from reports.demo import package
-from reports.demo_scenarios import build_demo_reports, install_demo_dns
-from reports.ingest import ingest_bytes
+from reports.demo.files import package
+from reports.demo.scenarios import build_demo_reports, install_demo_dns
+from reports.ingest.pipeline import ingest_bytes
 from reports.models import Report
 
 

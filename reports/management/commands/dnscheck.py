@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from reports import dnscheck
+from reports.rollout import dnscheck
 
 
 class Command(BaseCommand):

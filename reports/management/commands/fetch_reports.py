@@ -4,7 +4,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 
-from reports import mailbox as mail
+from reports.mail import mailbox as mail
 
 
 class Command(BaseCommand):

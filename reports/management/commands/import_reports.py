@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from reports.imports import default_jobs, import_files, iter_input_files
+from reports.ingest.files import default_jobs, import_files, iter_input_files
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from reports.reprocess import reprocess_rejections, reprocess_reports
+from reports.ingest.reprocess import reprocess_rejections, reprocess_reports
 
 
 class Command(BaseCommand):

@@ -2,8 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import rollout
 from reports.models import Report
+from reports.rollout import readiness as rollout
 
 
 class Command(BaseCommand):

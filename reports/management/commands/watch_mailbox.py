@@ -4,8 +4,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reports import mailbox as mail
-from reports.watch import Watcher
+from reports.mail import mailbox as mail
+from reports.mail.watch import Watcher
 
 
 class Command(BaseCommand):

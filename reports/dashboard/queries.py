@@ -1,0 +1,421 @@
+"""The questions the dashboard pages ask, answered from the rollup tables.
+
+Every figure is a message count (the sum of the records' `count`), never a
+count of records. Pages read the rollups kept by reports.ingest.rollup; only the
+drill-down of one source reads raw records: its authentication results and
+override reasons, and its records one page at a time.
+"""
+
+from __future__ import annotations
+
+import calendar
+import ipaddress
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Sum
+
+from reports.models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, auth_results
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """UTC days from start to end, both included."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def each_day(self):
+        return (self.start + timedelta(days=i) for i in range(self.days))
+
+    def moments(self) -> tuple[datetime, datetime]:
+        """[first midnight, the midnight after the last day): which reports begin inside."""
+        start = datetime.combine(self.start, time.min, tzinfo=UTC)
+        return start, datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+@dataclass
+class Counts:
+    messages: int = 0
+    dmarc_pass: int = 0
+    dkim_pass: int = 0
+    spf_pass: int = 0
+    quarantined: int = 0
+    rejected: int = 0
+
+    @property
+    def dmarc_fail(self) -> int:
+        return self.messages - self.dmarc_pass
+
+    @property
+    def delivered(self) -> int:
+        """Messages with disposition none (or pass): neither quarantined nor rejected."""
+        return self.messages - self.quarantined - self.rejected
+
+    @staticmethod
+    def grade(pct: float | None) -> str:
+        """CSS class of a pass percentage: all but fully passing is worth a look."""
+        if pct is None:
+            return "muted"
+        return "good" if pct >= 98 else "warnc" if pct >= 90 else "bad"
+
+    @property
+    def grades(self) -> dict[str, str]:
+        return {k: self.grade(getattr(self, f"{k}_pct")) for k in ("dmarc", "dkim", "spf")}
+
+    def pct(self, part: int) -> float | None:
+        return 100.0 * part / self.messages if self.messages else None
+
+    @property
+    def dmarc_pct(self):
+        return self.pct(self.dmarc_pass)
+
+    @property
+    def dkim_pct(self):
+        return self.pct(self.dkim_pass)
+
+    @property
+    def spf_pct(self):
+        return self.pct(self.spf_pass)
+
+
+COUNT_FIELDS = ("messages", "dmarc_pass", "dkim_pass", "spf_pass", "quarantined", "rejected")
+
+
+@dataclass
+class SourceRow(Counts):
+    ip: str = ""
+    name: str = ""  # reverse DNS, when known
+    first_seen: date | None = None
+    last_seen: date | None = None
+
+
+@dataclass
+class Overview:
+    totals: Counts
+    sources: int
+    reporters: int
+    daily: list[tuple[date, Counts]]
+    top_sources: list[SourceRow]
+
+
+# --- reverse DNS: the hook for the sender-identification part ---
+
+
+def reverse_names(ips: list[str]) -> dict[str, str]:
+    """Known reverse DNS names of these addresses, {ip: name}; none are known yet."""
+    return {}
+
+
+def ips_named_like(text: str) -> list[str]:
+    """Addresses whose known reverse DNS name contains `text`, for the sources search."""
+    return []
+
+
+# --- domains and ranges ---
+
+
+def domains() -> list[str]:
+    """Policy domains with data, the busiest first."""
+    rows = DomainDay.objects.values("domain").annotate(n=Sum("messages")).order_by("-n", "domain")
+    return [r["domain"] for r in rows]
+
+
+def data_span(domain: str) -> tuple[date | None, date | None]:
+    span = DomainDay.objects.filter(domain=domain).aggregate(lo=Min("day"), hi=Max("day"))
+    return span["lo"], span["hi"]
+
+
+# --- overview ---
+
+
+def overview(domain: str, rng: DateRange, top: int = 10) -> Overview:
+    days = DomainDay.objects.filter(domain=domain, day__range=(rng.start, rng.end))
+    by_day = {d.day: Counts(**{f: getattr(d, f) for f in COUNT_FIELDS}) for d in days}
+    daily = [(day, by_day.get(day, Counts())) for day in rng.each_day()]
+    totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
+    reporters = ReporterDay.objects.filter(domain=domain, day__range=(rng.start, rng.end)).aggregate(
+        n=Count("reporter", distinct=True)
+    )["n"]
+    top_sources, n_sources = sources(domain, rng, SourceFilter(), limit=top)
+    return Overview(totals, n_sources, reporters, daily, top_sources)
+
+
+# --- sources table ---
+
+
+@dataclass
+class SourceFilter:
+    search: str = ""
+    failing: bool = False  # only sources with DMARC-failing messages
+    sort: str = "messages"
+    descending: bool = True
+
+
+# Sort keys of the sources table: SQL over the summed columns, and the columns each needs.
+SORTS = {
+    "ip": ("source_ip", ()),
+    "messages": ("messages", ("messages",)),
+    "failing": ("messages - dmarc_pass", ("messages", "dmarc_pass")),
+    "dmarc": ("dmarc_pass::float8 / nullif(messages, 0)", ("messages", "dmarc_pass")),
+    "dkim": ("dkim_pass::float8 / nullif(messages, 0)", ("messages", "dkim_pass")),
+    "spf": ("spf_pass::float8 / nullif(messages, 0)", ("messages", "spf_pass")),
+    "quarantined": ("quarantined", ("quarantined",)),
+    "rejected": ("rejected", ("rejected",)),
+    "first_seen": ("first_seen", ("first_seen",)),
+    "last_seen": ("last_seen", ("last_seen",)),
+}
+# Every column of a source, summed over the pieces of a range.
+SUMMED = {
+    **{f: f"sum({f})" for f in COUNT_FIELDS},
+    "first_seen": "min(first_day)",
+    "last_seen": "max(last_day)",
+}
+PIECES = """domain = %s AND ((period = 'y' AND start = ANY(%s::date[]))
+    OR (period = 'm' AND start = ANY(%s::date[])) OR (period = 'd' AND start = ANY(%s::date[])))"""
+
+
+def period_pieces(domain: str, rng: DateRange) -> tuple[list[date], list[date], list[date]]:
+    """The years, months and single days of SourcePeriod rows whose sum is exactly the range.
+
+    A whole calendar year or month is used when all of its data lies within
+    the range, which includes the usual case of a range ending today: the
+    current month holds no data after today. Only the rest is read day by day.
+    """
+    lo, hi = data_span(domain)
+    if lo is None or rng.end < lo or rng.start > hi:
+        return [], [], []
+
+    def covered(first: date, last: date) -> bool:
+        return max(first, lo) >= rng.start and min(last, hi) <= rng.end
+
+    start, end = max(rng.start, lo), min(rng.end, hi)
+    years, months, days = [], [], []
+    for year in range(start.year, end.year + 1):
+        if covered(date(year, 1, 1), date(year, 12, 31)):
+            years.append(date(year, 1, 1))
+            continue
+        for month in range(1, 13):
+            first = date(year, month, 1)
+            last = date(year, month, calendar.monthrange(year, month)[1])
+            if last < start or first > end:
+                continue
+            if covered(first, last):
+                months.append(first)
+            else:
+                day = max(first, start)
+                while day <= min(last, end):
+                    days.append(day)
+                    day += timedelta(days=1)
+    return years, months, days
+
+
+def sources(
+    domain: str, rng: DateRange, flt: SourceFilter, *, offset: int = 0, limit: int | None = 50
+) -> tuple[list[SourceRow], int]:
+    """One page of sources with their counts over the range, and how many match the filter."""
+    years, months, days = period_pieces(domain, rng)
+    if not (years or months or days):
+        return [], 0
+    where, params = [], []
+    if flt.failing:
+        where.append("messages > dmarc_pass")
+    search = flt.search.strip()
+    if search:
+        clauses = ["host(source_ip) LIKE %s"]
+        params.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        try:
+            network = ipaddress.ip_network(search, strict=False)
+        except ValueError:
+            pass
+        else:
+            clauses.append("source_ip <<= %s::inet")
+            params.append(str(network))
+        named = ips_named_like(search)
+        if named:
+            clauses.append("source_ip = ANY(%s::inet[])")
+            params.append(named)
+        where.append("(" + " OR ".join(clauses) + ")")
+    order, needed = SORTS.get(flt.sort, SORTS["messages"])
+    if flt.failing:
+        needed = {*needed, "messages", "dmarc_pass"}
+    # A page needs only the sort and filter columns of every source (the
+    # hash table over up to 50,000 sources is the cost); the full sums are
+    # then read for the page's sources alone. An export reads them all at once.
+    columns = list(SUMMED) if limit is None else [c for c in SUMMED if c in needed]
+    direction = "DESC NULLS LAST" if flt.descending else "ASC NULLS FIRST"
+    sql = f"""
+        SELECT {", ".join(["source_ip", *columns, "count(*) OVER ()"])} FROM (
+            SELECT {", ".join(["source_ip", *(f"{SUMMED[c]} AS {c}" for c in columns)])}
+            FROM reports_sourceperiod WHERE {PIECES}
+            GROUP BY source_ip
+        ) agg
+        {"WHERE " + " AND ".join(where) if where else ""}
+        ORDER BY {order} {direction}, source_ip
+        {"LIMIT %s OFFSET %s" if limit is not None else ""}
+    """
+    args = [domain, years, months, days, *params]
+    if limit is not None:
+        args += [limit, offset]
+    with transaction.atomic(), connection.cursor() as cur:
+        # Summing per source over a year is one hash table of up to ~50,000
+        # sources; the default 4MB would spill it to disk.
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute(sql, args)
+        rows = cur.fetchall()
+    total = rows[0][-1] if rows else _count_sources(domain, rng, flt) if offset else 0
+    # Addresses come back as ipaddress objects (host() in SQL would run for every source, not 50).
+    ips = [str(row[0]) for row in rows]
+    if limit is None:
+        sums = {str(row[0]): dict(zip(columns, row[1:-1], strict=True)) for row in rows}
+    else:
+        sums = _source_sums(domain, years, months, days, ips)
+    result = [_source(ip, sums[ip]) for ip in ips]
+    names = reverse_names(ips)
+    for s in result:
+        s.name = names.get(s.ip, "")
+    return result, total
+
+
+def _source_sums(domain, years, months, days, ips) -> dict[str, dict]:
+    if not ips:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT host(source_ip), {', '.join(SUMMED.values())} FROM reports_sourceperiod"
+            f" WHERE {PIECES} AND source_ip = ANY(%s::inet[]) GROUP BY source_ip",
+            [domain, years, months, days, ips],
+        )
+        return {row[0]: dict(zip(SUMMED, row[1:], strict=True)) for row in cur.fetchall()}
+
+
+def _source(ip: str, sums: dict) -> SourceRow:
+    return SourceRow(
+        **{f: int(sums[f]) for f in COUNT_FIELDS},
+        ip=ip,
+        first_seen=sums["first_seen"],
+        last_seen=sums["last_seen"],
+    )
+
+
+def _count_sources(domain, rng, flt) -> int:
+    # Only reached for a page past the end, which the rows cannot tell.
+    _, total = sources(domain, rng, flt, offset=0, limit=1)
+    return total
+
+
+# --- drill-down: one source ---
+
+
+@dataclass
+class AuthRow:
+    kind: str
+    domain: str
+    selector: str
+    scope: str
+    result: str
+    aligned: bool
+    messages: int
+
+
+@dataclass
+class SourceDetail:
+    ip: str
+    name: str
+    totals: Counts
+    daily: list[tuple[date, Counts]]
+    header_from: list[tuple[str, int]] = field(default_factory=list)
+    reporters: list[tuple[str, int]] = field(default_factory=list)
+    dkim: list[AuthRow] = field(default_factory=list)
+    spf: list[AuthRow] = field(default_factory=list)
+    reasons: list[tuple[str, str, int]] = field(default_factory=list)
+
+
+def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
+    rollup = DailyRollup.objects.filter(domain=domain, source_ip=ip, day__range=(rng.start, rng.end))
+    day_rows = rollup.values("day").annotate(**{f"sum_{f}": Sum(f) for f in COUNT_FIELDS})
+    by_day = {r["day"]: Counts(**{f: r[f"sum_{f}"] for f in COUNT_FIELDS}) for r in day_rows}
+    daily = [(day, by_day.get(day, Counts())) for day in rng.each_day()]
+    totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
+    detail = SourceDetail(ip, reverse_names([ip]).get(ip, ""), totals, daily)
+
+    detail.reporters = _by(rollup, "reporter")
+
+    _read_records_summary(detail, domain, ip, rng)
+    return detail
+
+
+# The records behind one source: those of reports beginning within the range,
+# as in source_records, grouped by their exact text so that one pass over them
+# serves the header_from, auth result and reason tables.
+_SOURCE_SUMMARY_SQL = """
+SELECT r.header_from, r.reasons::text, r.auth::text, sum(r.count) FROM reports_record r
+WHERE r.domain = %s AND r.source_ip = %s AND r."begin" >= %s AND r."begin" < %s
+GROUP BY 1, 2, 3
+"""
+_AUTH_KINDS = (AuthResult.DKIM, AuthResult.SPF)
+
+
+def _read_records_summary(detail: SourceDetail, domain: str, ip: str, rng: DateRange) -> None:
+    """The source's header_from domains, auth results and override reasons, in messages.
+    A record without any DKIM result counts under an empty DKIM row: unsigned mail."""
+    with connection.cursor() as cur:
+        cur.execute(_SOURCE_SUMMARY_SQL, [domain, ip, *rng.moments()])
+        groups = cur.fetchall()
+    header_from: Counter[str] = Counter()
+    auth: Counter[tuple] = Counter()
+    reasons: Counter[tuple[str, str]] = Counter()
+    for hfrom, reasons_text, auth_text, n in groups:
+        n = int(n)
+        header_from[hfrom] += n
+        results = [a for a in auth_results(json_list(auth_text)) if a.kind in _AUTH_KINDS]
+        for a in results:
+            auth[(a.kind, a.domain, a.selector, a.scope, a.result, a.aligned is True)] += n
+        if not any(a.kind == AuthResult.DKIM for a in results):
+            auth[(AuthResult.DKIM, "", "", "", "", False)] += n
+        for x in json_list(reasons_text):
+            if isinstance(x, dict):
+                reasons[(x.get("type") or "", x.get("comment") or "")] += n
+    detail.header_from = sorted(header_from.items(), key=lambda h: (-h[1], h[0]))
+    rows = [AuthRow(*key, n) for key, n in auth.items()]
+    rows.sort(key=lambda a: (a.kind, -a.messages, a.domain, a.selector))
+    detail.dkim = [a for a in rows if a.kind == AuthResult.DKIM]
+    detail.spf = [a for a in rows if a.kind == AuthResult.SPF]
+    detail.reasons = sorted(((k, c, n) for (k, c), n in reasons.items()), key=lambda r: (-r[2], r[0], r[1]))
+
+
+def json_list(text: str | None) -> list:
+    """A JSON array read from the database as text; anything else reads as empty."""
+    value = json.loads(text or "[]")
+    return value if isinstance(value, list) else []
+
+
+def _by(rows, column: str) -> list[tuple[str, int]]:
+    grouped = rows.values(column).annotate(n=Sum("messages")).order_by("-n", column)
+    return [(r[column], r["n"]) for r in grouped]
+
+
+def source_records(domain: str, ip: str, rng: DateRange, *, offset: int = 0, limit: int = 50):
+    """Records of one source from reports beginning within the range, newest first.
+
+    Returns limit + 1 rows at most, so the caller can tell whether a next
+    page exists without counting a busy source's possibly millions of records.
+    """
+    start, end = rng.moments()
+    return list(
+        Record.objects.filter(domain=domain, source_ip=ip, begin__gte=start, begin__lt=end)
+        .select_related("report")
+        .only(
+            "id", "begin", "count", "disposition", "dkim", "spf", "header_from", "envelope_from",
+            "reasons", "auth", "dkim_aligned", "spf_aligned", "disagrees",
+            "report__id", "report__org_name", "report__report_id", "report__begin", "report__end",
+        )
+        .order_by("-begin", "-id")[offset : offset + limit + 1]
+    )  # fmt: skip

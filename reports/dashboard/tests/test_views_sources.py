@@ -1,0 +1,91 @@
+"""The sources table: one row per source IP, sortable, filterable, paginated, exported as CSV."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import User
+
+from reports.demo.report_xml import record_xml
+from reports.tests.dashboard import daily_report, import_ok
+
+
+@pytest.fixture
+def client(client, db):
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    return client
+
+
+def ips(response):
+    return [s.ip for s in response.context["rows"]]
+
+
+def test_it_lists_sources_by_messages_with_their_pass_rates(client, scenario):
+    response = client.get("/sources/?domain=example.com")
+    rows = {s.ip: s for s in response.context["rows"]}
+    assert ips(response) == ["192.0.2.10", "198.51.100.7", "203.0.113.9"]
+    good, bad, listed = rows["192.0.2.10"], rows["198.51.100.7"], rows["203.0.113.9"]
+    assert (good.messages, good.dmarc_pct, good.dkim_pct, good.spf_pct) == (650, 100.0, 100.0, 100.0)
+    assert (bad.messages, bad.dmarc_pass, bad.quarantined, bad.delivered) == (15, 0, 15, 0)
+    assert listed.messages == 9 and listed.dmarc_fail == 9
+    assert good.first_seen < good.last_seen
+    assert response.context["total"] == 3
+
+
+def test_it_sorts_by_any_column_both_ways(client, scenario):
+    assert ips(client.get("/sources/?domain=example.com&sort=ip&dir=asc")) == [
+        "192.0.2.10", "198.51.100.7", "203.0.113.9"]  # fmt: skip
+    assert ips(client.get("/sources/?domain=example.com&sort=messages&dir=asc"))[0] == "203.0.113.9"
+    assert ips(client.get("/sources/?domain=example.com&sort=failing"))[0] == "198.51.100.7"
+    assert ips(client.get("/sources/?domain=example.com&sort=dmarc&dir=asc"))[-1] == "192.0.2.10"
+    # The active column's link flips the direction.
+    headers = {h["label"]: h for h in client.get("/sources/?domain=example.com").context["headers"]}
+    assert headers["Messages"]["active"] and "dir=asc" in headers["Messages"]["url"]
+
+
+def test_failing_only_keeps_sources_with_dmarc_failures(client, scenario):
+    response = client.get("/sources/?domain=example.com&failing=on")
+    assert sorted(ips(response)) == ["198.51.100.7", "203.0.113.9"]
+    assert response.context["total"] == 2
+
+
+def test_the_search_matches_addresses_and_networks(client, scenario):
+    assert ips(client.get("/sources/?domain=example.com&q=198.51")) == ["198.51.100.7"]
+    assert ips(client.get("/sources/?domain=example.com&q=203.0.113.0/24")) == ["203.0.113.9"]
+    assert ips(client.get("/sources/?domain=example.com&q=%25")) == []  # LIKE wildcards are literal
+    assert b"No sources match" in client.get("/sources/?domain=example.com&q=nothing-here").content
+
+
+def test_it_pages_fifty_sources_at_a_time(client, db):
+    import_ok(daily_report(1, [record_xml(ip=f"10.0.{i // 200}.{i % 200}", count=i + 1) for i in range(120)]))
+    first = client.get("/sources/")
+    assert len(first.context["rows"]) == 50 and first.context["pages"] == 3
+    assert first.context["rows"][0].messages == 120
+    third = client.get("/sources/" + first.context["next_url"].replace("page=2", "page=3"))
+    assert len(third.context["rows"]) == 20
+    assert third.context["rows"][-1].messages == 1
+    # A page beyond the end shows the last page.
+    assert client.get("/sources/?page=9").context["page"] == 3
+
+
+def test_the_csv_holds_exactly_the_filtered_rows(client, scenario):
+    response = client.get("/sources.csv?domain=example.com&failing=on&sort=messages")
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'attachment; filename="dmarc-sources-example.com-' in response["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [r["source_ip"] for r in rows] == ["198.51.100.7", "203.0.113.9"]
+    assert (
+        rows[0]["messages"] == "15" and rows[0]["quarantined"] == "15" and rows[0]["dmarc_pass_pct"] == "0.0"
+    )
+    everything = list(
+        csv.DictReader(io.StringIO(client.get("/sources.csv?domain=example.com&range=90").content.decode()))
+    )
+    assert len(everything) == 4
+    assert sum(int(r["messages"]) for r in everything) == 674 + 7000
+
+
+def test_the_csv_link_carries_the_filters(client, scenario):
+    url = client.get("/sources/?domain=example.com&failing=on&q=198&range=7").context["csv_url"]
+    assert url.startswith("/sources.csv?")
+    for part in ("failing=on", "q=198", "range=7", "domain=example.com"):
+        assert part in url

@@ -1,0 +1,298 @@
+"""Dashboard pages. Each view reads its filters, asks reports.dashboard.queries, and renders."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import ipaddress
+import math
+import re
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_http_methods
+
+from reports.dashboard import queries
+from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
+from reports.ingest.pipeline import ingest_bytes
+from reports.models import Record, Rejection, Report
+
+PAGE_SIZE = 50
+RANGE_KEYS = ("domain", "range", "start", "end", "page")
+
+
+def _selection(request) -> dict:
+    """Domain and range of the request, and the query string that keeps them on every link."""
+    form = RangeForm(request.GET, queries.domains())
+    domain, preset, rng = form.selection()
+    keep = {"domain": domain or "", "range": preset}
+    if preset == "custom":
+        keep.update(start=rng.start.isoformat(), end=rng.end.isoformat())
+    # The page's own filters (search, sort...) survive a change of domain or range; the page number does not.
+    carry = [(k, v) for k, values in request.GET.lists() if k not in RANGE_KEYS for v in values]
+    presets = [
+        {
+            "label": label,
+            "active": value == preset,
+            "url": "?" + urlencode([*carry, ("domain", domain or ""), ("range", value)]),
+        }
+        for value, label in PRESETS
+        if value != "custom"
+    ]
+    return {
+        "carry": carry,
+        "presets": presets,
+        "range_form": form,
+        "range_errors": form.non_field_errors() if form.is_bound and not form.is_valid() else [],
+        "domain": domain,
+        "domains": form.domains,
+        "preset": preset,
+        "rng": rng,
+        "keep": keep,
+        "qs": urlencode(keep),
+    }
+
+
+@login_required
+def overview(request):
+    ctx = _selection(request)
+    if ctx["domain"]:
+        ov = queries.overview(ctx["domain"], ctx["rng"])
+        ctx["ov"] = ov
+        ctx["span"] = queries.data_span(ctx["domain"])
+        ctx["chart"] = {
+            "days": [d.isoformat() for d, _ in ov.daily],
+            "pass": [c.dmarc_pass for _, c in ov.daily],
+            "fail": [c.dmarc_fail for _, c in ov.daily],
+            "none": [c.delivered for _, c in ov.daily],
+            "quarantine": [c.quarantined for _, c in ov.daily],
+            "reject": [c.rejected for _, c in ov.daily],
+            "top": {
+                "labels": [s.name or s.ip for s in ov.top_sources],
+                "pass": [s.dmarc_pass for s in ov.top_sources],
+                "fail": [s.dmarc_fail for s in ov.top_sources],
+                "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
+            },
+        }
+    return render(request, "reports/overview.html", ctx)
+
+
+def _source_url(ip: str, qs: str) -> str:
+    return reverse("source", args=[ip]) + "?" + qs
+
+
+# Columns of the sources table: (sort key, heading).
+SOURCE_COLUMNS = [
+    ("ip", "Source"),
+    ("messages", "Messages"),
+    ("failing", "DMARC fail"),
+    ("dmarc", "DMARC pass"),
+    ("dkim", "DKIM pass"),
+    ("spf", "SPF pass"),
+    ("quarantined", "Dispositions"),
+    ("first_seen", "First seen"),
+    ("last_seen", "Last seen"),
+]
+
+
+@login_required
+def sources(request):
+    ctx = _selection(request)
+    form = SourceFilterForm(request.GET)
+    flt, page = form.filter(), form.page_number()
+    rows, total = [], 0
+    if ctx["domain"]:
+        rows, total = queries.sources(
+            ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+        if not rows and total:
+            # A page past the end (the filter narrowed the list): show the last one.
+            page = math.ceil(total / PAGE_SIZE)
+            rows, total = queries.sources(
+                ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+            )
+    filters = {**ctx["keep"], "q": flt.search, "failing": "on" if flt.failing else ""}
+    filters = {k: v for k, v in filters.items() if v}
+    sorted_by = {**filters, "sort": flt.sort, "dir": "desc" if flt.descending else "asc"}
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    ctx.update(
+        filter_form=form,
+        flt=flt,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        headers=[_header(key, label, flt, filters) for key, label in SOURCE_COLUMNS],
+        prev_url=f"?{urlencode({**sorted_by, 'page': page - 1})}" if page > 1 else "",
+        next_url=f"?{urlencode({**sorted_by, 'page': page + 1})}" if page < pages else "",
+        csv_url=reverse("sources_csv") + "?" + urlencode(sorted_by),
+    )
+    return render(request, "reports/sources.html", ctx)
+
+
+def _header(key, label, flt, filters) -> dict:
+    active = flt.sort == key
+    # A click on the active column flips it; a new column starts at its natural order.
+    if active:
+        direction = "asc" if flt.descending else "desc"
+    else:
+        direction = "asc" if key in ("ip", "first_seen") else "desc"
+    return {
+        "label": label,
+        "url": "?" + urlencode({**filters, "sort": key, "dir": direction}),
+        "active": active,
+        "arrow": ("▼" if flt.descending else "▲") if active else "",
+    }
+
+
+CSV_FORMULA = re.compile(r"^[=+\-@\t\r]")
+
+
+def _cell(value) -> str:
+    # Reverse DNS names come from other people's DNS: keep spreadsheets from running them as formulas.
+    text = "" if value is None else str(value)
+    return "'" + text if CSV_FORMULA.match(text) else text
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+@login_required
+def sources_csv(request):
+    ctx = _selection(request)
+    flt = SourceFilterForm(request.GET).filter()
+    rows = queries.sources(ctx["domain"], ctx["rng"], flt, limit=None)[0] if ctx["domain"] else []
+    rng = ctx["rng"]
+    name = f"dmarc-sources-{ctx['domain'] or 'none'}-{rng.start}-{rng.end}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    out = csv.writer(response)
+    out.writerow(
+        ["source_ip", "reverse_dns", "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_pct", "dkim_pass",
+         "dkim_pass_pct", "spf_pass", "spf_pass_pct", "none", "quarantined", "rejected", "first_seen",
+         "last_seen"]
+    )  # fmt: skip
+    for s in rows:
+        out.writerow(
+            [s.ip, _cell(s.name), s.messages, s.dmarc_pass, s.dmarc_fail, _pct(s.dmarc_pct), s.dkim_pass,
+             _pct(s.dkim_pct), s.spf_pass, _pct(s.spf_pct), s.delivered, s.quarantined, s.rejected,
+             s.first_seen, s.last_seen]
+        )  # fmt: skip
+    return response
+
+
+@login_required
+def source(request, ip):
+    try:
+        ip = str(ipaddress.ip_address(ip))
+    except ValueError:
+        raise Http404("Not an IP address") from None
+    ctx = _selection(request)
+    if not ctx["domain"]:
+        return redirect("overview")
+    page = SourceFilterForm(request.GET).page_number()
+    detail = queries.source_detail(ctx["domain"], ip, ctx["rng"])
+    records = queries.source_records(ctx["domain"], ip, ctx["rng"], offset=(page - 1) * PAGE_SIZE)
+    ctx.update(
+        ip=ip,
+        detail=detail,
+        records=records[:PAGE_SIZE],
+        page=page,
+        prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",
+        next_url=f"?{urlencode({**ctx['keep'], 'page': page + 1})}" if len(records) > PAGE_SIZE else "",
+        chart={
+            "days": [d.isoformat() for d, _ in detail.daily],
+            "pass": [c.dmarc_pass for _, c in detail.daily],
+            "fail": [c.dmarc_fail for _, c in detail.daily],
+        },
+    )
+    return render(request, "reports/source.html", ctx)
+
+
+REPORT_LIST_FIELDS = (
+    "id", "org_name", "report_id", "domain", "begin", "end", "p", "record_count", "message_count", "warnings",
+    "created", "source",
+)  # fmt: skip
+
+
+@login_required
+def report_list(request):
+    ctx = _selection(request)
+    reports = Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id")
+    if ctx["domain"]:
+        reports = reports.filter(domain=ctx["domain"])
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        reports = reports.filter(org_name__icontains=q) | reports.filter(report_id__icontains=q)
+    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    ctx.update(page_obj=page, q=q, page_qs=urlencode({**ctx["keep"], "q": q}) if q else ctx["qs"])
+    return render(request, "reports/report_list.html", ctx)
+
+
+@login_required
+def report_detail(request, pk):
+    report = get_object_or_404(Report.objects.defer("original"), pk=pk)
+    records = Record.objects.filter(report=report).order_by("-count", "id")
+    page = Paginator(records, 100).get_page(request.GET.get("page"))
+    ctx = _selection(request)
+    ctx.update(report=report, page_obj=page)
+    return render(request, "reports/report_detail.html", ctx)
+
+
+def _download_name(report: Report) -> str:
+    name = f"{report.org_name}!{report.domain}!{int(report.begin.timestamp())}!{int(report.end.timestamp())}"
+    return re.sub(r"[^A-Za-z0-9._!-]+", "_", name)[:200]
+
+
+@login_required
+def report_download(request, pk):
+    report = get_object_or_404(
+        Report.objects.only("id", "org_name", "domain", "begin", "end", "original"), pk=pk
+    )
+    data = bytes(report.original)
+    if request.GET.get("format") == "gz":
+        response = HttpResponse(data, content_type="application/gzip")
+        filename = _download_name(report) + ".xml.gz"
+    else:
+        response = HttpResponse(gzip.decompress(data), content_type="application/xml")
+        filename = _download_name(report) + ".xml"
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def status(request):
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            request.session["upload_results"] = [_import_upload(f) for f in form.cleaned_data["files"]]
+            # Redirect so that a reload does not import the files again.
+            return redirect("status")
+    else:
+        form = UploadForm()
+    ctx = _selection(request)
+    ctx.update(
+        form=form,
+        results=request.session.pop("upload_results", None),
+        rejections=Rejection.objects.defer("original").order_by("-created")[:50],
+        rejection_count=Rejection.objects.filter(resolved=None).count(),
+    )
+    return render(request, "reports/status.html", ctx)
+
+
+def _import_upload(upload) -> dict:
+    name = upload.name
+    if upload.size > settings.DMARC_MAX_INPUT_BYTES:
+        limit = settings.DMARC_MAX_INPUT_BYTES
+        error = f"The file is {upload.size} bytes, more than the {limit}-byte input limit."
+        return {"name": name, "outcomes": [{"status": "rejected", "error": error}]}
+    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}")
+    return {"name": name, "outcomes": [{**o.as_json(), "report_pk": o.report_pk} for o in outcomes]}

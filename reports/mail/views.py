@@ -1,0 +1,47 @@
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from reports.mail import mailbox as mail
+from reports.models import MailMessage
+
+log = logging.getLogger(__name__)
+
+
+@login_required
+@require_POST
+def retry_message(request, pk):
+    """Ingest a failed message again from its stored bytes, right away; a
+    worker then moves it to the processed folder if it now yields a report."""
+    msg = get_object_or_404(MailMessage, pk=pk)
+    done = mail.retry_message(msg.pk)
+    if done is None:
+        messages.info(
+            request, f"Nothing to retry for message {msg.uid}: it is not failed, or too big to keep."
+        )
+    elif done.message.state == MailMessage.FAILED:
+        messages.error(request, f"Message {msg.uid} failed again: {done.message.error}")
+    else:
+        imported = sum(o.status == "imported" for o in done.outcomes)
+        messages.success(request, f"Message {msg.uid}: {imported} report(s) imported.")
+        _queue_refile(msg.mailbox_id)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("status")
+    return redirect(target)
+
+
+def _queue_refile(mailbox_id):
+    from reports.mail.tasks import poll_mailbox
+
+    try:
+        poll_mailbox.delay(mailbox_id, follow_up=True)
+    except Exception:  # noqa: BLE001 - no broker: the next scheduled poll moves the message
+        log.warning(
+            "Could not queue a poll of mailbox %s; the next scheduled poll files the message", mailbox_id
+        )

@@ -1,0 +1,79 @@
+"""Watching a mailbox with IMAP IDLE (RFC 2177), for `manage.py watch_mailbox`.
+
+1. Open a watching connection and select the folder, read-only.
+2. Poll the mailbox (reports.mail.mailbox.poll, inline): this handles everything
+   already there, under the mailbox lock like any other poll.
+3. IDLE on the watching connection. The server reports any message that
+   arrived since step 1, so nothing slips in between the poll and the IDLE.
+4. On EXISTS (new mail), or after idle_seconds without news, go back to 1.
+
+Errors pause the loop instead of ending it: a mailbox error (wrong password,
+say) for error_pause seconds, a transient one with a doubling backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from reports.mail import mailbox as mail
+
+log = logging.getLogger(__name__)
+
+
+class Watcher:
+    def __init__(self, mailbox, *, idle_seconds: int = 300, say=None):
+        self.mailbox = mailbox
+        self.idle_seconds = idle_seconds
+        self.say = say or (lambda text: log.info("%s", text))
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self, *, error_pause: int = 300) -> None:
+        backoff = 1
+        while not self._stop.is_set():
+            try:
+                self._cycle()
+                backoff = 1
+            except mail.MailboxBusy:
+                self._stop.wait(2)
+            except mail.MailboxError as e:
+                self.say(f"mailbox {self.mailbox.name}: {e}; trying again in {error_pause} s")
+                self._stop.wait(error_pause)
+            except mail.TransientError as e:
+                self.say(f"mailbox {self.mailbox.name}: {e}; trying again in {backoff} s")
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 300)
+
+    def _cycle(self) -> None:
+        client = mail.connect(self.mailbox)
+        try:
+            folder = self.mailbox.folder
+            mail.with_imap_errors(
+                self.mailbox,
+                lambda: client.select_folder(folder.replace("/", mail.delimiter(client)), readonly=True),
+            )
+            result = mail.poll(self.mailbox)
+            if result.recorded or result.processed or result.failed:
+                self.say(
+                    f"mailbox {self.mailbox.name}: {result.recorded} new, {result.processed} processed, "
+                    f"{result.failed} failed"
+                )
+            self.say(f"mailbox {self.mailbox.name}: waiting for new mail in {self.mailbox.folder} (IDLE)")
+            mail.with_imap_errors(self.mailbox, lambda: self._idle(client))
+        finally:
+            mail.disconnect(client)
+
+    def _idle(self, client) -> None:
+        client.idle()
+        try:
+            deadline = time.monotonic() + self.idle_seconds
+            # Short checks, so that a stop request is seen within a second.
+            while not self._stop.is_set() and time.monotonic() < deadline:
+                if any(len(r) > 1 and r[1] == b"EXISTS" for r in client.idle_check(timeout=1)):
+                    return
+        finally:
+            client.idle_done()

@@ -1,0 +1,170 @@
+"""The readiness page, the classification page, the DNS refresh action and the dashboard's rollout slots."""
+
+import html
+import json
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.management import call_command
+from django.urls import reverse
+
+from reports.tests.dns_server import DnsServer
+from reports.tests.rollout_scenarios import arc_mailing_list, build, google_workspace, ses_default, spoofer
+
+pytestmark = pytest.mark.django_db
+
+D = "ses.example"
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()  # the overview's readiness summary must come from this test's data
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def operator(client):
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    return client
+
+
+@pytest.fixture
+def dns(settings):
+    with DnsServer() as server:
+        server.host("a8-21.smtp-out.amazonses.com", "54.240.8.21")
+        server.txt(D, "v=spf1 include:amazonses.com -all")
+        server.txt("amazonses.com", "v=spf1 ip4:54.240.0.0/18 -all")
+        yield server
+
+
+@pytest.fixture
+def ses_domain(dns, settings):
+    dns.txt(f"_dmarc.{D}", f"v=DMARC1; p=none; rua=mailto:dmarc@{D}")
+    dns.serve(settings)
+    build(D, [google_workspace(D), ses_default(D), arc_mailing_list(D), spoofer(D)])
+    from reports.rollout.tasks import resolve_reverse_dns
+
+    resolve_reverse_dns.apply(kwargs={"domain": D}).get()
+    # The dashboard's own rollups (overview, drill-down): rebuilt from the stored reports.
+    from reports.ingest import rollup
+
+    rollup.rebuild(D)
+    return D
+
+
+def page_verdicts(body: str) -> dict:
+    verdict = re.search(
+        r'id="verdict" data-stage="([^"]*)" data-next-stage="([^"]*)" data-ready="([^"]*)"', body
+    )
+    sources = {
+        ip: (html.unescape(service), category)
+        for ip, category, service in re.findall(
+            r'<tr class="source" data-ip="([^"]+)" data-category="([^"]+)" data-service="([^"]*)"', body
+        )
+    }
+    record = re.search(r'<pre class="mono break" id="next-record"[^>]*>([^<]*)</pre>', body).group(1)
+    failed = re.findall(r'data-check="([^"]+)" data-ok="false"', body)
+    counts = {c: int(n) for c, n in re.findall(r'id="sources-([a-z]+)" data-count="(\d+)"', body)}
+    return {
+        "counts": counts,
+        "stage": verdict.group(1),
+        "next_stage": verdict.group(2) or None,
+        "ready": verdict.group(3) == "true",
+        "sources": sources,
+        "next_record": html.unescape(record),
+        "failed": failed,
+    }
+
+
+def test_the_readiness_page_and_rollout_json_give_the_same_verdicts(operator, ses_domain):
+    response = operator.get(reverse("rollout", args=[ses_domain]))
+    assert response.status_code == 200
+    page = page_verdicts(response.content.decode())
+
+    out = StringIO()
+    call_command("rollout", ses_domain, "--json", stdout=out)
+    data = json.loads(out.getvalue())
+
+    assert page["stage"] == data["stage"] == "none"
+    assert page["next_stage"] == data["next_stage"] == "quarantine"
+    assert page["ready"] is data["ready"] is False
+    assert page["next_record"] == data["next_record"]
+    listed = {s["ip"]: (s["service"], s["category"]) for s in data["sources"]}
+    # The page lists up to 50 sources per category (spoofers come from many addresses) and counts them all.
+    assert page["sources"].items() <= listed.items()
+    assert {ip for ip, (_, cat) in listed.items() if cat != "unknown"} <= set(page["sources"])
+    assert page["counts"] == {c: sum(1 for _, cat in listed.values() if cat == c) for c in page["counts"]}
+    assert page["counts"]["unknown"] > 50
+    assert page["sources"]["54.240.8.21"] == ("Amazon SES", "misconfigured")
+    assert {"unaligned", "share"} <= set(page["failed"])
+    body = response.content.decode()
+    assert "Enable Easy DKIM." in body
+    assert "a8-21.smtp-out.amazonses.com" in body
+
+
+def test_the_rollout_pages_need_a_login(client, ses_domain):
+    for url in (reverse("rollout", args=[ses_domain]), reverse("rollout_how")):
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_an_unknown_domain_is_not_found(operator):
+    assert operator.get(reverse("rollout", args=["nothing.example"])).status_code == 404
+
+
+def test_refresh_dns_fetches_the_record_again(operator, ses_domain, dns, settings):
+    url = reverse("rollout", args=[ses_domain])
+    assert 'data-stage="none"' in operator.get(url).content.decode()
+
+    dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record=_dmarc.{D}")]
+    dns.txt(f"_dmarc.{D}", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{D}")
+    dns.serve(settings)
+    assert 'data-stage="none"' in operator.get(url).content.decode()  # still the cached answer
+
+    assert operator.get(reverse("rollout_refresh", args=[ses_domain])).status_code == 405
+    response = operator.post(reverse("rollout_refresh", args=[ses_domain]), follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0] == url
+    assert f"DNS records of {D} fetched again." in body
+    assert 'data-stage="quarantine"' in body
+
+
+def test_the_classification_page_explains_the_rules_and_lists_the_senders(operator):
+    body = operator.get(reverse("rollout_how")).content.decode()
+    for word in ("Aligned", "Forwarded", "Misconfigured", "Unknown", "arc=pass", "98%", "t=y"):
+        assert word in body
+    assert "Amazon SES" in body and "Custom MAIL FROM domain" in body
+
+
+def test_the_overview_shows_the_stage_and_links_to_readiness(operator, ses_domain):
+    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    assert 'class="domain-stage small" data-stage="none" data-ready="false"' in body
+    assert "not ready for p=quarantine" in body
+    assert f'href="{reverse("rollout", args=[ses_domain])}"' in body
+
+
+def test_the_drill_down_names_the_service_and_explains_the_failure(operator, ses_domain):
+    body = operator.get(reverse("source", args=["54.240.8.21"]), {"domain": ses_domain}).content.decode()
+    assert 'class="sender-verdict small" data-category="misconfigured" data-service="Amazon SES"' in body
+    assert "Set up a custom MAIL FROM domain in SES so that SPF aligns." in body
+    body = operator.get(reverse("source", args=["23.83.209.10"]), {"domain": ses_domain}).content.decode()
+    assert 'data-category="forwarded"' in body
+
+
+def test_the_background_refresh_keeps_the_overviews_verdict(operator, ses_domain):
+    from reports.rollout.readiness import refresh_summaries, summary
+    from reports.rollout.tasks import refresh_readiness
+
+    refresh_readiness.apply().get()  # what beat runs
+    assert ses_domain in refresh_summaries()
+    stored = summary(ses_domain)
+    assert stored["stage"] == "none" and stored["ready"] is False
+    # The overview shows the stored verdict: the readiness page agrees with it.
+    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    assert 'data-stage="none" data-ready="false"' in body
+    page = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    assert page_verdicts(page)["ready"] is False

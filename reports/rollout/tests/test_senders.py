@@ -1,0 +1,99 @@
+"""Naming the service behind a source from its reverse DNS, DKIM and MAIL FROM domains."""
+
+import pytest
+
+from reports.models import ReverseDns
+from reports.rollout.senders import OWN, Signals, identify, rdns_names, table
+
+REQUIRED = [
+    "Amazon SES",
+    "Google Workspace",
+    "Gmail",
+    "Microsoft 365 (Exchange Online)",
+    "Outlook.com / Hotmail",
+    "Twilio SendGrid",
+    "Mailchimp",
+    "Mailchimp Transactional (Mandrill)",
+    "Mailgun",
+    "Postmark",
+    "SparkPost (Bird)",
+    "Salesforce",
+    "Zendesk",
+    "HubSpot",
+    "Brevo (Sendinblue)",
+    "Mailjet",
+    "Zoho Mail",
+    "Fastmail",
+    "Yahoo Mail",
+    "Google Groups",
+    "Groups.io",
+    "iCloud Mail",
+    "GMX",
+]
+
+
+def test_the_table_covers_the_common_senders_with_their_setup():
+    senders = table()
+    assert len(senders) >= 60
+    names = {s.name for s in senders}
+    assert set(REQUIRED) <= names
+    for s in senders:
+        assert s.rdns or s.dkim or s.spf, s.id
+        assert s.authenticates, s.id
+        if not s.forwarding:
+            assert s.spf_fix and s.dkim_fix and s.alignment, s.id
+    assert len({s.id for s in senders}) == len(senders)
+    assert {"forwarder", "mailing-list", "mailbox", "esp"} <= {s.kind for s in senders}
+
+
+@pytest.mark.parametrize(
+    "signals, expected",
+    [
+        (
+            Signals("a8-30.smtp-out.amazonses.com", ["amazonses.com"], ["us-east-1.amazonses.com"]),
+            "amazon-ses",
+        ),
+        (Signals("", ["amazonses.com"], []), "amazon-ses"),
+        (Signals("mail-sor-f41.google.com", ["example.com"], ["example.com"]), "google-workspace"),
+        (Signals("mail-sor-f41.google.com", ["googlegroups.com"], ["googlegroups.com"]), "google-groups"),
+        (
+            Signals("mail-am6eur05on2041.outbound.protection.outlook.com", [], ["example.com"]),
+            "microsoft-365",
+        ),
+        (Signals("mail-am6eur05on2041.outbound.protection.outlook.com", [], ["outlook.com"]), "outlook-com"),
+        (Signals("o1.ptr1234.sendgrid.net", ["sendgrid.info"], ["sendgrid.net"]), "sendgrid"),
+        (Signals("mail128-1.atl41.mcsv.net", ["mcsv.net"], ["mail128-1.atl41.mcsv.net"]), "mailchimp"),
+        (Signals("", ["pm.mtasv.net"], ["pm-bounces.example.com"]), "postmark"),
+        (Signals("out.groups.io", ["groups.io"], ["groups.io"]), "groups-io"),
+    ],
+)
+def test_it_names_the_service_from_its_signals(signals, expected):
+    assert identify(signals, "example.com").sender.id == expected
+
+
+def test_a_reverse_dns_name_in_your_own_domain_means_your_own_servers():
+    found = identify(Signals("mx1.mail.example.com", [], ["example.com"]), "example.com")
+    assert found.sender is OWN
+    assert found.evidence == ["reverse DNS mx1.mail.example.com"]
+
+
+def test_your_own_domain_in_dkim_or_mail_from_names_no_service():
+    assert identify(Signals("", ["example.com"], ["bounce.example.com"]), "example.com").sender is None
+    assert identify(Signals("dsl-1-2-3.isp.example.net", [], []), "example.com").sender is None
+
+
+@pytest.mark.django_db
+def test_rdns_names_reads_the_cache_only():
+    from django.utils import timezone
+
+    now = timezone.now()
+    ReverseDns.objects.create(
+        ip="192.0.2.1", hostname="a.example.net", confirmed=True, fetched=now, expires=now
+    )
+    ReverseDns.objects.create(
+        ip="192.0.2.2", hostname="b.example.net", confirmed=False, fetched=now, expires=now
+    )
+    ReverseDns.objects.create(ip="192.0.2.3", hostname="", error="nxdomain", fetched=now, expires=now)
+    ips = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]
+    assert rdns_names(ips) == {"192.0.2.1": "a.example.net", "192.0.2.2": "b.example.net"}
+    assert rdns_names(ips, confirmed_only=True) == {"192.0.2.1": "a.example.net"}

@@ -1,0 +1,116 @@
+"""Real Celery worker processes for the tests, on the tests' own broker database and queue."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connections
+
+# The tests' own Redis database: the broker of a `make run` worker stays out of it. Set before
+# anything is sent, so that every task the tests queue goes there.
+TEST_BROKER_URL = os.environ.get("DMARC_TEST_BROKER_URL", "redis://127.0.0.1:6379/3")
+# A queue of this run's own: two test runs (or a benchmark) on one Redis never take each other's tasks.
+TEST_QUEUE = f"dmarc-test-{os.getpid()}"
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1, message="condition"):
+    """Poll predicate() until it returns something truthy; return that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+def database_url() -> str:
+    """The URL of the database the tests use right now (pytest-django's test_ database)."""
+    s = connections["default"].settings_dict
+    auth = quote(s["USER"] or "", safe="") + (
+        f":{quote(s['PASSWORD'], safe='')}" if s.get("PASSWORD") else ""
+    )
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class CeleryWorker:
+    """`celery -A dmarcapp worker` in its own process group, on the test database."""
+
+    def __init__(self, env: dict, concurrency: int = 2):
+        self.env = env
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+        self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+
+    def start(self) -> CeleryWorker:
+        start_at = self.log.stat().st_size
+        # Append, so that a restarted worker's log follows the killed one's.
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "celery", "-A", "dmarcapp", "worker", "-l", "info"),
+                    *("-c", str(self.concurrency), "-n", f"imaptest-{uuid.uuid4().hex[:8]}@%h"),
+                    *("--without-gossip", "--without-mingle", "--without-heartbeat"),
+                ],
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+        def ready():
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited:\n{self.output()}")
+            return b" ready." in self.log.read_bytes()[start_at:]
+
+        wait_for(ready, timeout=60, message="the celery worker")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, main process and pool children, like the OOM killer or a crash."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        except ProcessLookupError:
+            pass
+        self.process = None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-5000:]
+
+
+def worker_env(**overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMARC_IMAP_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="dmarcapp.settings_test",
+        DATABASE_URL=database_url(),
+        CELERY_BROKER_URL=TEST_BROKER_URL,
+        CELERY_TASK_DEFAULT_QUEUE=TEST_QUEUE,
+        DMARC_RETRY_BACKOFF="1",
+        CELERY_VISIBILITY_TIMEOUT="10",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({k: str(v) for k, v in overrides.items()})
+    return env
