@@ -1,7 +1,8 @@
 """The Celery app: workers poll mailboxes and ingest the messages found there.
 
 Start a worker with `celery -A dmarcapp worker` and the scheduler with
-`celery -A dmarcapp beat`. Configuration comes from Django settings (CELERY_*).
+`celery -A dmarcapp beat`. Configuration comes from Django settings (CELERY_*),
+the beat schedule included (CELERY_BEAT_SCHEDULE).
 """
 
 import os
@@ -29,26 +30,3 @@ def _drop_stale_db_connections(sender=None, **kwargs):
         from django.db import close_old_connections
 
         close_old_connections()
-
-
-@app.on_after_configure.connect
-def schedule_polls(sender, **kwargs):
-    from django.conf import settings
-
-    interval = settings.DMARC_POLL_INTERVAL
-    # A run that could not start before the next one is due is dropped, so a
-    # stalled worker does not come back to a pile of identical polls.
-    sender.add_periodic_task(
-        interval,
-        sender.signature("reports.mail.tasks.poll_all_mailboxes"),
-        name="poll mailboxes",
-        expires=max(1, interval - min(30, interval // 10)),
-    )
-    # Reverse DNS and the overview's readiness summaries are computed here,
-    # never inside a page request.
-    for name, task, every in (
-        ("reverse dns", "reports.rollout.tasks.resolve_reverse_dns", 900),
-        ("readiness summaries", "reports.rollout.tasks.refresh_readiness", 600),
-        ("forget raw mail", "reports.mail.tasks.forget_raw_mail", 3600),
-    ):
-        sender.add_periodic_task(every, sender.signature(task), name=name, expires=every - 60)

@@ -144,7 +144,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 
-# Uploads are report files: allow up to the input limit in memory-backed form data.
+# The upload form's non-file fields; the files themselves are streamed to disk
+# past FILE_UPLOAD_MAX_MEMORY_SIZE and capped by DMARC_MAX_INPUT_BYTES.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Shared by the web workers and the Celery workers: the rollout summaries that
@@ -178,12 +179,12 @@ DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
 # decades would write a row per record and day. Real periods are a day, at most weeks.
 DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
-# --- DNS for the rollout assistant (reports/dnscheck.py) ---
+# --- DNS for the rollout assistant (reports/rollout/) ---
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.
 DMARC_DNS_NAMESERVERS = env.list("DMARC_DNS_NAMESERVERS", default=[])
 DMARC_DNS_TIMEOUT = envint("DMARC_DNS_TIMEOUT", 3, minimum=1)  # seconds for one lookup, all servers
 
-# --- IMAP polling (reports/mailbox.py) ---
+# --- IMAP polling (reports/mail/) ---
 DMARC_POLL_INTERVAL = envint("DMARC_POLL_INTERVAL", 300, minimum=10)  # seconds between beat polls
 DMARC_POLL_MAX_MESSAGES = envint("DMARC_POLL_MAX_MESSAGES", 500, minimum=1)  # a backlog drains over polls
 DMARC_POLL_BATCH = envint("DMARC_POLL_BATCH", 50, minimum=1)  # messages per UID FETCH
@@ -219,6 +220,27 @@ if env.str("DMARC_IMAP_HOST", default=""):
     }
     if not DMARC_IMAP["username"]:
         raise ImproperlyConfigured("DMARC_IMAP_USER must be set when DMARC_IMAP_HOST is set")
+
+# --- Background schedule (Celery beat), seconds between runs ---
+# Each run expires a little before the next is due, so a stalled worker does
+# not come back to a pile of identical runs.
+DMARC_RDNS_INTERVAL = envint("DMARC_RDNS_INTERVAL", 900, minimum=10)
+DMARC_READINESS_INTERVAL = envint("DMARC_READINESS_INTERVAL", 600, minimum=10)
+DMARC_FORGET_RAW_MAIL_INTERVAL = envint("DMARC_FORGET_RAW_MAIL_INTERVAL", 3600, minimum=10)
+
+
+def _every(task, seconds):
+    expires = max(1, seconds - min(60, seconds // 10))
+    return {"task": task, "schedule": seconds, "options": {"expires": expires}}
+
+
+CELERY_BEAT_SCHEDULE = {
+    "poll mailboxes": _every("reports.mail.tasks.poll_all_mailboxes", DMARC_POLL_INTERVAL),
+    # Reverse DNS and the readiness summaries are computed here, never inside a page request.
+    "reverse dns": _every("reports.rollout.tasks.resolve_reverse_dns", DMARC_RDNS_INTERVAL),
+    "readiness summaries": _every("reports.rollout.tasks.refresh_readiness", DMARC_READINESS_INTERVAL),
+    "forget raw mail": _every("reports.mail.tasks.forget_raw_mail", DMARC_FORGET_RAW_MAIL_INTERVAL),
+}
 
 LOGGING = {
     "version": 1,

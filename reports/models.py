@@ -307,7 +307,7 @@ class MailMessage(models.Model):
 
 
 # --- Dashboard rollups, kept in step with the reports by reports/ingest/rollup.py ---
-# DailyRollup keeps one row per day, source, reporter and header_from: too fine
+# DailyRollup keeps one row per report, day and source: too fine
 # for a year of 50,000 sources. These coarser tables let every page read a few
 # thousand rows, or at most one row per source and period.
 

@@ -4,7 +4,7 @@
 the records are then read lazily, one at a time, so a report of any size is read in flat memory.
 Finished elements are dropped from the tree in batches.
 
-Tolerant where real reporters deviate (see docs/dmarc-notes.md §4): elements are matched by local
+Tolerant where real reporters deviate from the schema: elements are matched by local
 name, whatever the namespace, unknown elements are skipped, enumerated words are lower-cased,
 domains normalised (lower case, no trailing dot), IPs normalised. Repairs that change what the
 report says are noted in `ParsedReport.warnings`.

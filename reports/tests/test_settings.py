@@ -1,6 +1,8 @@
 """A bad setting stops the start with a message naming the variable."""
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +48,49 @@ def test_secret_key_is_required_unless_debugging():
 def test_good_values_start_cleanly():
     result = check(DEBUG="false", DMARC_MAX_ZIP_MEMBERS="5")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_beat_schedule_takes_its_intervals_from_the_environment():
+    full = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    full.update(
+        SECRET_KEY="x",
+        DMARC_ENV_FILE="/dev/null",
+        DMARC_POLL_INTERVAL="120",
+        DMARC_RDNS_INTERVAL="1800",
+        DMARC_READINESS_INTERVAL="300",
+        DMARC_FORGET_RAW_MAIL_INTERVAL="7200",
+    )
+    code = (
+        "import json, django; django.setup();"
+        "from dmarcapp.celery import app;"
+        "s = app.conf.beat_schedule;"
+        "print(json.dumps({k: [v['schedule'], v['options']['expires']] for k, v in s.items()}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**full, "DJANGO_SETTINGS_MODULE": "dmarcapp.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    schedule = json.loads(result.stdout)
+    assert {k: v[0] for k, v in schedule.items()} == {
+        "poll mailboxes": 120,
+        "reverse dns": 1800,
+        "readiness summaries": 300,
+        "forget raw mail": 7200,
+    }
+    assert all(0 < expires < every for every, expires in schedule.values())
+    assert check(DMARC_RDNS_INTERVAL="often").returncode != 0
+
+
+def test_every_setting_read_from_the_environment_is_documented():
+    source = (ROOT / "dmarcapp" / "settings.py").read_text()
+    names = set(re.findall(r"\benv(?:\.\w+|int|bool|secret)\(\s*(?:f?\"|\')([A-Z][A-Z0-9_]+)", source))
+    assert {"DEBUG", "DATABASE_URL", "DMARC_POLL_BATCH"} <= names  # the pattern finds them
+    readme = (ROOT / "README.md").read_text()
+    example = (ROOT / ".env.example").read_text()
+    assert [n for n in sorted(names) if f"`{n}" not in readme] == []
+    assert [n for n in sorted(names) if n not in example and n != "DMARC_ENV_FILE"] == []
