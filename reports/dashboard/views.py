@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import ingest_bytes
+from reports.mail.status import mailboxes_for_status_page
 from reports.models import Record, Rejection, Report
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
@@ -302,6 +303,7 @@ def status(request):
         results=request.session.pop("upload_results", None),
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
+        mailboxes=mailboxes_for_status_page(),
     )
     return render(request, "reports/status.html", ctx)
 

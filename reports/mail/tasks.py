@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers around reports.mail.mailbox.
+"""Celery tasks: thin wrappers around the modules of reports.mail.
 
 Beat runs poll_all_mailboxes every DMARC_POLL_INTERVAL seconds; it queues one
 poll_mailbox per enabled mailbox. A poll records the new messages and queues an
@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from dmarcapp.celery import app
-from reports.mail import mailbox as mail
+from reports.mail import config, messages, poll, retention
+from reports.mail.errors import MailboxBusy, MailboxError, TransientError
 from reports.models import Mailbox
 
 log = logging.getLogger(__name__)
@@ -28,25 +29,25 @@ _RETRY = {
 @app.task
 def poll_all_mailboxes():
     interval = settings.DMARC_POLL_INTERVAL
-    for mailbox in mail.enabled_mailboxes():
+    for mailbox in config.enabled_mailboxes():
         poll_mailbox.apply_async((mailbox.pk,), expires=max(1, interval - min(30, interval // 10)))
 
 
-@app.task(bind=True, acks_late=True, autoretry_for=(mail.TransientError,), max_retries=5, **_RETRY)
+@app.task(bind=True, acks_late=True, autoretry_for=(TransientError,), max_retries=5, **_RETRY)
 def poll_mailbox(self, mailbox_id, follow_up=False):
     mailbox = Mailbox.objects.filter(pk=mailbox_id, enabled=True).first()
     if mailbox is None:
         return
     try:
-        mail.poll(mailbox, enqueue=_queue_ingests)
-    except mail.MailboxBusy:
+        poll.poll(mailbox, enqueue=_queue_ingests)
+    except MailboxBusy:
         if not follow_up:
             log.info("Mailbox %s: another poll is running; skipping this one", mailbox.name)
             return
         # Messages ingested while that poll was filing would otherwise wait for
         # the next scheduled poll.
         raise self.retry(countdown=5, max_retries=30) from None
-    except mail.MailboxError:
+    except MailboxError:
         return  # stored on the mailbox; the next scheduled poll tries again
 
 
@@ -59,14 +60,14 @@ def _queue_ingests(message_ids):
 
 @app.task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
 def ingest_message(message_id):
-    done = mail.ingest_message(message_id)
-    if done is not None and mail.nothing_left_to_ingest(done.message.mailbox_id):
+    done = messages.ingest_message(message_id)
+    if done is not None and messages.nothing_left_to_ingest(done.message.mailbox_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 
 
 @app.task
 def forget_raw_mail():
-    emptied = mail.forget_raw_mail(settings.DMARC_KEEP_RAW_MAIL_DAYS)
+    emptied = retention.forget_raw_mail(settings.DMARC_KEEP_RAW_MAIL_DAYS)
     if emptied:
         log.info("Dropped the raw bytes of %s filed messages", emptied)
     return emptied

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from reports.mail import mailbox as mail
+from reports.mail import messages as mail_messages
 from reports.models import MailMessage
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ def retry_message(request, pk):
     """Ingest a failed message again from its stored bytes, right away; a
     worker then moves it to the processed folder if it now yields a report."""
     msg = get_object_or_404(MailMessage, pk=pk)
-    done = mail.retry_message(msg.pk)
+    done = mail_messages.retry_message(msg.pk)
     if done is None:
         messages.info(
             request, f"Nothing to retry for message {msg.uid}: it is not failed, or too big to keep."

@@ -1,7 +1,7 @@
 """Watching a mailbox with IMAP IDLE (RFC 2177), for `manage.py watch_mailbox`.
 
 1. Open a watching connection and select the folder, read-only.
-2. Poll the mailbox (reports.mail.mailbox.poll, inline): this handles everything
+2. Poll the mailbox (reports.mail.poll, inline): this handles everything
    already there, under the mailbox lock like any other poll.
 3. IDLE on the watching connection. The server reports any message that
    arrived since step 1, so nothing slips in between the poll and the IDLE.
@@ -17,7 +17,9 @@ import logging
 import threading
 import time
 
-from reports.mail import mailbox as mail
+from reports.mail import client as imap
+from reports.mail.errors import MailboxBusy, MailboxError, TransientError
+from reports.mail.poll import poll
 
 log = logging.getLogger(__name__)
 
@@ -38,34 +40,34 @@ class Watcher:
             try:
                 self._cycle()
                 backoff = 1
-            except mail.MailboxBusy:
+            except MailboxBusy:
                 self._stop.wait(2)
-            except mail.MailboxError as e:
+            except MailboxError as e:
                 self.say(f"mailbox {self.mailbox.name}: {e}; trying again in {error_pause} s")
                 self._stop.wait(error_pause)
-            except mail.TransientError as e:
+            except TransientError as e:
                 self.say(f"mailbox {self.mailbox.name}: {e}; trying again in {backoff} s")
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 300)
 
     def _cycle(self) -> None:
-        client = mail.connect(self.mailbox)
+        client = imap.connect(self.mailbox)
         try:
             folder = self.mailbox.folder
-            mail.with_imap_errors(
+            imap.with_imap_errors(
                 self.mailbox,
-                lambda: client.select_folder(folder.replace("/", mail.delimiter(client)), readonly=True),
+                lambda: client.select_folder(folder.replace("/", imap.delimiter(client)), readonly=True),
             )
-            result = mail.poll(self.mailbox)
+            result = poll(self.mailbox)
             if result.recorded or result.processed or result.failed:
                 self.say(
                     f"mailbox {self.mailbox.name}: {result.recorded} new, {result.processed} processed, "
                     f"{result.failed} failed"
                 )
             self.say(f"mailbox {self.mailbox.name}: waiting for new mail in {self.mailbox.folder} (IDLE)")
-            mail.with_imap_errors(self.mailbox, lambda: self._idle(client))
+            imap.with_imap_errors(self.mailbox, lambda: self._idle(client))
         finally:
-            mail.disconnect(client)
+            imap.disconnect(client)
 
     def _idle(self, client) -> None:
         client.idle()

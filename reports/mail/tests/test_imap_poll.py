@@ -7,7 +7,9 @@ from email.message import EmailMessage
 import pytest
 from django.db import connection
 
-from reports.mail import mailbox as mail
+from reports.mail.errors import MailboxBusy, TransientError
+from reports.mail.messages import ingest_message
+from reports.mail.poll import poll
 from reports.models import MailMessage, Report
 from reports.tests.helpers import corpus_dir
 from reports.tests.report_mail import (
@@ -54,7 +56,7 @@ def test_it_ingests_real_report_mail_and_files_it(dovecot, imap_user, make_mailb
         ],
     )
 
-    result = mail.poll(mailbox)
+    result = poll(mailbox)
 
     assert sorted(Report.objects.values_list("org_name", "report_id")) == [
         ("Mimecast", "157a5fe30ec76f4bc0d8bccfc96c118a167a1280fee7c7465af5115e73082e5e"),
@@ -76,7 +78,7 @@ def test_it_stores_a_report_sent_twice_once_and_files_both_emails(dovecot, imap_
     original = corpus_mail(BORSCHOW)
     dovecot.deliver(imap_user, [original, forwarded(original)])
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     assert Report.objects.filter(report_id="949348866075514174").count() == 1
     assert [o["status"] for m in MailMessage.objects.order_by("uid") for o in m.outcomes] == [
@@ -98,7 +100,7 @@ def test_bad_mail_goes_to_the_failed_folder_with_its_error(dovecot, imap_user, m
         ],
     )
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     assert Report.objects.count() == 0
     assert dovecot.message_ids(imap_user, FAILED) == ["<gzip@test>", "<noid@test>", "<plain@test>"]
@@ -115,7 +117,7 @@ def test_it_does_not_mark_mail_as_read(dovecot, imap_user, make_mailbox):
     mailbox = make_mailbox()
     dovecot.deliver(imap_user, [report_email(small_report(1))])
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     with dovecot.client(imap_user) as c:
         c.select_folder(PROCESSED, readonly=True)
@@ -129,11 +131,11 @@ def test_the_cap_spreads_a_backlog_over_several_polls(dovecot, imap_user, make_m
     mailbox = make_mailbox()
     dovecot.deliver(imap_user, [report_email(small_report(n), report_id=f"rid-{n}") for n in range(10)])
 
-    first = mail.poll(mailbox)
+    first = poll(mailbox)
     assert (first.recorded, first.processed, first.remaining) == (4, 4, 6)
     assert dovecot.count(imap_user, "INBOX") == 6
-    assert mail.poll(mailbox).remaining == 2
-    last = mail.poll(mailbox)
+    assert poll(mailbox).remaining == 2
+    last = poll(mailbox)
 
     assert (last.recorded, last.remaining) == (2, 0)
     assert Report.objects.count() == 10
@@ -147,7 +149,7 @@ def test_an_oversized_message_is_failed_without_being_downloaded(dovecot, imap_u
     assert len(big) > 20_000
     dovecot.deliver(imap_user, [big, report_email(small_report(2), message_id="<small@test>")])
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     msg = MailMessage.objects.get(state="failed")
     assert "over the limit" in msg.error and bytes(msg.raw) == b""
@@ -160,13 +162,13 @@ def test_recorded_but_unfinished_messages_are_completed_by_the_next_poll(dovecot
     dovecot.deliver(imap_user, [report_email(small_report(n), report_id=f"rid-{n}") for n in range(4)])
     # A poll whose ingest tasks never ran (the worker died after the commit).
     handed_out = []
-    mail.poll(mailbox, enqueue=handed_out.extend)
+    poll(mailbox, enqueue=handed_out.extend)
     assert len(handed_out) == 4 and set(MailMessage.objects.values_list("state", flat=True)) == {"new"}
     # One was ingested but not moved (the poll died before filing it).
-    mail.ingest_message(handed_out[0])
+    ingest_message(handed_out[0])
     assert dovecot.count(imap_user, "INBOX") == 4
 
-    result = mail.poll(mailbox)
+    result = poll(mailbox)
 
     assert result.recorded == 0 and result.processed == 4
     assert Report.objects.count() == 4
@@ -177,7 +179,7 @@ def test_recorded_but_unfinished_messages_are_completed_by_the_next_poll(dovecot
 def test_uids_reused_under_a_new_uidvalidity_are_fetched(dovecot, imap_user, make_mailbox):
     mailbox = make_mailbox(folder="Reports")
     dovecot.deliver(imap_user, [report_email(small_report(1), report_id="rid-1")], folder="Reports")
-    mail.poll(mailbox)
+    poll(mailbox)
     # The folder is deleted and made again: UIDs start over at 1, under a new UIDVALIDITY.
     with dovecot.client(imap_user) as c:
         c.delete_folder("Reports")
@@ -185,7 +187,7 @@ def test_uids_reused_under_a_new_uidvalidity_are_fetched(dovecot, imap_user, mak
     dovecot.deliver(imap_user, [report_email(small_report(2), report_id="rid-2")], folder="Reports")
     assert dovecot.uids(imap_user, "Reports") == [1]
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     assert sorted(Report.objects.values_list("report_id", flat=True)) == ["rid-1", "rid-2"]
     assert dovecot.count(imap_user, "Reports") == 0 and dovecot.count(imap_user, PROCESSED) == 2
@@ -200,8 +202,8 @@ def test_a_uidvalidity_change_before_filing_examines_the_mail_again_and_stores_i
         imap_user, [report_email(small_report(n), report_id=f"rid-{n}") for n in range(3)], "Reports"
     )
     handed_out = []
-    mail.poll(mailbox, enqueue=handed_out.extend)
-    mail.ingest_message(handed_out[0])  # stored, but never moved
+    poll(mailbox, enqueue=handed_out.extend)
+    ingest_message(handed_out[0])  # stored, but never moved
     # The server loses its index and renumbers the folder (a restore, a migration).
     with dovecot.client(imap_user) as c:
         c.rename_folder("Reports", "Old")
@@ -209,7 +211,7 @@ def test_a_uidvalidity_change_before_filing_examines_the_mail_again_and_stores_i
         c.select_folder("Old")
         c.move(c.search("ALL"), "Reports")
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     assert sorted(Report.objects.values_list("report_id", flat=True)) == ["rid-0", "rid-1", "rid-2"]
     assert MailMessage.objects.filter(state="superseded").count() == 3
@@ -226,7 +228,7 @@ def test_without_move_it_copies_deletes_and_expunges(dovecot, imap_user, make_ma
     ):
         with dovecot.client(imap_user) as c:
             assert not c.has_capability("MOVE")
-        mail.poll(mailbox)
+        poll(mailbox)
 
     assert dovecot.count(imap_user, "INBOX") == 0
     assert dovecot.count(imap_user, PROCESSED) == 1 and dovecot.count(imap_user, FAILED) == 1
@@ -238,7 +240,7 @@ def test_folder_levels_follow_the_servers_separator(dovecot, imap_user, make_mai
     dovecot.deliver(imap_user, [report_email(small_report(1)), plain_email()])
 
     with dovecot.configured(separator="."):
-        mail.poll(mailbox)
+        poll(mailbox)
         assert dovecot.count(imap_user, "DMARC.Processed") == 1
         assert dovecot.count(imap_user, "DMARC.Failed") == 1
         with dovecot.client(imap_user) as c:
@@ -266,9 +268,9 @@ def test_four_polls_at_once_store_each_report_once(dovecot, imap_user, make_mail
         start.wait()
         began = time.monotonic()
         try:
-            mail.poll(type(mailbox).objects.get(pk=mailbox.pk))
+            poll(type(mailbox).objects.get(pk=mailbox.pk))
             outcomes.append(("polled", time.monotonic() - began))
-        except mail.MailboxBusy:
+        except MailboxBusy:
             outcomes.append(("busy", time.monotonic() - began))
         finally:
             connection.close()
@@ -300,24 +302,24 @@ def test_a_dovecot_restart_during_a_poll_fails_it_cleanly_and_the_next_poll_comp
 
     def run():
         try:
-            mail.poll(mailbox)
-        except mail.TransientError as e:
+            poll(mailbox)
+        except TransientError as e:
             errors.append(e)
         finally:
             connection.close()
 
-    poll = threading.Thread(target=run)
-    poll.start()
+    polling = threading.Thread(target=run)
+    polling.start()
     wait_for(lambda: MailMessage.objects.filter(filed_at__isnull=False).count() >= 5, message="a few filed")
     dovecot.restart()
-    poll.join(60)
+    polling.join(60)
 
     assert len(errors) == 1, "the poll should have been cut short"
     mailbox.refresh_from_db()
     assert "lost" in mailbox.last_error or "reach" in mailbox.last_error
     assert 0 < MailMessage.objects.count() < n
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     assert Report.objects.count() == n
     assert MailMessage.objects.count() == n
@@ -335,7 +337,7 @@ def test_a_move_cut_short_after_the_copy_is_finished_without_filing_the_message_
     dovecot.deliver(
         imap_user, [report_email(small_report(i), message_id=f"<cut-{i}@test>") for i in range(2)]
     )
-    mail.poll(mailbox)
+    poll(mailbox)
     assert dovecot.message_ids(imap_user, PROCESSED) == ["<cut-0@test>", "<cut-1@test>"]
     # The state a server that dies inside MOVE leaves: the message is copied to the
     # processed folder but still in the inbox, and its row is not filed yet.
@@ -348,7 +350,7 @@ def test_a_move_cut_short_after_the_copy_is_finished_without_filing_the_message_
     row = MailMessage.objects.get(message_id="<cut-0@test>")
     MailMessage.objects.filter(pk=row.pk).update(uid=inbox_uid, filed_at=None, filed_in="")
 
-    mail.poll(mailbox)
+    poll(mailbox)
 
     assert dovecot.count(imap_user, "INBOX") == 0
     assert dovecot.message_ids(imap_user, PROCESSED) == ["<cut-0@test>", "<cut-1@test>"]

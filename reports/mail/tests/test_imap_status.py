@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dmarcapp.celery import app as celery_app
-from reports.mail import mailbox as mail
 from reports.mail import tasks
+from reports.mail.config import enabled_mailboxes
+from reports.mail.errors import MailboxError
+from reports.mail.poll import poll
 from reports.models import Mailbox, MailMessage, Report
 from reports.tests.report_mail import plain_email, report_email, small_report
 
@@ -30,10 +32,10 @@ def test_the_status_page_shows_each_mailbox_its_counts_errors_and_failed_message
 ):
     mailbox = make_mailbox()
     dovecot.deliver(imap_user, [report_email(small_report(1)), plain_email(text="<script>x</script>")])
-    mail.poll(mailbox)
+    poll(mailbox)
     broken = make_mailbox(dovecot.add_user(), name="broken", password="Wrong-Password-7")
-    with pytest.raises(mail.MailboxError):
-        mail.poll(broken)
+    with pytest.raises(MailboxError):
+        poll(broken)
 
     page = admin_client.get(reverse("status")).content.decode()
 
@@ -50,7 +52,7 @@ def test_the_status_page_shows_each_mailbox_its_counts_errors_and_failed_message
 def test_retry_needs_a_login_and_a_post(dovecot, imap_user, make_mailbox, client):
     mailbox = make_mailbox()
     dovecot.deliver(imap_user, [plain_email()])
-    mail.poll(mailbox)
+    poll(mailbox)
     url = reverse("retry_message", args=[MailMessage.objects.get().pk])
 
     assert client.post(url).status_code == 302 and "login" in client.post(url).url
@@ -65,7 +67,7 @@ def test_a_retried_message_that_now_yields_a_report_moves_to_the_processed_folde
     dovecot.deliver(imap_user, [report_email(small_report(1), message_id="<retry-me@test>")])
     # Too strict a limit fails the message, as a parser bug would.
     settings.DMARC_MAX_DECOMPRESSED_BYTES = 100
-    mail.poll(mailbox)
+    poll(mailbox)
     msg = MailMessage.objects.get()
     assert msg.state == "failed" and dovecot.message_ids(imap_user, FAILED) == ["<retry-me@test>"]
     settings.DMARC_MAX_DECOMPRESSED_BYTES = 100 * 1024 * 1024
@@ -75,7 +77,7 @@ def test_a_retried_message_that_now_yields_a_report_moves_to_the_processed_folde
     assert response.status_code == 302 and response.url == "/status/"
     msg.refresh_from_db()
     assert msg.state == "ingested" and msg.error == "" and Report.objects.count() == 1
-    mail.poll(mailbox)  # what the queued poll does: file it where it now belongs
+    poll(mailbox)  # what the queued poll does: file it where it now belongs
     assert dovecot.count(imap_user, FAILED) == 0
     assert dovecot.message_ids(imap_user, PROCESSED) == ["<retry-me@test>"]
     mailbox.refresh_from_db()
@@ -125,10 +127,10 @@ def test_the_env_mailbox_is_kept_in_step_with_the_settings(dovecot, imap_user, s
     }
     dovecot.deliver(imap_user, [report_email(small_report(1))])
 
-    [mailbox] = mail.enabled_mailboxes()
-    mail.poll(mailbox)
+    [mailbox] = enabled_mailboxes()
+    poll(mailbox)
     settings.DMARC_IMAP = {**settings.DMARC_IMAP, "folder": "Elsewhere"}
-    mail.enabled_mailboxes()
+    enabled_mailboxes()
 
     env = Mailbox.objects.get(name="env")
     assert env.folder == "Elsewhere" and env.password == imap_user.password
@@ -149,7 +151,7 @@ def test_filed_messages_lose_their_raw_bytes_after_the_retention_and_failed_ones
         imap_user,
         [report_email(small_report(1)), report_email(small_report(2)), plain_email(text="not a report")],
     )  # fmt: skip
-    mail.poll(mailbox)
+    poll(mailbox)
     old, recent = MailMessage.objects.filter(state="ingested").order_by("uid")
     failed = MailMessage.objects.get(state="failed")
     long_ago = timezone.now() - timedelta(days=31)

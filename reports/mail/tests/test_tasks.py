@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from dmarcapp.celery import app as celery_app
-from reports.mail import mailbox as mail
 from reports.mail import tasks
+from reports.mail.poll import poll
 from reports.models import MailMessage, Report
 from reports.tests.report_mail import (
     broken_gzip_email,
@@ -137,7 +137,7 @@ def test_while_the_database_is_down_no_mail_moves_and_all_is_ingested_once_it_is
     try:
         worker = celery_worker(DATABASE_URL=_via(proxy.port))
         # The poll records the mail and hands it out; then the database goes away.
-        mail.poll(mailbox, enqueue=lambda ids: None)
+        poll(mailbox, enqueue=lambda ids: None)
         proxy.down()
         for pk in MailMessage.objects.values_list("pk", flat=True):
             tasks.ingest_message.delay(pk)

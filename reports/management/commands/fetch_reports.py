@@ -4,7 +4,9 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 
-from reports.mail import mailbox as mail
+from reports.mail.config import enabled_mailboxes
+from reports.mail.errors import MailboxBusy, MailboxError, TransientError
+from reports.mail.poll import poll
 
 
 class Command(BaseCommand):
@@ -19,7 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         as_json = options["json"]
-        mailboxes = mail.enabled_mailboxes()
+        mailboxes = enabled_mailboxes()
         if options["mailbox"]:
             mailboxes = [m for m in mailboxes if m.name == options["mailbox"]]
         if not mailboxes:
@@ -49,8 +51,8 @@ class Command(BaseCommand):
                     self.stdout.write(json.dumps(line))
 
             try:
-                result = mail.poll(mailbox, on_ingested=show)
-            except (mail.MailboxError, mail.TransientError, mail.MailboxBusy) as e:
+                result = poll(mailbox, on_ingested=show)
+            except (MailboxError, TransientError, MailboxBusy) as e:
                 unpolled += 1
                 self.stderr.write(f"mailbox {mailbox.name}: could not be polled: {e}")
                 continue

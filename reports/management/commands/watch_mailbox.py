@@ -4,7 +4,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.mail import mailbox as mail
+from reports.mail.config import enabled_mailboxes
 from reports.mail.watch import Watcher
 
 
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        mailboxes = mail.enabled_mailboxes()
+        mailboxes = enabled_mailboxes()
         if options["mailbox"]:
             mailboxes = [m for m in mailboxes if m.name == options["mailbox"]]
         if len(mailboxes) != 1:
