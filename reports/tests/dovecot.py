@@ -5,7 +5,9 @@ directory with its own config, no systemd: plain IMAP (with STARTTLS) on one
 port of 127.0.0.1, IMAPS on another, with a certificate signed by a test CA
 made here with the openssl CLI. Users live in a passwd-file, so each test can
 have a fresh, empty account; mail is stored as maildir under the directory,
-owned by the `mail` user (first_valid_uid = 8).
+owned by the `mail` user (first_valid_uid = 8). With `accept_tokens`, logins
+also take OAuth 2.0 bearer tokens (XOAUTH2, OAUTHBEARER) through Dovecot's
+oauth2 passdb, which asks a token server's introspection endpoint about each.
 """
 
 from __future__ import annotations

@@ -56,6 +56,29 @@ def test_a_celery_worker_polls_with_each_method_stores_the_reports_once_and_file
     assert "method=XOAUTH2" in oauth.dovecot.log.read_text()
 
 
+@pytest.mark.slow
+def test_with_a_wrong_secret_a_celery_worker_stores_the_clear_error_once_and_moves_nothing(
+    oauth, oauth_user, make_oauth_mailbox, oauth_worker_env, celery_worker
+):
+    mailbox = make_oauth_mailbox("google-refresh-token", google_client_secret="GOCSPX-wrong")
+    deliver(oauth, oauth_user, 1)
+    worker = celery_worker(**oauth_worker_env)
+
+    tasks.poll_mailbox.delay(mailbox.pk)
+    error = wait_for(lambda: Mailbox.objects.get(pk=mailbox.pk).last_error, message="the error")
+
+    assert error.startswith(
+        f"Google refused a token for OAuth client {mailbox.google_client_id}: invalid_client"
+    )
+    assert "check the OAuth client ID and secret" in error and "GOCSPX-wrong" not in error
+    assert "GOCSPX-wrong" not in worker.output()
+    # A mailbox error is not retried: the provider is asked once, until the next scheduled poll.
+    time.sleep(2)
+    assert worker.output().count("poll failed") == 1, worker.output()
+    assert oauth.dovecot.count(oauth_user, "INBOX") == 1 and MailMessage.objects.count() == 0
+    assert Report.objects.count() == 0
+
+
 def test_the_token_is_kept_until_shortly_before_it_expires(
     oauth, oauth_user, make_oauth_mailbox, oauth_settings
 ):
