@@ -51,6 +51,9 @@ def token(mailbox: Mailbox, *, renew: bool = False) -> Token:
             return cached
     acquired = _acquire(mailbox)
     with _lock:
+        # A token got with the mailbox's former credentials is of no more use.
+        for stale in [k for k in _tokens if k[0] == mailbox.pk and k != key]:
+            del _tokens[stale]
         _tokens[key] = acquired
     log.info(
         "Mailbox %s: new %s token, valid for %d s",
