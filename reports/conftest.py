@@ -30,6 +30,20 @@ def dovecot():
     server.close()
 
 
+@pytest.fixture(scope="session")
+def oauth():
+    """A Dovecot that also takes bearer tokens, and the token server that issues and checks them."""
+    from reports.tests.oauth_server import TokenServer
+
+    server = Dovecot()
+    tokens = TokenServer(server.dir / "server.pem", server.dir / "server.key")
+    server.accept_tokens(tokens.introspection_url).start()
+    tokens.dovecot = server
+    yield tokens
+    tokens.close()
+    server.close()
+
+
 @pytest.fixture
 def imap_user(dovecot):
     """A fresh, empty IMAP account on the session's Dovecot."""

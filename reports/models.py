@@ -225,11 +225,61 @@ class Mailbox(models.Model):
     host = models.CharField(max_length=255)
     port = models.PositiveIntegerField(default=993)
     security = models.CharField(max_length=8, choices=SECURITY_CHOICES, default=TLS)
-    username = models.CharField(max_length=255)
+    username = models.CharField(
+        max_length=255, help_text="The login; with Microsoft 365 or Google, the mailbox's email address."
+    )
     password = models.CharField(max_length=255, blank=True)
     ca_file = models.CharField(
         max_length=512, blank=True, help_text="Path to a CA certificate (PEM) for a private CA."
     )
+
+    # --- How the mailbox logs in: a password, or an OAuth 2.0 token (SASL XOAUTH2). ---
+    # Every stored secret sits in a field named `password` or ending in `_secret`.
+    PASSWORD = "password"
+    MICROSOFT = "microsoft"
+    GOOGLE = "google"
+    AUTH_CHOICES = [
+        (PASSWORD, "Password"),
+        (MICROSOFT, "Microsoft 365 (OAuth 2.0)"),
+        (GOOGLE, "Google (OAuth 2.0)"),
+    ]
+    auth = models.CharField("authentication", max_length=16, choices=AUTH_CHOICES, default=PASSWORD)
+    ms_tenant = models.CharField(
+        "tenant ID", max_length=255, blank=True, help_text="Microsoft Entra ID: the directory (tenant) ID."
+    )
+    ms_client_id = models.CharField(
+        "application (client) ID", max_length=255, blank=True, help_text="The app registration's client ID."
+    )
+    ms_client_secret = models.CharField(
+        "client secret", max_length=1024, blank=True, help_text="A client secret of the app registration, or:"
+    )
+    ms_certificate_secret = models.TextField(
+        "certificate",
+        blank=True,
+        help_text="PEM: the private key and the certificate uploaded to the app registration.",
+    )
+    ms_authority = models.CharField(
+        "authority",
+        max_length=255,
+        blank=True,
+        help_text="Blank for DMARC_IMAP_MS_AUTHORITY (https://login.microsoftonline.com by default).",
+    )
+    google_service_account_secret = models.TextField(
+        "service account key",
+        blank=True,
+        help_text="Google Workspace: the service account's JSON key; it acts as the mailbox's address.",
+    )
+    google_client_id = models.CharField(
+        "OAuth client ID",
+        max_length=255,
+        blank=True,
+        help_text="Personal Gmail: an installed-app OAuth client.",
+    )
+    google_client_secret = models.CharField("OAuth client secret", max_length=1024, blank=True)
+    google_refresh_token_secret = models.CharField("refresh token", max_length=2048, blank=True)
+    # The last "Test connection": when, and what it found (folders and message count, or the error).
+    checked_at = models.DateTimeField("last connection test", null=True, blank=True)
+    check_result = models.TextField("connection test result", blank=True)
     folder = models.CharField(max_length=255, default="INBOX")
     processed_folder = models.CharField(max_length=255, default="DMARC/Processed")
     failed_folder = models.CharField(max_length=255, default="DMARC/Failed")
@@ -247,6 +297,15 @@ class Mailbox(models.Model):
 
     def __str__(self):
         return self.name
+
+    SECRET_FIELDS = (
+        *("password", "ms_client_secret", "ms_certificate_secret"),
+        *("google_service_account_secret", "google_client_secret", "google_refresh_token_secret"),
+    )
+
+    def secret_values(self) -> list[str]:
+        """Every stored secret, to scrub from any text shown or logged."""
+        return [getattr(self, name) for name in self.SECRET_FIELDS]
 
 
 class MailMessage(models.Model):

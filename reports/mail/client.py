@@ -7,19 +7,22 @@ import ssl
 
 from django.conf import settings
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
+from reports.mail import tokens
 from reports.mail.errors import MailboxError, Server, classify, scrub, server_text
+from reports.mail.oauth import PROVIDERS, refused_login_fix
 from reports.models import Mailbox
 
 
 def server(mailbox: Mailbox) -> Server:
+    token = tokens.cached(mailbox) if mailbox.auth != Mailbox.PASSWORD else None
     return Server(
         host=mailbox.host,
         port=mailbox.port,
         username=mailbox.username,
         ca_file=mailbox.ca_file,
-        secrets=(mailbox.password,),
+        secrets=(*mailbox.secret_values(), *([token.access_token] if token else [])),
     )
 
 
@@ -51,13 +54,38 @@ def connect(mailbox: Mailbox) -> IMAPClient:
         try:
             if mailbox.security == Mailbox.STARTTLS:
                 client.starttls(context)
-            client.login(mailbox.username, mailbox.password)
+            if mailbox.auth == Mailbox.PASSWORD:
+                client.login(mailbox.username, mailbox.password)
+            else:
+                _oauth_login(client, mailbox)
         except BaseException:
             disconnect(client, logout=False)
             raise
         return client
 
     return with_imap_errors(mailbox, login)
+
+
+def _oauth_login(client: IMAPClient, mailbox: Mailbox) -> None:
+    """SASL XOAUTH2 with the mailbox's token. A cached token the server refuses
+    (revoked, or expired early by a skewed clock) is replaced once by a new one,
+    so that the poll goes on; a new token refused too is a MailboxError."""
+    before = tokens.cached(mailbox)
+    token = tokens.token(mailbox)
+    for attempt in range(2):
+        try:
+            client.oauth2_login(mailbox.username, token.access_token)
+            return
+        except LoginError as e:
+            if attempt == 0 and token is before:
+                token = tokens.token(mailbox, renew=True)
+                continue
+            text = scrub(server_text(e), [token.access_token, *mailbox.secret_values()]).rstrip(".")
+            raise MailboxError(
+                f"Login as {mailbox.username!r} on {mailbox.host}:{mailbox.port} with a "
+                f"{PROVIDERS.get(mailbox.auth, mailbox.auth)} token failed: {text}. "
+                f"{refused_login_fix(mailbox.auth)}"
+            ) from None
 
 
 def with_imap_errors(mailbox: Mailbox, fn):

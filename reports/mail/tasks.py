@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from dmarcapp.celery import app
-from reports.mail import config, messages, poll, retention
+from reports.mail import check, config, messages, poll, retention
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
 from reports.models import Mailbox
 
@@ -71,3 +71,11 @@ def forget_raw_mail():
     if emptied:
         log.info("Dropped the raw bytes of %s filed messages", emptied)
     return emptied
+
+
+@app.task
+def check_mailbox(mailbox_id):
+    """The admin's "Test connection": the outcome is stored on the mailbox."""
+    mailbox = Mailbox.objects.filter(pk=mailbox_id).first()
+    if mailbox is not None:
+        return check.check(mailbox).as_json()

@@ -6,6 +6,9 @@
 3. IDLE on the watching connection. The server reports any message that
    arrived since step 1, so nothing slips in between the poll and the IDLE.
 4. On EXISTS (new mail), or after idle_seconds without news, go back to 1.
+   With an OAuth login, also shortly before the token expires: a provider may
+   end a session whose token has lapsed, so the watcher logs in again with a
+   new token first.
 
 Errors pause the loop instead of ending it: a mailbox error (wrong password,
 say) for error_pause seconds, a transient one with a doubling backoff.
@@ -18,6 +21,7 @@ import threading
 import time
 
 from reports.mail import client as imap
+from reports.mail import tokens
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
 from reports.mail.poll import poll
 
@@ -30,6 +34,7 @@ class Watcher:
         self.idle_seconds = idle_seconds
         self.say = say or (lambda text: log.info("%s", text))
         self._stop = threading.Event()
+        self._renew = False
 
     def stop(self) -> None:
         self._stop.set()
@@ -51,6 +56,9 @@ class Watcher:
                 backoff = min(backoff * 2, 300)
 
     def _cycle(self) -> None:
+        if self._renew:
+            self._renew = False
+            tokens.token(self.mailbox, renew=True)
         client = imap.connect(self.mailbox)
         try:
             folder = self.mailbox.folder
@@ -70,12 +78,18 @@ class Watcher:
             imap.disconnect(client)
 
     def _idle(self, client) -> None:
+        deadline = time.monotonic() + self.idle_seconds
+        token = tokens.cached(self.mailbox) if self.mailbox.auth != self.mailbox.PASSWORD else None
+        renew_at = time.monotonic() + (token.renew_at - time.time()) if token else None
         client.idle()
         try:
-            deadline = time.monotonic() + self.idle_seconds
             # Short checks, so that a stop request is seen within a second.
             while not self._stop.is_set() and time.monotonic() < deadline:
                 if any(len(r) > 1 and r[1] == b"EXISTS" for r in client.idle_check(timeout=1)):
+                    return
+                if renew_at is not None and time.monotonic() >= renew_at:
+                    self.say(f"mailbox {self.mailbox.name}: renewing the login token before it expires")
+                    self._renew = True
                     return
         finally:
             client.idle_done()

@@ -5,7 +5,9 @@ directory with its own config, no systemd: plain IMAP (with STARTTLS) on one
 port of 127.0.0.1, IMAPS on another, with a certificate signed by a test CA
 made here with the openssl CLI. Users live in a passwd-file, so each test can
 have a fresh, empty account; mail is stored as maildir under the directory,
-owned by the `mail` user (first_valid_uid = 8).
+owned by the `mail` user (first_valid_uid = 8). With `accept_tokens`, logins
+also take OAuth 2.0 bearer tokens (XOAUTH2, OAUTHBEARER) through Dovecot's
+oauth2 passdb, which asks a token server's introspection endpoint about each.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ ssl_key = <{dir}/server.key
 {ssl_dh}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{oauth_mechanisms}
 # Tests log in with wrong passwords on purpose; the 2 s penalty would only slow them.
 auth_failure_delay = 0
 mail_location = maildir:~/Maildir
@@ -61,9 +63,10 @@ plugin {{
 }}
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {dir}/passwd
 }}
-userdb {{
+{oauth_passdb}userdb {{
   driver = static
   args = uid=mail gid=mail home={dir}/home/%u
 }}
@@ -119,9 +122,29 @@ class User:
     password: str
 
 
+# Bearer tokens (SASL XOAUTH2 and OAUTHBEARER), checked by asking the token
+# server's RFC 7662 introspection endpoint, as Dovecot does for a real provider.
+OAUTH_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {dir}/dovecot-oauth2.conf.ext
+}}
+"""
+OAUTH_CONFIG = """\
+introspection_mode = post
+introspection_url = {url}
+username_attribute = username
+active_attribute = active
+active_value = true
+force_introspection = yes
+"""
+
+
 class Dovecot:
     def __init__(self, directory: Path | None = None):
         self.dir = Path(directory or tempfile.mkdtemp(prefix="dovecot-", dir="/tmp"))
+        self.introspection_url = ""
         # Dovecot's mail processes run as `mail` and must reach the homes.
         self.dir.chmod(0o755)
         self.imap_port = free_port()
@@ -189,6 +212,12 @@ class Dovecot:
                 time.sleep(0.05)
             except OSError:
                 return
+
+    def accept_tokens(self, introspection_url: str) -> Dovecot:
+        """Also accept bearer tokens (XOAUTH2, OAUTHBEARER) that this RFC 7662 endpoint calls active."""
+        self.introspection_url = introspection_url
+        self._write_config()
+        return self
 
     def restart(self) -> None:
         self.stop()
@@ -322,8 +351,12 @@ class Dovecot:
                 ssl_dh=f"ssl_dh = <{DH_FILE}" if DH_FILE.exists() else "",
                 imap_capability=f"imap_capability = {self._capability}" if self._capability else "",
                 separator=self._separator,
+                oauth_mechanisms=" xoauth2 oauthbearer" if self.introspection_url else "",
+                oauth_passdb=OAUTH_PASSDB.format(dir=self.dir) if self.introspection_url else "",
             )
         )
+        if self.introspection_url:
+            (self.dir / "dovecot-oauth2.conf.ext").write_text(OAUTH_CONFIG.format(url=self.introspection_url))
 
     def _make_certificates(self) -> None:
         d = self.dir

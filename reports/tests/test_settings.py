@@ -30,6 +30,9 @@ def check(**env):
         ("CELERY_BROKER_URL", "ftp://127.0.0.1"),
         ("DMARC_MAX_ZIP_MEMBERS", "twenty"),
         ("DMARC_MAX_INPUT_BYTES", "-5"),
+        ("DMARC_IMAP_AUTH", "kerberos"),
+        ("DMARC_IMAP_MS_AUTHORITY", "http://login.example.com"),
+        ("DMARC_IMAP_GOOGLE_TOKEN_URI", "http://oauth2.example.com/token"),
     ],
 )
 def test_a_bad_value_stops_the_start_and_names_the_variable(name, value):
@@ -94,3 +97,12 @@ def test_every_setting_read_from_the_environment_is_documented():
     example = (ROOT / ".env.example").read_text()
     assert [n for n in sorted(names) if f"`{n}" not in readme] == []
     assert [n for n in sorted(names) if n not in example and n != "DMARC_ENV_FILE"] == []
+
+
+def test_an_oauth_method_without_its_credentials_stops_the_start():
+    result = check(DMARC_IMAP_AUTH="google", DMARC_IMAP_USER="dmarc@example.com")
+    assert result.returncode != 0 and "DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE" in result.stderr
+    missing = check(DMARC_IMAP_AUTH="google", DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE="/nonexistent/sa.json")
+    assert (
+        missing.returncode != 0 and "DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE cannot be read" in missing.stderr
+    )

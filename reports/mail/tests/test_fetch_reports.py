@@ -111,3 +111,32 @@ def attached(path) -> bytes:
     msg.set_content("Aggregate report attached.")
     msg.add_attachment(path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name)
     return msg.as_bytes()
+
+
+def test_check_logs_in_lists_the_folders_and_counts_without_fetching(dovecot, imap_user, make_mailbox):
+    mailbox = make_mailbox(processed_folder="Done/Reports")
+    dovecot.deliver(imap_user, [report_email(small_report(1)), plain_email()])
+    dovecot.deliver(imap_user, [plain_email()], folder="Done/Reports")
+    out = StringIO()
+
+    call_command("fetch_reports", "--check", stdout=out)
+
+    assert out.getvalue().strip() == (
+        f"mailbox {mailbox.name}: OK: logged in with a password; 2 message(s) in INBOX; "
+        "3 folder(s): Done, Done/Reports, INBOX"
+    )
+    assert MailMessage.objects.count() == 0 and dovecot.count(imap_user, "INBOX") == 2
+    mailbox.refresh_from_db()
+    assert mailbox.checked_at is not None and mailbox.check_result.startswith("OK: logged in with a password")
+    assert mailbox.last_poll is None
+
+
+def test_check_of_a_missing_folder_fails_and_says_which_folders_there_are(dovecot, make_mailbox):
+    make_mailbox(folder="Reports")
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("fetch_reports", "--check", "--json", stdout=(out := StringIO()))
+
+    assert exited.value.code == 1
+    result = json.loads(out.getvalue())
+    assert result["ok"] is False and result["error"] == "The folder 'Reports' does not exist (found: INBOX)"

@@ -4,6 +4,7 @@ from collections import Counter
 
 from django.core.management.base import BaseCommand
 
+from reports.mail.check import check
 from reports.mail.config import enabled_mailboxes
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
 from reports.mail.poll import poll
@@ -12,12 +13,18 @@ from reports.mail.poll import poll
 class Command(BaseCommand):
     help = (
         "Poll every enabled mailbox once, inline (no broker needed): ingest new report mail and file it "
-        "into the processed or failed folder. Exits 1 when a mailbox could not be polled."
+        "into the processed or failed folder. Exits 1 when a mailbox could not be polled. With --check, only "
+        "test each mailbox's connection."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print one JSON object per line and report.")
         parser.add_argument("--mailbox", help="Poll only the mailbox of this name.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Only test the connection: log in, list the folders and count the messages; fetch nothing.",
+        )
 
     def handle(self, *args, **options):
         as_json = options["json"]
@@ -29,6 +36,9 @@ class Command(BaseCommand):
                 "No enabled mailbox" + (f" named {options['mailbox']!r}" if options["mailbox"] else "")
             )
             sys.exit(1)
+        if options["check"]:
+            self._check(mailboxes, as_json)
+            return
         unpolled = 0
         for mailbox in mailboxes:
             counts = Counter()
@@ -67,4 +77,18 @@ class Command(BaseCommand):
                 for line in failures:
                     self.stdout.write(line)
         if unpolled:
+            sys.exit(1)
+
+    def _check(self, mailboxes, as_json):
+        failed = 0
+        for mailbox in mailboxes:
+            result = check(mailbox)
+            failed += not result.ok
+            if as_json:
+                self.stdout.write(json.dumps(result.as_json()))
+            elif result.ok:
+                self.stdout.write(f"mailbox {mailbox.name}: {result.summary(mailbox.folder)}")
+            else:
+                self.stderr.write(f"mailbox {mailbox.name}: {result.summary(mailbox.folder)}")
+        if failed:
             sys.exit(1)
