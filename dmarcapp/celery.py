@@ -47,7 +47,8 @@ def schedule_polls(sender, **kwargs):
     # Reverse DNS and the overview's readiness summaries are computed here,
     # never inside a page request.
     for name, task, every in (
-        ("reverse dns", "reports.rollout.tasks.resolve_reverse_dns", 900),
+        # Reverse DNS and networks of newly imported sources, soon after their import.
+        ("name sources", "reports.rollout.tasks.resolve_sources", 120),
         ("readiness summaries", "reports.rollout.tasks.refresh_readiness", 600),
         ("forget raw mail", "reports.mail.tasks.forget_raw_mail", 3600),
     ):

@@ -182,6 +182,8 @@ DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.
 DMARC_DNS_NAMESERVERS = env.list("DMARC_DNS_NAMESERVERS", default=[])
 DMARC_DNS_TIMEOUT = envint("DMARC_DNS_TIMEOUT", 3, minimum=1)  # seconds for one lookup, all servers
+# Look up each source's network (AS, country) at Team Cymru over DNS; false keeps addresses in house.
+DMARC_ASN_LOOKUP = envbool("DMARC_ASN_LOOKUP", True)
 
 # --- IMAP polling (reports/mailbox.py) ---
 DMARC_POLL_INTERVAL = envint("DMARC_POLL_INTERVAL", 300, minimum=10)  # seconds between beat polls

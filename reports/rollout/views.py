@@ -88,14 +88,14 @@ def refresh_dns(request, domain):
     domain = _domain_or_404(domain)
     assessment.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
     messages.success(request, f"DNS records of {domain} fetched again.")
-    # Reverse DNS names take longer (one lookup per source): a worker resolves them.
-    from reports.rollout.tasks import resolve_reverse_dns
+    # Source names take longer (lookups per source): a worker resolves them.
+    from reports.rollout.tasks import resolve_sources
 
     try:
-        resolve_reverse_dns.delay(domain=domain)
+        resolve_sources.delay(domain=domain)
     except BrokerError as e:
         log.warning("cannot queue reverse DNS for %s: %s", domain, e)
-        messages.warning(request, "Reverse DNS names could not be queued: the task queue is not reachable.")
+        messages.warning(request, "Source names could not be queued: the task queue is not reachable.")
     url = reverse("rollout", args=[domain])
     days = _days(request)
     return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
