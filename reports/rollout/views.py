@@ -22,7 +22,7 @@ from reports.rollout.senders import KIND_LABELS, table
 log = logging.getLogger(__name__)
 
 DAY_CHOICES = (14, 30, 60, 90)
-SOURCES_SHOWN = 50  # per category: spoofers come from thousands of addresses
+IPS_SHOWN = 10  # per service or network row; the sources page lists them all
 
 
 def _domain_or_404(domain: str) -> str:
@@ -48,14 +48,20 @@ def readiness(request, domain):
     qs = urlencode(
         {"domain": domain, "range": "custom", "start": r.start.isoformat(), "end": r.end.isoformat()}
     )
+    # One row per service (unidentified sources: per network), so thousands of spoofers take a few rows.
+    rows = rules.by_service(r.sources)
     groups = []
     for category in rules.CATEGORIES:
         sources = r.by_category[category]
+        services = [
+            {"row": row, "shown": row.sources[:IPS_SHOWN], "hidden": max(0, len(row.sources) - IPS_SHOWN)}
+            for row in rows
+            if row.category == category
+        ]
         groups.append(
             {
                 "category": category,
-                "sources": sources[:SOURCES_SHOWN],
-                "hidden": max(0, len(sources) - SOURCES_SHOWN),
+                "services": services,
                 "count": len(sources),
                 "messages": sum(s.messages for s in sources),
             }
