@@ -108,6 +108,11 @@ def test_rollout_json_names_every_source_and_the_google_source_by_its_network(na
     assert (sources[SES]["service"], sources[SES]["by_network"]) == ("Amazon SES", False)
     for ip in UNKNOWN:
         assert (sources[ip]["service"], sources[ip]["category"]) == ("", "unknown")
+    out = StringIO()
+    call_command("rollout", D, stdout=out)
+    text = out.getvalue()
+    assert "Google Workspace (by network)" in text and f"AS15169 {GOOGLE}, US" in text
+    assert f"a8-21.smtp-out.amazonses.com · AS14618 {AMAZON}, US" in text
 
 
 def test_strict_spf_alignment_is_named_as_what_blocks_ses_and_the_next_record_drops_it(named):
