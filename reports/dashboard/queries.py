@@ -131,12 +131,12 @@ class Overview:
 
 def source_names(domain: str, ips: list[str]) -> dict[str, SourceName]:
     """What is known of these sources of `domain`, {ip: SourceName}; every ip gets one."""
-    from reports.models import ReverseDns, SourceNetwork, SourceService
+    from reports.models import SourceNetwork, SourceService
 
     names = {ip: SourceName() for ip in ips}
     for start in range(0, len(ips), 5000):  # keep IN (...) lists bounded
         chunk = ips[start : start + 5000]
-        for ip, host in ReverseDns.objects.filter(ip__in=chunk, confirmed=True).values_list("ip", "hostname"):
+        for ip, host in reverse_names(chunk).items():
             names[ip].rdns = host
         for n in SourceNetwork.objects.filter(ip__in=chunk, asn__isnull=False):
             names[n.ip].asn, names[n.ip].as_name, names[n.ip].country = n.asn, n.as_name, n.country

@@ -197,8 +197,11 @@ def test_the_senders_page_has_one_row_per_service_and_links_their_sources(operat
     body = response.content.decode()
     for ip in EXPECTED:
         assert reverse("source", args=[ip]) in body
-    overview = operator.get(reverse("overview"), {"domain": D, "range": "30"}).content.decode()
-    assert f'href="{reverse("senders")}?' in overview
+    overview = operator.get(reverse("overview"), {"domain": D, "range": "30"})
+    assert f'href="{reverse("senders")}?' in overview.content.decode()
+    # The overview's top sources name their service beside the address.
+    labels = overview.context["chart"]["top"]["labels"]
+    assert f"{GOOGLE_V4} · Google Workspace (by network)" in labels and f"{SES} · Amazon SES" in labels
 
 
 def test_the_drill_down_the_report_and_the_readiness_pages_show_the_names(operator, named):
