@@ -20,9 +20,12 @@ same evidence (verdicts, override reasons, DKIM and SPF results) form a group:
    still carries your domain's (now broken) DKIM signature.
 3. **misconfigured**: DMARC fails and the source is a known, legitimate
    service: identified by its DKIM or MAIL FROM domain, or by its reverse DNS
-   name when some authentication passes. Also any source whose DKIM or SPF
-   passes for a subdomain of yours but fails only because the record asks for
-   strict alignment (adkim=s / aspf=s).
+   name or its network (AS) when some authentication passes. Also any source
+   whose DKIM or SPF passes for a subdomain of yours but fails only because the
+   record asks for strict alignment (adkim=s / aspf=s). When the fix needs a
+   subdomain (a custom MAIL FROM, a DKIM d= subdomain) and the record is
+   strict, the diagnosis says that the strict tag blocks it, and the
+   alternative.
 4. **unknown**: nothing of the above: no known service and nothing aligned.
    Usually spoofing, which enforcement is meant to stop.
 

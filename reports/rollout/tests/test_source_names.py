@@ -246,3 +246,21 @@ def test_the_resolving_task_runs_in_celery_and_asn_lookups_can_be_turned_off(dns
     )
     assert network.expires > network.fetched
     assert resolve_sources.apply().get() == {"reverse_dns": 0, "networks": 0}  # fresh: nothing asked again
+
+
+def test_a_hostile_network_name_is_escaped_on_the_pages_and_neutralised_in_the_csv(operator, dns):
+    from django.utils import timezone
+
+    build(D, [unknown_network(D)], days=3)
+    rollup.rebuild(D)
+    now = timezone.now()
+    hostile = '=HYPERLINK("http://x")<script>alert(1)</script>'
+    SourceNetwork.objects.create(
+        ip=UNKNOWN[0], asn=64496, country="<b>", as_name=hostile, fetched=now, expires=now
+    )
+    body = operator.get(reverse("sources"), {"domain": D, "range": "7"}).content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "· &lt;b&gt;" in body and "· <b>" not in body
+    response = operator.get(reverse("sources_csv"), {"domain": D, "range": "7"})
+    rows = {r["source_ip"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert rows[UNKNOWN[0]]["as_name"] == "'" + hostile
