@@ -183,6 +183,8 @@ DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.
 DMARC_DNS_NAMESERVERS = env.list("DMARC_DNS_NAMESERVERS", default=[])
 DMARC_DNS_TIMEOUT = envint("DMARC_DNS_TIMEOUT", 3, minimum=1)  # seconds for one lookup, all servers
+# Look up each source's network (AS, country) at Team Cymru over DNS; false keeps addresses in house.
+DMARC_ASN_LOOKUP = envbool("DMARC_ASN_LOOKUP", True)
 
 # --- IMAP polling (reports/mail/) ---
 DMARC_POLL_INTERVAL = envint("DMARC_POLL_INTERVAL", 300, minimum=10)  # seconds between beat polls
@@ -308,7 +310,7 @@ if env.str("DMARC_IMAP_HOST", default="") or _imap_default_host:
 # --- Background schedule (Celery beat), seconds between runs ---
 # Each run expires a little before the next is due, so a stalled worker does
 # not come back to a pile of identical runs.
-DMARC_RDNS_INTERVAL = envint("DMARC_RDNS_INTERVAL", 900, minimum=10)
+DMARC_NAME_SOURCES_INTERVAL = envint("DMARC_NAME_SOURCES_INTERVAL", 120, minimum=10)
 DMARC_READINESS_INTERVAL = envint("DMARC_READINESS_INTERVAL", 600, minimum=10)
 DMARC_FORGET_RAW_MAIL_INTERVAL = envint("DMARC_FORGET_RAW_MAIL_INTERVAL", 3600, minimum=10)
 
@@ -320,8 +322,9 @@ def _every(task, seconds):
 
 CELERY_BEAT_SCHEDULE = {
     "poll mailboxes": _every("reports.mail.tasks.poll_all_mailboxes", DMARC_POLL_INTERVAL),
-    # Reverse DNS and the readiness summaries are computed here, never inside a page request.
-    "reverse dns": _every("reports.rollout.tasks.resolve_reverse_dns", DMARC_RDNS_INTERVAL),
+    # Reverse DNS, networks and the readiness summaries are computed here, never inside a page
+    # request; new sources get their names soon after their import.
+    "name sources": _every("reports.rollout.tasks.resolve_sources", DMARC_NAME_SOURCES_INTERVAL),
     "readiness summaries": _every("reports.rollout.tasks.refresh_readiness", DMARC_READINESS_INTERVAL),
     "forget raw mail": _every("reports.mail.tasks.forget_raw_mail", DMARC_FORGET_RAW_MAIL_INTERVAL),
 }

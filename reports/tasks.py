@@ -7,7 +7,7 @@ from reports.mail.tasks import (
     poll_all_mailboxes,
     poll_mailbox,
 )
-from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns
+from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns, resolve_sources
 
 __all__ = [
     "check_mailbox",
@@ -18,4 +18,5 @@ __all__ = [
     "refresh_readiness",
     "refresh_summary",
     "resolve_reverse_dns",
+    "resolve_sources",
 ]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("sources/", views.sources, name="sources"),
     path("sources.csv", views.sources_csv, name="sources_csv"),
+    path("senders/", views.senders, name="senders"),
     path("sources/<str:ip>/", views.source, name="source"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),

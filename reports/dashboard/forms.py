@@ -63,6 +63,16 @@ class SourceFilterForm(forms.Form):
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
     dir = forms.ChoiceField(choices=[("desc", "desc"), ("asc", "asc")], required=False)
     page = forms.IntegerField(required=False, min_value=1)
+    service = forms.CharField(required=False, max_length=64)
+    category = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("", "any category"),
+            *((c, c) for c in ("aligned", "forwarded", "misconfigured", "unknown")),
+        ],
+    )
+    asn = forms.RegexField(required=False, regex=r"^(?i:AS)?\d{1,10}$", label="AS number")
+    country = forms.RegexField(required=False, regex=r"^[A-Za-z]{2}$")
 
     def filter(self) -> SourceFilter:
         data = self.cleaned_data if self.is_valid() else {}
@@ -74,6 +84,10 @@ class SourceFilterForm(forms.Form):
             failing=bool(data.get("failing")),
             sort=sort,
             descending=(data.get("dir") or default_dir) == "desc",
+            service=data.get("service") or "",
+            category=data.get("category") or "",
+            asn=int(data["asn"].upper().removeprefix("AS")) if data.get("asn") else None,
+            country=(data.get("country") or "").upper(),
         )
 
     def page_number(self) -> int:

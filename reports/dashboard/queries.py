@@ -90,11 +90,31 @@ COUNT_FIELDS = ("messages", "dmarc_pass", "dkim_pass", "spf_pass", "quarantined"
 
 
 @dataclass
+class SourceName:
+    """What is known of a source beyond its counts: read from small tables filled in Celery."""
+
+    rdns: str = ""  # forward-confirmed reverse DNS name
+    asn: int | None = None
+    as_name: str = ""
+    country: str = ""
+    service: str = ""  # the service's name, from the domain's last readiness assessment
+    service_id: str = ""
+    kind: str = ""
+    category: str = ""  # rollout category, "" when not assessed yet
+    by_network: bool = False  # the service is named by the source's network alone
+
+    @property
+    def network(self) -> str:
+        return f"AS{self.asn}" + (f" {self.as_name}" if self.as_name else "") if self.asn is not None else ""
+
+
+@dataclass
 class SourceRow(Counts):
     ip: str = ""
     name: str = ""  # reverse DNS, when known
     first_seen: date | None = None
     last_seen: date | None = None
+    about: SourceName = field(default_factory=SourceName)
 
 
 @dataclass
@@ -106,17 +126,68 @@ class Overview:
     top_sources: list[SourceRow]
 
 
-# --- reverse DNS: the hook for the sender-identification part ---
+# --- naming sources: reverse DNS, network and service, from small tables (never the records) ---
+
+
+def source_names(domain: str, ips: list[str]) -> dict[str, SourceName]:
+    """What is known of these sources of `domain`, {ip: SourceName}; every ip gets one."""
+    from reports.models import SourceNetwork, SourceService
+
+    names = {ip: SourceName() for ip in ips}
+    for start in range(0, len(ips), 5000):  # keep IN (...) lists bounded
+        chunk = ips[start : start + 5000]
+        for ip, host in reverse_names(chunk).items():
+            names[ip].rdns = host
+        for n in SourceNetwork.objects.filter(ip__in=chunk, asn__isnull=False):
+            names[n.ip].asn, names[n.ip].as_name, names[n.ip].country = n.asn, n.as_name, n.country
+        for s in SourceService.objects.filter(domain=domain, ip__in=chunk).only(
+            "ip", "service", "service_name", "kind", "category", "by_network"
+        ):
+            about = names[s.ip]
+            about.service, about.service_id, about.kind = s.service_name, s.service, s.kind
+            about.category, about.by_network = s.category, s.by_network
+    return names
+
+
+def services(domain: str) -> list[tuple[str, str]]:
+    """(id, name) of the services seen among the domain's assessed sources, for the service filter."""
+    from reports.models import SourceService
+
+    rows = SourceService.objects.filter(domain=domain).exclude(service="")
+    found = rows.values_list("service", "service_name").distinct().order_by()
+    return sorted(found, key=lambda r: r[1].lower())
 
 
 def reverse_names(ips: list[str]) -> dict[str, str]:
-    """Known reverse DNS names of these addresses, {ip: name}; none are known yet."""
-    return {}
+    """Known forward-confirmed reverse DNS names of these addresses, {ip: name}."""
+    from reports.rollout.rdns import rdns_names
+
+    return rdns_names(ips, confirmed_only=True)
 
 
-def ips_named_like(text: str) -> list[str]:
-    """Addresses whose known reverse DNS name contains `text`, for the sources search."""
-    return []
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+# Addresses whose name matches a search: reverse DNS, AS number or name, service of the domain.
+# Small tables (one row per source), so a scan of them is cheap next to the page's sums.
+_NAMED_LIKE = """
+SELECT ip FROM reports_reversedns WHERE confirmed AND hostname ILIKE %(like)s
+UNION SELECT ip FROM reports_sourcenetwork WHERE as_name ILIKE %(like)s OR asn = %(asn)s
+UNION SELECT ip FROM reports_sourceservice WHERE domain = %(domain)s AND service_name ILIKE %(like)s
+"""
+
+
+def ips_named_like(text: str, domain: str = "") -> list[str]:
+    """Addresses whose reverse DNS name, network (AS123 or its name) or service contains `text`."""
+    text = text.strip()
+    if not text:
+        return []
+    number = text.upper().removeprefix("AS")
+    asn = int(number) if number.isdigit() and len(number) <= 10 else -1
+    with connection.cursor() as cur:
+        cur.execute(_NAMED_LIKE, {"like": _like(text), "asn": asn, "domain": domain})
+        return [str(row[0]) for row in cur.fetchall()]
 
 
 # --- domains and ranges ---
@@ -157,6 +228,13 @@ class SourceFilter:
     failing: bool = False  # only sources with DMARC-failing messages
     sort: str = "messages"
     descending: bool = True
+    service: str = ""  # a senders.json id, or UNIDENTIFIED
+    category: str = ""  # aligned, forwarded, misconfigured, unknown
+    asn: int | None = None
+    country: str = ""
+
+
+UNIDENTIFIED = "-"  # the service filter's value for sources without a known service
 
 
 # Sort keys of the sources table: SQL over the summed columns, and the columns each needs.
@@ -230,7 +308,7 @@ def sources(
     search = flt.search.strip()
     if search:
         clauses = ["host(source_ip) LIKE %s"]
-        params.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        params.append(_like(search))
         try:
             network = ipaddress.ip_network(search, strict=False)
         except ValueError:
@@ -238,11 +316,31 @@ def sources(
         else:
             clauses.append("source_ip <<= %s::inet")
             params.append(str(network))
-        named = ips_named_like(search)
+        named = ips_named_like(search, domain)
         if named:
             clauses.append("source_ip = ANY(%s::inet[])")
             params.append(named)
         where.append("(" + " OR ".join(clauses) + ")")
+    # The name filters read the small per-source tables, never the records.
+    if flt.service == UNIDENTIFIED:
+        where.append(
+            "source_ip NOT IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND service <> '')"
+        )
+        params.append(domain)
+    elif flt.service:
+        where.append("source_ip IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND service = %s)")
+        params += [domain, flt.service]
+    if flt.category:
+        where.append(
+            "source_ip IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND category = %s)"
+        )
+        params += [domain, flt.category]
+    if flt.asn is not None:
+        where.append("source_ip IN (SELECT ip FROM reports_sourcenetwork WHERE asn = %s)")
+        params.append(flt.asn)
+    if flt.country:
+        where.append("source_ip IN (SELECT ip FROM reports_sourcenetwork WHERE country = %s)")
+        params.append(flt.country.upper())
     order, needed = SORTS.get(flt.sort, SORTS["messages"])
     if flt.failing:
         needed = {*needed, "messages", "dmarc_pass"}
@@ -278,9 +376,10 @@ def sources(
     else:
         sums = _source_sums(domain, years, months, days, ips)
     result = [_source(ip, sums[ip]) for ip in ips]
-    names = reverse_names(ips)
+    names = source_names(domain, ips)
     for s in result:
-        s.name = names.get(s.ip, "")
+        s.about = names[s.ip]
+        s.name = s.about.rdns
     return result, total
 
 
@@ -336,6 +435,7 @@ class SourceDetail:
     dkim: list[AuthRow] = field(default_factory=list)
     spf: list[AuthRow] = field(default_factory=list)
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
+    about: SourceName = field(default_factory=SourceName)
 
 
 def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
@@ -344,7 +444,8 @@ def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
     by_day = {r["day"]: Counts(**{f: r[f"sum_{f}"] for f in COUNT_FIELDS}) for r in day_rows}
     daily = [(day, by_day.get(day, Counts())) for day in rng.each_day()]
     totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
-    detail = SourceDetail(ip, reverse_names([ip]).get(ip, ""), totals, daily)
+    about = source_names(domain, [ip])[ip]
+    detail = SourceDetail(ip, about.rdns, totals, daily, about=about)
 
     detail.reporters = _by(rollup, "reporter")
 
@@ -419,3 +520,82 @@ def source_records(domain: str, ip: str, rng: DateRange, *, offset: int = 0, lim
         )
         .order_by("-begin", "-id")[offset : offset + limit + 1]
     )  # fmt: skip
+
+
+# --- the Senders page: one row per service ---
+
+
+@dataclass
+class ServiceSummary(Counts):
+    service: str = ""  # senders.json id, "" for unidentified sources
+    name: str = ""
+    kind: str = ""
+    by_network: bool = False
+    sources: int = 0
+    category: str = ""  # the category with most messages ("" when not assessed)
+    categories: dict[str, int] = field(default_factory=dict)  # messages by category
+    problems: list[str] = field(default_factory=list)  # of its busiest assessed source
+    fixes: list[str] = field(default_factory=list)
+    ips: list[SourceRow] = field(default_factory=list)  # its busiest sources
+
+
+SERVICE_IPS = 10  # addresses listed per service; the sources page filtered by service lists them all
+
+_SERVICES_SQL = f"""
+WITH agg AS (
+    SELECT source_ip, sum(messages) AS messages, sum(dmarc_pass) AS dmarc_pass, sum(dkim_pass) AS dkim_pass,
+           sum(spf_pass) AS spf_pass, sum(quarantined) AS quarantined, sum(rejected) AS rejected
+    FROM reports_sourceperiod WHERE {PIECES} GROUP BY source_ip
+), named AS (
+    SELECT agg.*, coalesce(ss.service, '') AS service, coalesce(ss.category, '') AS category,
+           row_number() OVER (
+               PARTITION BY coalesce(ss.service, '') ORDER BY agg.messages DESC, agg.source_ip
+           ) AS rank
+    FROM agg LEFT JOIN reports_sourceservice ss ON ss.domain = %s AND ss.ip = agg.source_ip
+)
+SELECT service, category, count(*), sum(messages), sum(dmarc_pass), sum(dkim_pass), sum(spf_pass),
+       sum(quarantined), sum(rejected),
+       array_agg(host(source_ip) ORDER BY messages DESC, source_ip) FILTER (WHERE rank <= {SERVICE_IPS})
+FROM named GROUP BY service, category
+"""
+
+
+def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
+    """The domain's sources over the range, one row per service (and one for unidentified sources),
+    busiest first; names, categories and diagnoses come from the last readiness assessment."""
+    from reports.models import SourceService
+
+    years, months, days = period_pieces(domain, rng)
+    if not (years or months or days):
+        return []
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute(_SERVICES_SQL, [domain, years, months, days, domain])
+        rows = cur.fetchall()
+    by_service: dict[str, ServiceSummary] = {}
+    leads: dict[str, list[str]] = {}
+    for service, category, n, *sums, ips in rows:
+        row = by_service.setdefault(service, ServiceSummary(service=service))
+        for f, value in zip(COUNT_FIELDS, sums, strict=True):
+            setattr(row, f, getattr(row, f) + int(value))
+        row.sources += n
+        row.categories[category] = row.categories.get(category, 0) + int(sums[0])
+        leads.setdefault(service, []).extend(ips or [])
+    assessed = {
+        s.ip: s
+        for s in SourceService.objects.filter(domain=domain, ip__in=[ips[0] for ips in leads.values() if ips])
+    }
+    for service, row in by_service.items():
+        row.category = max(row.categories, key=lambda c: (row.categories[c], c))
+        ips = sorted(leads[service])
+        sums = _source_sums(domain, years, months, days, ips)
+        row.ips = sorted((_source(ip, sums[ip]) for ip in ips), key=lambda s: (-s.messages, s.ip))[
+            :SERVICE_IPS
+        ]
+        lead = assessed.get(row.ips[0].ip) if row.ips else None
+        if lead:
+            row.name, row.kind, row.by_network = lead.service_name, lead.kind, lead.by_network
+            row.problems, row.fixes = lead.problems, lead.fixes
+        if not service:
+            row.name = "Unidentified sources"
+    return sorted(by_service.values(), key=lambda r: (not r.service, -r.messages, r.name))

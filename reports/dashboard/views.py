@@ -78,13 +78,20 @@ def overview(request):
             "quarantine": [c.quarantined for _, c in ov.daily],
             "reject": [c.rejected for _, c in ov.daily],
             "top": {
-                "labels": [s.name or s.ip for s in ov.top_sources],
+                "labels": [_source_label(s) for s in ov.top_sources],
                 "pass": [s.dmarc_pass for s in ov.top_sources],
                 "fail": [s.dmarc_fail for s in ov.top_sources],
                 "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
             },
         }
     return render(request, "reports/overview.html", ctx)
+
+
+def _source_label(s: queries.SourceRow) -> str:
+    """IP, then the service (or the reverse DNS name, or the network) behind it."""
+    a = s.about
+    named = a.service + (" (by network)" if a.by_network else "") if a.service else s.name or a.network
+    return f"{s.ip} · {named}" if named else s.ip
 
 
 def _stage(domain: str) -> dict:
@@ -129,7 +136,15 @@ def sources(request):
             rows, total = queries.sources(
                 ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
             )
-    filters = {**ctx["keep"], "q": flt.search, "failing": "on" if flt.failing else ""}
+    filters = {
+        **ctx["keep"],
+        "q": flt.search,
+        "failing": "on" if flt.failing else "",
+        "service": flt.service,
+        "category": flt.category,
+        "asn": "" if flt.asn is None else str(flt.asn),
+        "country": flt.country,
+    }
     filters = {k: v for k, v in filters.items() if v}
     sorted_by = {**filters, "sort": flt.sort, "dir": "desc" if flt.descending else "asc"}
     pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -144,6 +159,10 @@ def sources(request):
         prev_url=f"?{urlencode({**sorted_by, 'page': page - 1})}" if page > 1 else "",
         next_url=f"?{urlencode({**sorted_by, 'page': page + 1})}" if page < pages else "",
         csv_url=reverse("sources_csv") + "?" + urlencode(sorted_by),
+        services=queries.services(ctx["domain"]) if ctx["domain"] else [],
+        categories=("aligned", "forwarded", "misconfigured", "unknown"),
+        unidentified=queries.UNIDENTIFIED,
+        filtered=any(filters.get(k) for k in ("q", "failing", "service", "category", "asn", "country")),
     )
     return render(request, "reports/sources.html", ctx)
 
@@ -187,17 +206,34 @@ def sources_csv(request):
     response["Content-Disposition"] = content_disposition_header(True, name)
     out = csv.writer(response)
     out.writerow(
-        ["source_ip", "reverse_dns", "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_pct", "dkim_pass",
-         "dkim_pass_pct", "spf_pass", "spf_pass_pct", "none", "quarantined", "rejected", "first_seen",
-         "last_seen"]
+        ["source_ip", "reverse_dns", "asn", "as_name", "country", "service", "service_by_network", "category",
+         "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_pct", "dkim_pass", "dkim_pass_pct", "spf_pass",
+         "spf_pass_pct", "none", "quarantined", "rejected", "first_seen", "last_seen"]
     )  # fmt: skip
     for s in rows:
+        a = s.about
         out.writerow(
-            [s.ip, _cell(s.name), s.messages, s.dmarc_pass, s.dmarc_fail, _pct(s.dmarc_pct), s.dkim_pass,
-             _pct(s.dkim_pct), s.spf_pass, _pct(s.spf_pct), s.delivered, s.quarantined, s.rejected,
-             s.first_seen, s.last_seen]
+            [s.ip, _cell(s.name), "" if a.asn is None else a.asn, _cell(a.as_name), _cell(a.country),
+             _cell(a.service), "yes" if a.by_network else "", a.category, s.messages, s.dmarc_pass,
+             s.dmarc_fail, _pct(s.dmarc_pct), s.dkim_pass, _pct(s.dkim_pct), s.spf_pass, _pct(s.spf_pct),
+             s.delivered, s.quarantined, s.rejected, s.first_seen, s.last_seen]
         )  # fmt: skip
     return response
+
+
+@login_required
+def senders(request):
+    """One row per sending service of the domain over the range, and one for unidentified sources."""
+    ctx = _selection(request)
+    rows = queries.service_summaries(ctx["domain"], ctx["rng"]) if ctx["domain"] else []
+    ctx.update(
+        rows=rows,
+        stage=_stage(ctx["domain"]) if ctx["domain"] else None,
+        unidentified=queries.UNIDENTIFIED,
+        service_ips=queries.SERVICE_IPS,
+        assessed=any(r.category for r in rows),
+    )
+    return render(request, "reports/senders.html", ctx)
 
 
 @login_required
@@ -259,6 +295,10 @@ def report_detail(request, pk):
     report = get_object_or_404(Report.objects.defer("original"), pk=pk)
     records = Record.objects.filter(report=report).order_by("-count", "id")
     page = Paginator(records, 100).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    names = queries.source_names(report.domain, sorted({str(r.source_ip) for r in page.object_list}))
+    for r in page.object_list:
+        r.about = names[str(r.source_ip)]
     ctx = _selection(request)
     ctx.update(report=report, page_obj=page)
     return render(request, "reports/report_detail.html", ctx)

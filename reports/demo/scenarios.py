@@ -151,6 +151,18 @@ REVERSE_DNS = {
 }
 
 
+# Networks of the demo senders (Team Cymru's answers): (AS, AS name, country) by address prefix.
+NETWORKS = {
+    "209.85.": (15169, "GOOGLE - Google LLC, US", "US"),
+    "2607:f8b0:": (15169, "GOOGLE - Google LLC, US", "US"),
+    "167.89.": (11377, "SENDGRID - SendGrid, Inc., US", "US"),
+    "40.107.": (8075, "MICROSOFT-CORP-MSN-AS-BLOCK - Microsoft Corporation, US", "US"),
+    "40.92.": (8075, "MICROSOFT-CORP-MSN-AS-BLOCK - Microsoft Corporation, US", "US"),
+    "2a01:111:": (8075, "MICROSOFT-CORP-MSN-AS-BLOCK - Microsoft Corporation, US", "US"),
+    "54.240.": (14618, "AMAZON-AES - Amazon.com, Inc., US", "US"),
+}
+
+
 def build_demo_reports(today: date, days: int = DAYS, seed: int = 20261) -> list[tuple[str, bytes]]:
     """Daily reports for READY and NOT_READY over the `days` days before `today`: (filename, bytes)."""
     rng = random.Random(seed)
@@ -267,7 +279,7 @@ def install_demo_dns(years: int = 10) -> None:
     """
     from django.utils import timezone
 
-    from reports.models import DnsCache, ReverseDns
+    from reports.models import DnsCache, ReverseDns, SourceNetwork
 
     now = timezone.now()
     expires = now + timedelta(days=365 * years)
@@ -288,3 +300,11 @@ def install_demo_dns(years: int = 10) -> None:
                 "expires": expires,
             },
         )
+    for ip in REVERSE_DNS:
+        for prefix, (asn, as_name, country) in NETWORKS.items():
+            if ip.startswith(prefix):
+                SourceNetwork.objects.update_or_create(
+                    ip=ip,
+                    defaults={"asn": asn, "as_name": as_name, "country": country, "error": "", "fetched": now,
+                              "expires": expires},
+                )  # fmt: skip

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Min
+from django.utils import timezone
 
 from reports.dashboard.queries import DateRange, json_list
-from reports.models import DailyRollup, Record, Report, ReporterDay
+from reports.models import DailyRollup, Record, Report, ReporterDay, SourceService
 from reports.rollout import lint
 from reports.rollout.rules import Group, SenderSource
 
@@ -115,3 +116,30 @@ def coverage(domain: str, start: date, end: date) -> tuple[int, int]:
         reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
     )
     return found["reporters"] or 0, found["days"] or 0
+
+
+STORED = ("service", "service_name", "kind", "by_network", "category", "evidence", "problems", "fixes",
+          "messages", "assessed")  # fmt: skip
+
+
+def store_services(domain: str, sources: list[SenderSource]) -> None:
+    """Keep each source's service and category for the pages that list sources (they never assess).
+    Sources gone from the window are dropped: the pages then show them as not assessed."""
+    now = timezone.now()
+    rows = [
+        SourceService(
+            domain=domain, ip=s.ip, service=s.sender.id if s.sender else "", service_name=s.service[:255],
+            kind=s.sender.kind if s.sender else "", by_network=s.by_network, category=s.category,
+            evidence=s.evidence, problems=s.problems, fixes=s.fixes, messages=s.messages, assessed=now,
+        )
+        for s in sources
+    ]  # fmt: skip
+    with transaction.atomic():
+        SourceService.objects.bulk_create(
+            rows,
+            batch_size=2000,
+            update_conflicts=True,
+            unique_fields=["domain", "ip"],
+            update_fields=[f.name for f in SourceService._meta.concrete_fields if f.name in STORED],
+        )
+        SourceService.objects.filter(domain=domain, assessed__lt=now).delete()

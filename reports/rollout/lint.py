@@ -373,8 +373,9 @@ def context_problems(
 ) -> list[Problem]:
     """Problems that need the reports: p=none kept for long, and strict alignment that breaks senders.
 
-    `relaxed_spf`/`relaxed_dkim` name the senders whose mail aligns only under
-    relaxed alignment (a MAIL FROM or DKIM domain that is a subdomain).
+    `relaxed_spf`/`relaxed_dkim` name the senders that need relaxed alignment:
+    their MAIL FROM or DKIM domain is a subdomain, or their fix (a custom MAIL
+    FROM) will be one.
     """
     problems = []
     if rec.p == "none" and days_on_none is not None and days_on_none > NONE_FOREVER_DAYS:
@@ -392,8 +393,9 @@ def context_problems(
             Problem(
                 "strict-spf",
                 "error",
-                f"aspf=s: the MAIL FROM domains of {', '.join(relaxed_spf)} are "
-                "subdomains, which only align under relaxed alignment. Remove aspf=s.",
+                f"aspf=s blocks SPF alignment for {', '.join(relaxed_spf)}: their MAIL FROM domain is (or, "
+                "once set up as a custom MAIL FROM, will be) a subdomain, which only aligns under relaxed "
+                "alignment. Remove aspf=s, or rely on aligned DKIM for them (such as SES's Easy DKIM).",
             )
         )
     if rec.adkim == "s" and relaxed_dkim:
@@ -401,8 +403,9 @@ def context_problems(
             Problem(
                 "strict-dkim",
                 "error",
-                f"adkim=s: {', '.join(relaxed_dkim)} sign with a subdomain, which "
-                "only aligns under relaxed alignment. Remove adkim=s.",
+                f"adkim=s blocks DKIM alignment for {', '.join(relaxed_dkim)}: they sign with a subdomain, "
+                "which only aligns under relaxed alignment. Remove adkim=s, or have them sign with the "
+                "organizational domain itself.",
             )
         )
     return problems

@@ -85,17 +85,19 @@ def refresh_reverse_dns(ips: list[str]) -> int:
     return len(names)
 
 
-def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None) -> list[str]:
-    """Sources seen in the last `days` days whose reverse DNS entry is missing or expired."""
+def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None, table=None) -> list[str]:
+    """Sources seen in the last `days` days whose entry in `table` (ReverseDns unless told, or
+    SourceNetwork) is missing or expired."""
     from django.db.models import Exists, OuterRef
 
     from reports.models import ReverseDns, SourcePeriod
 
+    table = table or ReverseDns
     since = _now().date() - timedelta(days=days)
     rows = SourcePeriod.objects.filter(period=SourcePeriod.DAY, start__gte=since)
     if domain:
         rows = rows.filter(domain=domain)
-    fresh = ReverseDns.objects.filter(ip=OuterRef("source_ip"), expires__gt=_now())
+    fresh = table.objects.filter(ip=OuterRef("source_ip"), expires__gt=_now())
     return list(
         rows.exclude(Exists(fresh))
         .values_list("source_ip", flat=True)

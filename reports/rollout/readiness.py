@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from reports.ingest.alignment import normalise, org_domain
 from reports.models import Report
-from reports.rollout import evidence, lint, resolve, rules
+from reports.rollout import asn, evidence, lint, resolve, rules
 from reports.rollout.rdns import rdns_names
 from reports.rollout.rules import CATEGORIES, WINDOW_DAYS, Check, Group, Impact, SenderSource
 
@@ -157,12 +157,15 @@ def assess(
     )
     if today is None:
         _remember(readiness)
+        evidence.store_services(domain, sources)
     return readiness
 
 
 def _sources(groups: list[Group], domain: str, adkim: str, aspf: str) -> list[SenderSource]:
-    hostnames = rdns_names({g.ip for g in groups}, confirmed_only=True)
-    return rules.build_sources(groups, domain, adkim, aspf, hostnames)
+    ips = {g.ip for g in groups}
+    hostnames = rdns_names(ips, confirmed_only=True)
+    networks = {ip: rules.Network(n.asn, n.as_name, n.country) for ip, n in asn.networks(ips).items()}
+    return rules.build_sources(groups, domain, adkim, aspf, hostnames, networks)
 
 
 def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource | None:

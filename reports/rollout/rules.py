@@ -20,9 +20,12 @@ same evidence (verdicts, override reasons, DKIM and SPF results) form a group:
    still carries your domain's (now broken) DKIM signature.
 3. **misconfigured**: DMARC fails and the source is a known, legitimate
    service: identified by its DKIM or MAIL FROM domain, or by its reverse DNS
-   name when some authentication passes. Also any source whose DKIM or SPF
-   passes for a subdomain of yours but fails only because the record asks for
-   strict alignment (adkim=s / aspf=s).
+   name or its network (AS) when some authentication passes. Also any source
+   whose DKIM or SPF passes for a subdomain of yours but fails only because the
+   record asks for strict alignment (adkim=s / aspf=s). When the fix needs a
+   subdomain (a custom MAIL FROM, a DKIM d= subdomain) and the record is
+   strict, the diagnosis says that the strict tag blocks it, and the
+   alternative.
 4. **unknown**: nothing of the above: no known service and nothing aligned.
    Usually spoofing, which enforcement is meant to stop.
 
@@ -147,15 +150,29 @@ def classify(group: Group, policy_domain: str, adkim: str, aspf: str) -> str:
 
 
 def _credible(group: Group, sender: Sender) -> bool:
-    """A match on DKIM or MAIL FROM names the service; a reverse DNS name alone only names a network,
-    so it needs some authentication to pass as well (a spoofer on a rented server is not the host)."""
-    evidence = group.identification.evidence if group.identification else []
-    if sender is OWN or any(not e.startswith("reverse DNS") for e in evidence):
+    """A match on DKIM or MAIL FROM names the service; a reverse DNS name or a network alone only names
+    a network, so it needs some authentication to pass as well (a spoofer on a rented server is not the
+    host)."""
+    ident = group.identification
+    if sender is OWN or (ident and not ident.weak):
         return True
     return any(r == "pass" for *_, r in group.dkim) or any(r == "pass" for *_, r in group.spf)
 
 
 # ---------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class Network:
+    """The origin network of a source (Team Cymru, reports.rollout.asn)."""
+
+    asn: int
+    as_name: str = ""
+    country: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"AS{self.asn}" + (f" {self.as_name}" if self.as_name else "")
 
 
 @dataclass
@@ -164,6 +181,7 @@ class SenderSource:
     messages: int = 0
     by_category: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
     hostname: str = ""
+    network: Network | None = None
     sender: Sender | None = None
     evidence: list[str] = field(default_factory=list)
     category: str = UNKNOWN
@@ -175,6 +193,11 @@ class SenderSource:
     @property
     def service(self) -> str:
         return self.sender.name if self.sender else ""
+
+    @property
+    def by_network(self) -> bool:
+        """Named only by its network (AS): no DKIM, MAIL FROM or reverse DNS match."""
+        return bool(self.evidence) and all(e.startswith("network AS") for e in self.evidence)
 
     @property
     def failing(self) -> int:
@@ -189,9 +212,16 @@ class SenderSource:
         return self.category in LEGITIMATE
 
     def as_json(self) -> dict:
+        net = self.network
         return {
             "ip": self.ip,
+            "rdns": self.hostname,
+            "asn": net.asn if net else None,
+            "as_name": net.as_name if net else "",
+            "country": net.country if net else "",
             "service": self.service,
+            "service_id": self.sender.id if self.sender else "",
+            "by_network": self.by_network,
             "category": self.category,
             "messages": self.messages,
             "diagnosis": self.diagnosis,
@@ -199,15 +229,28 @@ class SenderSource:
 
 
 def build_sources(
-    groups: list[Group], policy_domain: str, adkim: str, aspf: str, hostnames: dict[str, str]
+    groups: list[Group],
+    policy_domain: str,
+    adkim: str,
+    aspf: str,
+    hostnames: dict[str, str],
+    networks: dict[str, Network] | None = None,
 ) -> list[SenderSource]:
-    """One SenderSource per IP, its groups classified; `hostnames` are forward-confirmed reverse DNS names."""
+    """One SenderSource per IP, its groups classified; `hostnames` are forward-confirmed reverse DNS
+    names, `networks` the sources' origin networks."""
+    networks = networks or {}
     sources: dict[str, SenderSource] = {}
     for g in groups:
-        signals = Signals(hostnames.get(g.ip, ""), [d for d, _, _ in g.dkim if d], g.mail_from_domains)
+        net = networks.get(g.ip)
+        signals = Signals(
+            hostnames.get(g.ip, ""),
+            [d for d, _, _ in g.dkim if d],
+            g.mail_from_domains,
+            net.asn if net else None,
+        )
         g.identification = identify(signals, policy_domain)
         g.category = classify(g, policy_domain, adkim, aspf)
-        src = sources.setdefault(g.ip, SenderSource(g.ip, hostname=hostnames.get(g.ip, "")))
+        src = sources.setdefault(g.ip, SenderSource(g.ip, hostname=hostnames.get(g.ip, ""), network=net))
         src.messages += g.messages
         src.by_category[g.category] += g.messages
         src.groups.append(g)
@@ -293,6 +336,14 @@ def _diagnose(src: SenderSource, policy_domain: str, adkim: str, aspf: str) -> N
     _diagnose_misconfigured(src, failing_groups, policy_domain, adkim, aspf)
 
 
+def _strict_spf_fix(sender: Sender | None, short: str) -> str:
+    return (
+        f"Your record says aspf=s, so {short}'s MAIL FROM subdomain can never align: remove aspf=s, or rely "
+        f"on aligned DKIM ({short} signing with your domain), which relaxed DKIM alignment accepts whatever "
+        "the MAIL FROM."
+    )
+
+
 def _diagnose_misconfigured(
     src: SenderSource, groups: list[Group], policy_domain: str, adkim: str, aspf: str
 ):
@@ -308,16 +359,26 @@ def _diagnose_misconfigured(
     spf = {(d, r) for g in groups for d, sc, r in g.spf if sc in ("", "mfrom")}
     dkim = {(d, s, r) for g in groups for d, s, r in g.dkim}
     spf_problem = dkim_problem = ""
+    # A custom MAIL FROM is a subdomain: under aspf=s it never aligns, so the usual SPF fix cannot work.
+    needs_subdomain = aspf == "s" and (sender is None or sender.mail_from_subdomain) and sender is not OWN
     for d, r in sorted(spf):
         if r == "pass" and d and org_domain(d) != own:
             spf_problem = f"SPF passes for {d}, which is not your domain"
-            fix(sender.spf_fix if sender else "Use a MAIL FROM (return-path) domain under your own domain.")
+            if needs_subdomain:
+                spf_problem += (
+                    ", and your record's aspf=s blocks SPF alignment: the custom MAIL FROM domain that would "
+                    "align it is a subdomain, which strict SPF alignment never accepts"
+                )
+                fix(_strict_spf_fix(sender, short))
+            else:
+                fix(
+                    sender.spf_fix
+                    if sender
+                    else "Use a MAIL FROM (return-path) domain under your own domain."
+                )
         elif r == "pass" and d and org_domain(d) == own and aspf == "s":
             spf_problem = f"SPF passes for {d}, a subdomain, but your record asks for strict SPF alignment"
-            fix(
-                f"Your record says aspf=s; {short}'s MAIL FROM subdomain can then never align"
-                " — remove aspf=s."
-            )
+            fix(_strict_spf_fix(sender, short))
         elif r in ("permerror", "temperror"):
             spf_problem = f"SPF gives {r} for {d}" + (
                 " (a broken SPF record: see the DNS checks)" if r == "permerror" else ""
@@ -333,7 +394,10 @@ def _diagnose_misconfigured(
     if any(org_domain(d) == own for d, _ in passing_dkim) and adkim == "s":
         d = next(d for d, _ in passing_dkim if org_domain(d) == own)
         dkim_problem = f"DKIM is signed by {d}, a subdomain, but your record asks for strict DKIM alignment"
-        fix(f"Your record says adkim=s; {short} signs with {d}, which can then never align — remove adkim=s.")
+        fix(
+            f"Your record says adkim=s; {short} signs with {d}, which can then never align — remove adkim=s, "
+            f"or have {short} sign with {own} itself."
+        )
     elif passing_dkim:
         dkim_problem = f"DKIM is signed d={passing_dkim[0][0]}, not your domain"
         fix(sender.dkim_fix if sender else "Sign this mail with a DKIM key of your own domain.")
@@ -377,7 +441,9 @@ class Impact:
 
 
 def relying(groups: list[Group], sources: list[SenderSource], kind: str, domain: str) -> list[str]:
-    """Names of the senders whose mail aligns only under relaxed alignment (kind spf or dkim)."""
+    """Names of the senders that need relaxed alignment (kind spf or dkim): their mail aligns only under it
+    (a MAIL FROM or DKIM domain that is a subdomain), or, for SPF, their fix is a custom MAIL FROM, which
+    is always a subdomain (`mail_from_subdomain` senders whose SPF is not aligned yet)."""
     by_ip = {s.ip: s for s in sources}
     names = set()
     for g in groups:
@@ -386,7 +452,18 @@ def relying(groups: list[Group], sources: list[SenderSource], kind: str, domain:
         if hit:
             src = by_ip.get(g.ip)
             names.add(src.service if src and src.service else f"the source {g.ip}")
+    if kind == "spf":
+        own = org_domain(domain)
+        for src in sources:
+            if src.category != MISCONFIGURED or not src.sender or not src.sender.mail_from_subdomain:
+                continue
+            if not any(g.spf_verdict == "pass" or _own_spf_pass(g, own) for g in src.groups):
+                names.add(src.service)
     return sorted(names)
+
+
+def _own_spf_pass(g: Group, own: str) -> bool:
+    return any(r == "pass" and d and org_domain(d) == own for d, sc, r in g.spf if sc in ("", "mfrom"))
 
 
 def next_stage(rec: lint.DmarcRecord, stage: str, no_record: bool) -> str | None:
@@ -429,16 +506,21 @@ def checks(problems, sources, reporters, days_with_data, end, no_record, dmarc):
 
     misconfigured = [s for s in sources if s.category == MISCONFIGURED]
     if misconfigured:
-        names = ", ".join(
-            f"{s.service or s.ip} ({s.ip}, {_fmt(s.messages)} messages)" for s in misconfigured[:5]
-        )
-        more = f" and {len(misconfigured) - 5} more" if len(misconfigured) > 5 else ""
+        # One entry per service: its addresses are one fix, not one fix each.
+        services: dict[str, list[SenderSource]] = {}
+        for s in misconfigured:
+            services.setdefault(s.service or s.ip, []).append(s)
+        entries = []
+        for name, members in list(services.items())[:5]:
+            first = members[0].ip + (f" and {len(members) - 1} more" if len(members) > 1 else "")
+            entries.append(f"{name} ({first}, {_fmt(sum(m.messages for m in members))} messages)")
+        more = f" and {len(services) - 5} more" if len(services) > 5 else ""
         checks.append(
             Check(
                 "unaligned",
                 False,
                 f"{len(misconfigured)} legitimate source{'s' if len(misconfigured) > 1 else ''}"
-                f" still not aligned: {names}{more}.",
+                f" still not aligned: {', '.join(entries)}{more}.",
             )
         )
     elif total:
@@ -496,6 +578,10 @@ def checks(problems, sources, reporters, days_with_data, end, no_record, dmarc):
 
 def notes(rec, stage, next_stage, impact, problems) -> list[str]:
     notes = []
+    for p in problems:
+        if p.code in ("strict-spf", "strict-dkim"):
+            tag = "aspf=s" if p.code == "strict-spf" else "adkim=s"
+            notes.append(f"The next record drops {tag}: {p.message}")
     forwarded = impact["reject"].by_category.get(FORWARDED, 0)
     unknown = impact["reject"].by_category.get(UNKNOWN, 0)
     if unknown:
@@ -546,3 +632,57 @@ def next_record(rec: lint.DmarcRecord, policy: str, domain: str, problems: list)
     if rec.ruf:
         parts.append("ruf=" + ",".join(a.uri for a in rec.ruf))
     return "; ".join(parts)
+
+
+# ---------------------------------------------------------------- by service
+
+
+@dataclass
+class ServiceRow:
+    """Sources of one service in one category, or unidentified sources of one network (AS)."""
+
+    key: str  # sender id, or "network:<asn>" / "network:" for unidentified sources
+    name: str
+    category: str
+    sender: Sender | None = None
+    network: Network | None = None
+    by_network: bool = False
+    sources: list[SenderSource] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        return sum(s.messages for s in self.sources)
+
+    @property
+    def lead(self) -> SenderSource:
+        """The busiest source: its diagnosis speaks for the row (the same service, the same fix)."""
+        return self.sources[0]
+
+    @property
+    def problems(self) -> list[str]:
+        return self.lead.problems
+
+    @property
+    def fixes(self) -> list[str]:
+        return self.lead.fixes
+
+
+def by_service(sources: list[SenderSource]) -> list[ServiceRow]:
+    """One row per (category, service); sources without a service fold into one row per network, so that
+    thousands of spoofing addresses take a few rows. Busiest rows first within each category."""
+    rows: dict[tuple[str, str], ServiceRow] = {}
+    for s in sorted(sources, key=lambda s: (-s.messages, s.ip)):
+        if s.sender:
+            key = s.sender.id
+            row = rows.setdefault(
+                (s.category, key), ServiceRow(key, s.sender.name, s.category, sender=s.sender)
+            )
+        else:
+            key = f"network:{s.network.asn if s.network else ''}"
+            name = s.network.label if s.network else "Unknown network"
+            row = rows.setdefault((s.category, key), ServiceRow(key, name, s.category, network=s.network))
+        row.sources.append(s)
+    for row in rows.values():
+        row.by_network = all(s.by_network for s in row.sources)
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    return sorted(rows.values(), key=lambda r: (order[r.category], -r.messages, r.name))

@@ -8,12 +8,15 @@ its users must configure for alignment:
   organizational domain or a longer suffix where one organization runs several
   services (protection.outlook.com is Microsoft 365, outlook.com is consumer);
 - `dkim`: the d= domains of its DKIM signatures;
-- `spf`: its MAIL FROM (return-path) domains.
+- `spf`: its MAIL FROM (return-path) domains;
+- `asn`: the AS numbers of the networks it sends from, where the service has
+  its own (Google 15169, Microsoft 8075...).
 
 identify() scores every sender: a DKIM or SPF domain match counts 3, a reverse
-DNS match 1 (PTR names are the weakest signal: they say whose network it is,
-not whose mail), and a longer matching suffix wins over a shorter one. Ties go
-to the sender listed first. A reverse DNS name in the policy domain's own
+DNS match 1 (PTR names are a weak signal: they say whose network it is, not
+whose mail), the AS 0.5 (the weakest: a source named by it alone is "named by
+network"), and a longer matching suffix wins over a shorter one. Ties go to the
+sender listed first. A reverse DNS name in the policy domain's own
 organization means your own servers.
 """
 
@@ -48,6 +51,9 @@ KIND_LABELS = {
 DKIM_WEIGHT = 3
 SPF_WEIGHT = 3
 RDNS_WEIGHT = 1
+ASN_WEIGHT = 0.5
+# Evidence that names a network rather than a service: alone, it needs some authentication to pass.
+WEAK_EVIDENCE = ("reverse DNS ", "network AS")
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ class Sender:
     rdns: tuple[str, ...] = ()
     dkim: tuple[str, ...] = ()
     spf: tuple[str, ...] = ()
+    asn: tuple[int, ...] = ()
     authenticates: str = ""
     alignment: str = ""
     spf_fix: str = ""
@@ -99,6 +106,7 @@ def table() -> tuple[Sender, ...]:
                     "rdns": tuple(row["rdns"]),
                     "dkim": tuple(row["dkim"]),
                     "spf": tuple(row["spf"]),
+                    "asn": tuple(int(n) for n in row.get("asn", ())),
                 }
             )
         )
@@ -116,6 +124,16 @@ def _index() -> dict[str, dict[str, list[tuple[int, Sender]]]]:
     return index
 
 
+@lru_cache(maxsize=1)
+def _networks() -> dict[int, list[tuple[int, Sender]]]:
+    """AS number -> [(position in table, sender)]."""
+    index: dict[int, list[tuple[int, Sender]]] = {}
+    for position, sender in enumerate(table()):
+        for asn in sender.asn:
+            index.setdefault(asn, []).append((position, sender))
+    return index
+
+
 def _suffixes(domain: str) -> Iterable[str]:
     labels = domain.split(".")
     for i in range(len(labels) - 1):
@@ -129,6 +147,7 @@ class Signals:
     rdns: str = ""  # forward-confirmed PTR name, or ""
     dkim_domains: list[str] = field(default_factory=list)
     spf_domains: list[str] = field(default_factory=list)  # MAIL FROM domains
+    asn: int | None = None  # origin AS of the source's network
 
 
 @dataclass
@@ -139,6 +158,16 @@ class Identification:
     @property
     def name(self) -> str:
         return self.sender.name if self.sender else ""
+
+    @property
+    def by_network(self) -> bool:
+        """Named only by the source's network (AS), no DKIM, MAIL FROM or reverse DNS match."""
+        return bool(self.evidence) and all(e.startswith("network AS") for e in self.evidence)
+
+    @property
+    def weak(self) -> bool:
+        """Named by where it sends from (reverse DNS, network), not by what it signs or sends as."""
+        return all(e.startswith(WEAK_EVIDENCE) for e in self.evidence)
 
 
 def identify(signals: Signals, policy_domain: str = "") -> Identification:
@@ -173,6 +202,12 @@ def identify(signals: Signals, policy_domain: str = "") -> Identification:
         score("dkim", domain, DKIM_WEIGHT, "DKIM d=")
     for domain in sorted(set(signals.spf_domains)):
         score("spf", domain, SPF_WEIGHT, "MAIL FROM ")
+    if signals.asn is not None:
+        for position, sender in _networks().get(signals.asn, ()):
+            scores[sender.id] = scores.get(sender.id, 0) + ASN_WEIGHT
+            positions[sender.id] = position
+            senders[sender.id] = sender
+            evidence.setdefault(sender.id, []).append(f"network AS{signals.asn}")
     if not scores:
         return Identification(None)
     best = max(scores, key=lambda sid: (scores[sid], -positions[sid]))

@@ -31,6 +31,25 @@ def resolve_reverse_dns(ips: list[str] | None = None, days: int = 30, limit: int
     return done
 
 
+@app.task(ignore_result=True, soft_time_limit=900, time_limit=960)
+def resolve_sources(days: int = 30, limit: int = 2000, domain: str = "") -> dict:
+    """Name recent sources that have no fresh name: reverse DNS, then their network (AS, country).
+
+    Beat runs it every few minutes, so sources imported a moment ago get named soon;
+    `manage.py resolve_sources` runs it inline.
+    """
+    from reports.models import SourceNetwork
+    from reports.rollout import asn
+
+    done = {"reverse_dns": resolve_reverse_dns(days=days, limit=limit, domain=domain), "networks": 0}
+    if asn.enabled():
+        stale = rdns.stale_sources(days=days, limit=limit, domain=domain or None, table=SourceNetwork)
+        done["networks"] = asn.refresh_networks(stale)
+        if done["networks"]:
+            log.info("networks: resolved %d sources", done["networks"])
+    return done
+
+
 @app.task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
 def refresh_readiness():
     """Recompute the rollout summaries the overview shows (beat runs it periodically)."""

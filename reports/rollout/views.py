@@ -22,7 +22,7 @@ from reports.rollout.senders import KIND_LABELS, table
 log = logging.getLogger(__name__)
 
 DAY_CHOICES = (14, 30, 60, 90)
-SOURCES_SHOWN = 50  # per category: spoofers come from thousands of addresses
+IPS_SHOWN = 10  # per service or network row; the sources page lists them all
 
 
 def _domain_or_404(domain: str) -> str:
@@ -48,14 +48,20 @@ def readiness(request, domain):
     qs = urlencode(
         {"domain": domain, "range": "custom", "start": r.start.isoformat(), "end": r.end.isoformat()}
     )
+    # One row per service (unidentified sources: per network), so thousands of spoofers take a few rows.
+    rows = rules.by_service(r.sources)
     groups = []
     for category in rules.CATEGORIES:
         sources = r.by_category[category]
+        services = [
+            {"row": row, "shown": row.sources[:IPS_SHOWN], "hidden": max(0, len(row.sources) - IPS_SHOWN)}
+            for row in rows
+            if row.category == category
+        ]
         groups.append(
             {
                 "category": category,
-                "sources": sources[:SOURCES_SHOWN],
-                "hidden": max(0, len(sources) - SOURCES_SHOWN),
+                "services": services,
                 "count": len(sources),
                 "messages": sum(s.messages for s in sources),
             }
@@ -88,14 +94,14 @@ def refresh_dns(request, domain):
     domain = _domain_or_404(domain)
     assessment.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
     messages.success(request, f"DNS records of {domain} fetched again.")
-    # Reverse DNS names take longer (one lookup per source): a worker resolves them.
-    from reports.rollout.tasks import resolve_reverse_dns
+    # Source names take longer (lookups per source): a worker resolves them.
+    from reports.rollout.tasks import resolve_sources
 
     try:
-        resolve_reverse_dns.delay(domain=domain)
+        resolve_sources.delay(domain=domain)
     except BrokerError as e:
         log.warning("cannot queue reverse DNS for %s: %s", domain, e)
-        messages.warning(request, "Reverse DNS names could not be queued: the task queue is not reachable.")
+        messages.warning(request, "Source names could not be queued: the task queue is not reachable.")
     url = reverse("rollout", args=[domain])
     days = _days(request)
     return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)

@@ -4,6 +4,7 @@
         dns.txt("_dmarc.example.com", "v=DMARC1; p=none; rua=mailto:d@example.com")
         dns.host("mail.example.com", "192.0.2.7")     # A (or AAAA) and the matching PTR
         dns.ptr("198.51.100.9", "spoof.amazonses.com")  # a PTR with no forward record
+        dns.network("192.0.2.7", 64500, "192.0.2.0/24", "NL", "EXAMPLE-AS Example B.V., NL")  # Team Cymru
         dns.serve(settings)  # (re)starts dnsmasq and points DMARC_DNS_NAMESERVERS at it
 
 Every name outside the zone is NXDOMAIN (`local=/#/`, no upstream): the tests
@@ -68,6 +69,16 @@ class DnsServer:
     def ptr(self, ip: str, name: str) -> DnsServer:
         reverse = ipaddress.ip_address(ip).reverse_pointer
         self.lines.append(f"ptr-record={reverse},{name}")
+        return self
+
+    def network(self, ip: str, asn: int, prefix: str, country: str, as_name: str) -> DnsServer:
+        """Team Cymru's answers for `ip` (IPv4 or IPv6): its origin TXT record, and its AS's name record."""
+        from reports.rollout.cymru import as_name_query, origin_name
+
+        self.txt(origin_name(ip), f"{asn} | {prefix} | {country} | ripencc | 2010-01-01")
+        name_line = f"txt-record={as_name_query(asn)},"
+        if not any(line.startswith(name_line) for line in self.lines):
+            self.txt(as_name_query(asn), f"{asn} | {country} | ripencc | 2001-01-01 | {as_name}")
         return self
 
     def cname(self, name: str, target: str) -> DnsServer:

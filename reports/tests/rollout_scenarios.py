@@ -57,6 +57,40 @@ def ses_default(domain):
     )
 
 
+def google_workspace_unnamed(domain):
+    """Google Workspace mail whose addresses answer no PTR: only its network (AS15169) can name it."""
+    return Flow(
+        ["209.85.221.50", "2607:f8b0:4864:20::42a"],
+        200,
+        dkim_results=((domain, "google", "pass"),),
+        spf_results=((domain, "mfrom", "pass"),),
+    )
+
+
+def ses_custom_mail_from(domain, spf="fail"):
+    """Amazon SES with a custom MAIL FROM (a subdomain: SPF passes for it, and aligns unless the record
+    says aspf=s) and without Easy DKIM."""
+    return Flow(
+        ["54.240.8.97"],
+        80,
+        dkim="fail",
+        spf=spf,
+        dkim_results=(("amazonses.com", "6gbrjpgwjskckoa6a5zn6fwqkn67xbtw", "pass"),),
+        spf_results=((f"mail.{domain}", "mfrom", "pass"),),
+    )
+
+
+def unknown_network(domain):
+    """A sender nobody names: no PTR, a network no service owns, nothing aligned."""
+    return Flow(
+        ["198.51.100.77", "198.51.100.78"],
+        10,
+        dkim="fail",
+        spf="fail",
+        spf_results=((domain, "mfrom", "fail"),),
+    )
+
+
 def arc_mailing_list(domain):
     return Flow(
         ["23.83.209.10"],

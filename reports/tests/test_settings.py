@@ -59,7 +59,7 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
         SECRET_KEY="x",
         DMARC_ENV_FILE="/dev/null",
         DMARC_POLL_INTERVAL="120",
-        DMARC_RDNS_INTERVAL="1800",
+        DMARC_NAME_SOURCES_INTERVAL="1800",
         DMARC_READINESS_INTERVAL="300",
         DMARC_FORGET_RAW_MAIL_INTERVAL="7200",
     )
@@ -81,12 +81,12 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
     schedule = json.loads(result.stdout)
     assert {k: v[0] for k, v in schedule.items()} == {
         "poll mailboxes": 120,
-        "reverse dns": 1800,
+        "name sources": 1800,
         "readiness summaries": 300,
         "forget raw mail": 7200,
     }
     assert all(0 < expires < every for every, expires in schedule.values())
-    assert check(DMARC_RDNS_INTERVAL="often").returncode != 0
+    assert check(DMARC_NAME_SOURCES_INTERVAL="often").returncode != 0
 
 
 def test_every_setting_read_from_the_environment_is_documented():

@@ -53,6 +53,12 @@ class Command(BaseCommand):
         w("")
         w("Sources:")
         for s in r.sources:
-            w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}")
+            by = " (by network)" if s.by_network else ""
+            w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}{by}")
+            names = [s.hostname] if s.hostname else []
+            if s.network:
+                names.append(s.network.label + (f", {s.network.country}" if s.network.country else ""))
+            if names:
+                w(f"      {' · '.join(names)}")
             if s.category != rules.ALIGNED:
                 w(f"      {s.diagnosis}")

@@ -151,9 +151,8 @@ def test_a_record_with_aspf_s_breaks_ses_custom_mail_from(dns, settings):
     r = rollout.assess(d)
     ses = by_ip(r)["54.240.8.21"]
     assert (ses.service, ses.category) == ("Amazon SES", "misconfigured")
-    assert (
-        "Your record says aspf=s; SES's MAIL FROM subdomain can then never align — remove aspf=s."
-        in ses.diagnosis
+    assert "Your record says aspf=s, so SES's MAIL FROM subdomain can never align: remove aspf=s" in (
+        ses.diagnosis
     )
     assert "Enable Easy DKIM." in ses.diagnosis
     strict = [p for p in r.problems if p.code == "strict-spf"]
@@ -231,7 +230,12 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
     assert set(data["record"]) == {"raw", "tags", "problems"}
     assert data["record"]["tags"]["pct"] == "100"
     assert {p["code"] for p in data["record"]["problems"]} == {"obsolete-pct"}
-    assert all(set(s) == {"ip", "service", "category", "messages", "diagnosis"} for s in data["sources"])
+    assert all(
+        set(s)
+        == {"ip", "rdns", "asn", "as_name", "country", "service", "service_id", "by_network", "category",
+            "messages", "diagnosis"}
+        for s in data["sources"]
+    )  # fmt: skip
     assert set(data["impact"]) == {"quarantine", "reject"}
     assert set(data["impact"]["reject"]) == {"messages_per_day", "by_category"}
     assert data["next_record"] == f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}"  # pct is obsolete: dropped

@@ -64,7 +64,7 @@ def page_verdicts(body: str) -> dict:
     sources = {
         ip: (html.unescape(service), category)
         for ip, category, service in re.findall(
-            r'<tr class="source" data-ip="([^"]+)" data-category="([^"]+)" data-service="([^"]*)"', body
+            r'<span class="source" data-ip="([^"]+)" data-category="([^"]+)" data-service="([^"]*)"', body
         )
     }
     record = re.search(r'<pre class="mono break" id="next-record"[^>]*>([^<]*)</pre>', body).group(1)
@@ -95,11 +95,17 @@ def test_the_readiness_page_and_rollout_json_give_the_same_verdicts(operator, se
     assert page["ready"] is data["ready"] is False
     assert page["next_record"] == data["next_record"]
     listed = {s["ip"]: (s["service"], s["category"]) for s in data["sources"]}
-    # The page lists up to 50 sources per category (spoofers come from many addresses) and counts them all.
+    # The page lists up to 10 sources per service or network row (spoofers come from many addresses) and
+    # counts them all.
     assert page["sources"].items() <= listed.items()
     assert {ip for ip, (_, cat) in listed.items() if cat != "unknown"} <= set(page["sources"])
     assert page["counts"] == {c: sum(1 for _, cat in listed.values() if cat == c) for c in page["counts"]}
     assert page["counts"]["unknown"] > 50
+    # One row per service, and the unknown sources folded per network: a few rows, not one per address.
+    rows = re.findall(
+        r'<tr class="service" data-key="([^"]+)" data-category="unknown"', response.content.decode()
+    )
+    assert 1 <= len(rows) <= 3 and len(rows) == len(set(rows))
     assert page["sources"]["54.240.8.21"] == ("Amazon SES", "misconfigured")
     assert {"unaligned", "share"} <= set(page["failed"])
     body = response.content.decode()

@@ -79,3 +79,23 @@ def test_a_reverse_dns_name_in_your_own_domain_means_your_own_servers():
 def test_your_own_domain_in_dkim_or_mail_from_names_no_service():
     assert identify(Signals("", ["example.com"], ["bounce.example.com"]), "example.com").sender is None
     assert identify(Signals("dsl-1-2-3.isp.example.net", [], []), "example.com").sender is None
+
+
+def test_a_network_is_the_weakest_signal_and_says_so():
+    google = identify(Signals(asn=15169), "example.com")
+    assert google.name == "Google Workspace" and google.by_network and google.evidence == ["network AS15169"]
+    # Any other signal wins over the network, and a named source is no longer "by network".
+    ses = identify(Signals("", ["amazonses.com"], [], asn=15169), "example.com")
+    assert ses.name == "Amazon SES" and not ses.by_network
+    both = identify(Signals("mail-qk1-f41.google.com", [], [], asn=15169), "example.com")
+    assert both.name == "Google Workspace" and not both.by_network
+    assert identify(Signals(asn=64496), "example.com").sender is None
+
+
+def test_the_table_maps_the_networks_of_services_that_send_from_their_own():
+    by_asn = {n: s.name for s in table() for n in s.asn}
+    assert by_asn[15169] == "Google Workspace"
+    assert by_asn[8075] == "Microsoft 365 (Exchange Online)"
+    assert by_asn[11377] == "Twilio SendGrid"
+    assert by_asn[14618] == "Amazon SES"
+    assert len(by_asn) == sum(len(s.asn) for s in table())  # one service per network

@@ -1,0 +1,100 @@
+"""The network (AS number, AS name, country) of each source, from Team Cymru over DNS, kept in SourceNetwork.
+
+Resolved in Celery (reports.rollout.tasks.resolve_sources), through the resolver
+DMARC_DNS_NAMESERVERS sets; pages only read the table. DMARC_ASN_LOOKUP=false
+turns the lookups off for those who may not send addresses outside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from reports.models import SourceNetwork
+from reports.rollout import cymru, resolve
+from reports.rollout.lint import Answer
+
+# Routing changes slowly; a failed lookup is tried again soon.
+TTL_MIN = timedelta(hours=12)
+TTL_MAX = timedelta(days=7)
+FAILED = timedelta(hours=1)
+WORKERS = 8
+
+
+def enabled() -> bool:
+    return bool(settings.DMARC_ASN_LOOKUP)
+
+
+@dataclass
+class Network:
+    ip: str
+    asn: int | None = None
+    prefix: str = ""
+    country: str = ""
+    as_name: str = ""
+    error: str = ""
+    expires: datetime | None = None
+
+
+def _origin(ip: str) -> tuple[str, Answer]:
+    # A resolver per thread: dnspython resolvers are not meant to be shared.
+    return ip, resolve.live_lookup(cymru.origin_name(ip), "TXT", resolve.resolver())
+
+
+def lookup(ips: list[str]) -> list[Network]:
+    """Origin of each address (in parallel), then the name of each AS found (once per AS, via DnsCache)."""
+    if not ips:
+        return []
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(ips))) as pool:
+        answers = list(pool.map(_origin, ips))
+    now = resolve._now()
+    networks = []
+    for ip, answer in answers:
+        origin = None if answer.error else cymru.parse_origin(answer.records)
+        if origin is None:
+            error = answer.error or "unreadable answer"
+            keep = FAILED if answer.failed else TTL_MIN
+            networks.append(Network(ip, error=error, expires=now + keep))
+            continue
+        ttl = min(TTL_MAX, max(TTL_MIN, timedelta(seconds=answer.ttl)))
+        networks.append(Network(ip, origin.asn, origin.prefix, origin.country, expires=now + ttl))
+    names: dict[int, str] = {}
+    for asn in sorted({n.asn for n in networks if n.asn is not None}):
+        names[asn] = cymru.parse_as_name(resolve.cached_lookup(cymru.as_name_query(asn), "TXT").records)
+    for n in networks:
+        n.as_name = names.get(n.asn, "") if n.asn is not None else ""
+    return networks
+
+
+def refresh_networks(ips: list[str]) -> int:
+    """Look the addresses up and store them in SourceNetwork; nothing when DMARC_ASN_LOOKUP is off."""
+    if not ips or not enabled():
+        return 0
+    now = resolve._now()
+    SourceNetwork.objects.bulk_create(
+        [
+            SourceNetwork(
+                ip=n.ip, asn=n.asn, prefix=n.prefix, country=n.country, as_name=n.as_name,
+                error=n.error[:255], fetched=now, expires=n.expires or now + FAILED,
+            )
+            for n in lookup(ips)
+        ],
+        update_conflicts=True,
+        unique_fields=["ip"],
+        update_fields=["asn", "prefix", "country", "as_name", "error", "fetched", "expires"],
+    )  # fmt: skip
+    return len(ips)
+
+
+def networks(ips: Iterable[str]) -> dict[str, SourceNetwork]:
+    """Stored networks of the given sources (never asks the DNS: safe in a page request)."""
+    ips = list(set(ips))
+    found = {}
+    for start in range(0, len(ips), 5000):  # keep IN (...) lists bounded
+        rows = SourceNetwork.objects.filter(ip__in=ips[start : start + 5000], asn__isnull=False)
+        found.update({r.ip: r for r in rows})
+    return found
