@@ -1,15 +1,20 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from reports import converters
 from reports.dashboard import views
 from reports.mail import views as views_mail
 from reports.rollout import views as views_rollout
+
+# Only a valid domain name or IP address reaches a view (reports.ingest.names).
+register_converter(converters.DomainConverter, "domain")
+register_converter(converters.IpConverter, "ip")
 
 urlpatterns = [
     # Dashboard pages (views.py)
     path("", views.overview, name="overview"),
     path("sources/", views.sources, name="sources"),
     path("sources.csv", views.sources_csv, name="sources_csv"),
-    path("sources/<str:ip>/", views.source, name="source"),
+    path("sources/<ip:ip>/", views.source, name="source"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
@@ -18,6 +23,6 @@ urlpatterns = [
     path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
     # Rollout assistant (views_rollout.py)
     path("rollout/how/", views_rollout.how, name="rollout_how"),
-    path("rollout/<str:domain>/", views_rollout.readiness, name="rollout"),
-    path("rollout/<str:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
+    path("rollout/<domain:domain>/", views_rollout.readiness, name="rollout"),
+    path("rollout/<domain:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
 ]

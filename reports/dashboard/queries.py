@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 
+from reports.ingest.names import is_domain_name
 from reports.models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, auth_results
 
 
@@ -125,7 +126,8 @@ def ips_named_like(text: str) -> list[str]:
 def domains() -> list[str]:
     """Policy domains with data, the busiest first."""
     rows = DomainDay.objects.values("domain").annotate(n=Sum("messages")).order_by("-n", "domain")
-    return [r["domain"] for r in rows]
+    # Defence in depth: a name stored before names were validated would break every link to it.
+    return [r["domain"] for r in rows if is_domain_name(r["domain"])]
 
 
 def data_span(domain: str) -> tuple[date | None, date | None]:
@@ -232,10 +234,11 @@ def sources(
         clauses = ["host(source_ip) LIKE %s"]
         params.append("%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         try:
-            network = ipaddress.ip_network(search, strict=False)
+            # An IPv6 zone ("fe80::1%eth0") parses, but PostgreSQL's inet has no zones.
+            network = ipaddress.ip_network(search, strict=False) if "%" not in search else None
         except ValueError:
-            pass
-        else:
+            network = None
+        if network is not None:
             clauses.append("source_ip <<= %s::inet")
             params.append(str(network))
         named = ips_named_like(search)

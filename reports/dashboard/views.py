@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import csv
 import gzip
-import ipaddress
 import math
 import re
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
 from reports.dashboard import queries
-from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
+from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import ingest_bytes
 from reports.models import Record, Rejection, Report
 
@@ -189,10 +188,7 @@ def sources_csv(request):
 
 @login_required
 def source(request, ip):
-    try:
-        ip = str(ipaddress.ip_address(ip))
-    except ValueError:
-        raise Http404("Not an IP address") from None
+    # `ip` is canonical: the URL converter accepts only an address (reports.converters).
     ctx = _selection(request)
     if not ctx["domain"]:
         return redirect("overview")
@@ -227,7 +223,7 @@ def report_list(request):
     reports = Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id")
     if ctx["domain"]:
         reports = reports.filter(domain=ctx["domain"])
-    q = request.GET.get("q", "").strip()[:100]
+    q = ReportFilterForm(request.GET).search()
     if q:
         reports = reports.filter(org_name__icontains=q) | reports.filter(report_id__icontains=q)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))

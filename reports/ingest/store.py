@@ -28,7 +28,7 @@ from django.db import connection
 
 from reports.ingest import rollup
 from reports.ingest.alignment import evaluate
-from reports.ingest.days import DaySplitter
+from reports.ingest.days import DaySplitter, counted_period
 from reports.ingest.errors import ReportError
 from reports.ingest.parser import MAX_COUNT
 from reports.ingest.report import ParsedReport
@@ -122,13 +122,17 @@ def _fit_header(parsed: ParsedReport) -> None:
 
 def _check_period(parsed: ParsedReport) -> None:
     h = parsed.header
-    days = (h.end - h.begin).total_seconds() / 86400
     limit = settings.DMARC_MAX_PERIOD_DAYS
-    if days > limit:
-        raise ReportError(
+    start, cut = counted_period(h.begin, h.end, limit)
+    if cut:
+        days = (h.end - h.begin).total_seconds() / 86400
+        warning = (
             f"The report's date range spans {days:,.0f} days ({h.begin:%Y-%m-%d} to {h.end:%Y-%m-%d}),"
-            f" more than the {limit}-day limit (DMARC_MAX_PERIOD_DAYS)"
+            f" more than DMARC_MAX_PERIOD_DAYS ({limit}): its counts are spread over its last {limit} days,"
+            f" from {start:%Y-%m-%d}"
         )
+        if warning not in parsed.warnings:
+            parsed.warnings.append(warning)
 
 
 def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool) -> int | None:
@@ -220,7 +224,7 @@ class _RollupRows(dict):
 
     def __init__(self, cur, report_pk: int, header, esc: _Escaped):
         super().__init__()
-        self.split = DaySplitter(header.begin, header.end).split
+        self.split = DaySplitter(header.begin, header.end, settings.DMARC_MAX_PERIOD_DAYS).split
         self.cur = cur
         self.head = f"{report_pk}\t{esc[header.policy.domain]}\t"
         self.reporter = esc[header.org_name]
