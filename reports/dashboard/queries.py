@@ -336,6 +336,8 @@ class SourceDetail:
     daily: list[tuple[date, Counts]]
     header_from: list[tuple[str, int]] = field(default_factory=list)
     reporters: list[tuple[str, int]] = field(default_factory=list)
+    # Messages per reporter from reports whose reporter's DKIM signature verified.
+    reporters_verified: dict[str, int] = field(default_factory=dict)
     dkim: list[AuthRow] = field(default_factory=list)
     spf: list[AuthRow] = field(default_factory=list)
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
@@ -350,6 +352,7 @@ def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
     detail = SourceDetail(ip, reverse_names([ip]).get(ip, ""), totals, daily)
 
     detail.reporters = _by(rollup, "reporter")
+    detail.reporters_verified = dict(_by(rollup.filter(report__reporter_verified=True), "reporter"))
 
     _read_records_summary(detail, domain, ip, rng)
     return detail

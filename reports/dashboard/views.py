@@ -10,6 +10,7 @@ import re
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,10 +19,11 @@ from django.views.decorators.http import require_http_methods
 
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
-from reports.ingest.pipeline import ingest_bytes
-from reports.models import Record, Rejection, Report
+from reports.ingest.pipeline import ingest_bytes, monitored_domains
+from reports.models import ForeignReport, Record, Rejection, Report
 
 PAGE_SIZE = 50
+FOREIGN_SHOWN = 20
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
 
 
@@ -198,6 +200,7 @@ def source(request, ip):
     ctx.update(
         ip=ip,
         detail=detail,
+        reporters=[(name, n, detail.reporters_verified.get(name, 0)) for name, n in detail.reporters],
         records=records[:PAGE_SIZE],
         page=page,
         prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",
@@ -213,7 +216,7 @@ def source(request, ip):
 
 REPORT_LIST_FIELDS = (
     "id", "org_name", "report_id", "domain", "begin", "end", "p", "record_count", "message_count", "warnings",
-    "created", "source",
+    "created", "source", "reporter_verified",
 )  # fmt: skip
 
 
@@ -280,8 +283,21 @@ def status(request):
         results=request.session.pop("upload_results", None),
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
+        **_untrusted_input(),
     )
     return render(request, "reports/status.html", ctx)
+
+
+def _untrusted_input() -> dict:
+    """What the status page says about monitored domains and the rejected bytes kept."""
+    return {
+        "monitored": monitored_domains(),
+        "foreign": ForeignReport.objects.order_by("-reports", "domain")[:FOREIGN_SHOWN],
+        "foreign_total": ForeignReport.objects.aggregate(n=Sum("reports"))["n"] or 0,
+        # Bytes dropped past DMARC_MAX_REJECTED_BYTES: the row stays, its sha256 says it had some.
+        "rejections_dropped": Rejection.objects.filter(original=None).exclude(sha256="").count(),
+        "max_rejected_bytes": settings.DMARC_MAX_REJECTED_BYTES,
+    }
 
 
 def _import_upload(upload) -> dict:
@@ -290,5 +306,6 @@ def _import_upload(upload) -> dict:
         limit = settings.DMARC_MAX_INPUT_BYTES
         error = f"The file is {upload.size} bytes, more than the {limit}-byte input limit."
         return {"name": name, "outcomes": [{"status": "rejected", "error": error}]}
-    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}")
+    # A signed-in user vouches for what they upload (DMARC_REQUIRE_VERIFIED_REPORTS counts it).
+    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}", trusted=True)
     return {"name": name, "outcomes": [{**o.as_json(), "report_pk": o.report_pk} for o in outcomes]}

@@ -52,6 +52,7 @@ from django.utils import timezone
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
+from reports.ingest.errors import VerificationDeferred
 from reports.ingest.pipeline import Outcome, ingest_bytes
 from reports.models import Mailbox, MailMessage
 
@@ -93,6 +94,7 @@ class PollResult:
     processed: int = 0  # moved to the processed folder
     failed: int = 0  # moved to the failed folder
     remaining: int = 0  # new messages left for a later poll (the cap)
+    deferred: int = 0  # left new: the DNS did not answer while their DKIM keys were looked up
 
 
 # --- Entry points -------------------------------------------------------------------------------------------
@@ -170,9 +172,9 @@ def ingest_message(message_id: int) -> Ingested | None:
         source = _source(msg, mailbox_name)
         try:
             with transaction.atomic():
-                outcomes = ingest_bytes(bytes(raw), source)
-        except (OperationalError, InterfaceError):
-            raise
+                outcomes = ingest_bytes(bytes(raw), source, defer_on_dns_failure=True)
+        except (OperationalError, InterfaceError, VerificationDeferred):
+            raise  # the message stays new and is tried again: nothing about it is wrong
         except Exception as e:  # noqa: BLE001 - a bug must fail this message, not the whole mailbox
             log.exception("Mailbox %s: message %s could not be ingested", mailbox_name, uid)
             outcomes = [Outcome(source, None, "rejected", error=f"Internal error while ingesting: {e}")]
@@ -466,7 +468,13 @@ class _Poll:
                 self.result.queued += len(ids)
             return
         for pk in ids:
-            done = ingest_message(pk)
+            try:
+                done = ingest_message(pk)
+            except VerificationDeferred as e:
+                # Still new: the next poll tries it again (reports.ingest.signatures).
+                log.warning("Mailbox %s: message %s waits for the DNS: %s", self.mailbox.name, pk, e)
+                self.result.deferred += 1
+                continue
             if done is not None:
                 self.result.ingested.append(done)
                 if self.on_ingested is not None:

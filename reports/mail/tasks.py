@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from dmarcapp.celery import app
+from reports.ingest.errors import VerificationDeferred
 from reports.mail import mailbox as mail
 from reports.models import Mailbox
 
@@ -57,7 +58,13 @@ def _queue_ingests(message_ids):
             ingest_message.apply_async((pk,), producer=producer)
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
+# A DNS failure while a reporter's DKIM key is looked up is retried like a database outage.
+@app.task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError, VerificationDeferred),
+    max_retries=10,
+    **_RETRY,
+)
 def ingest_message(message_id):
     done = mail.ingest_message(message_id)
     if done is not None and mail.nothing_left_to_ingest(done.message.mailbox_id):

@@ -54,7 +54,7 @@ from django.utils import timezone
 from reports.dashboard.queries import DateRange, json_list
 from reports.ingest.alignment import normalise, org_domain
 from reports.models import DailyRollup, Record, Report, ReporterDay
-from reports.rollout import dnscheck
+from reports.rollout import dnscheck, trust
 from reports.rollout.senders import OWN, Identification, Sender, Signals, identify, rdns_names
 
 WINDOW_DAYS = 30
@@ -117,7 +117,7 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
         SELECT host(r.source_ip), lower(r.header_from), lower(r.envelope_from), lower(r.dkim),
                lower(r.spf), r.reasons::text, r.auth::text, SUM(r.count)
         FROM {Record._meta.db_table} r
-        WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip}
+        WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip} {trust.records_filter("r")}
         GROUP BY 1, 2, 3, 4, 5, 6, 7
     """
     # The same evidence can still arrive in several shapes (results in another
@@ -535,9 +535,12 @@ def assess(
             relaxed_dkim=_relying(groups, sources, "dkim", domain),
         )
 
-    coverage = ReporterDay.objects.filter(domain=domain, day__range=(start, end)).aggregate(
-        reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
-    )
+    if trust.required():
+        coverage = trust.coverage(domain, start, end)
+    else:
+        coverage = ReporterDay.objects.filter(domain=domain, day__range=(start, end)).aggregate(
+            reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
+        )
     reporters, days_with_data = coverage["reporters"] or 0, coverage["days"] or 0
 
     stage = rec.p if rec.p in STAGES else "none"
