@@ -8,7 +8,6 @@ so that the message is tried again later instead of being called a forgery.
 
 from __future__ import annotations
 
-import logging
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
@@ -20,9 +19,27 @@ from reports.ingest.errors import VerificationDeferred
 from reports.ingest.names import domain_name
 from reports.ingest.reporter import Signature, SignedMessage, address_domain
 
-log = logging.getLogger(__name__)
-
 MAX_SIGNATURES = 5  # a hostile message must not make us look up keys by the hundred
+
+
+class _Notes:
+    """A logger for dkimpy that keeps its last complaint ("missing public key: ...", "body hash
+    mismatch"): the reason a signature failed, for the report's warning, not for the log."""
+
+    last = ""
+
+    def isEnabledFor(self, level) -> bool:  # noqa: N802 - the logging.Logger API
+        return False
+
+    def debug(self, *args, **kwargs) -> None:
+        pass
+
+    info = debug
+
+    def warning(self, message, *args, **kwargs) -> None:
+        self.last = (str(message) % args if args else str(message))[:200]
+
+    error = warning
 
 
 def check(raw: bytes) -> SignedMessage:
@@ -44,10 +61,11 @@ def check(raw: bytes) -> SignedMessage:
     count = len(headers.get_all("DKIM-Signature", []))
     signatures = []
     for idx in range(min(count, MAX_SIGNATURES)):
-        d = dkim.DKIM(raw, logger=log, minkey=1024)
+        notes = _Notes()
+        d = dkim.DKIM(raw, logger=notes, minkey=1024)
         try:
             valid = bool(d.verify(idx=idx, dnsfunc=txt))
-            problem = "" if valid else "the signature or the key does not match the message"
+            problem = "" if valid else notes.last or "the signature does not match the message"
         except dkim.DKIMException as e:
             valid, problem = False, str(e)[:200]
         signer = domain_name((d.domain or b"").decode("ascii", "replace")) or ""

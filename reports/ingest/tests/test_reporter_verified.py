@@ -3,6 +3,7 @@ by a real DNS server (dnsmasq), imported through import_reports and the IMAP ing
 
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -158,3 +159,37 @@ def test_a_dns_failure_is_never_a_forgery(tmp_path, keys, settings):
     msg.refresh_from_db()
     assert msg.state == MailMessage.NEW and not Report.objects.exists()
     assert VerificationDeferred in tasks.ingest_message.autoretry_for
+
+
+def test_the_report_pages_and_the_reporters_table_show_the_verdict(tmp_path, dns, keys, client):
+    from django.contrib.auth.models import User
+
+    from reports.tests.dashboard import daily_report
+
+    signed = keys["good"].sign(
+        report_email(
+            daily_report(
+                1, [record_xml(ip="192.0.2.1", count=4)], org=REPORTER, email=f"noreply-dmarc@{REPORTER}"
+            ),
+            org=REPORTER,
+        )
+    )
+    _, verified = imported(tmp_path, "signed.eml", signed)
+    _, unverified = imported(
+        tmp_path,
+        "forged.eml",
+        report_email(
+            daily_report(1, [record_xml(ip="192.0.2.1", count=6)], org="forger.example"), org="forger.example"
+        ),
+    )
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+
+    page = client.get(f"/reports/{verified.pk}/").content.decode()
+    assert 'data-reporter-verified="true"' in page and f"DKIM-signed by {REPORTER}" in page
+    page = client.get(f"/reports/{unverified.pk}/").content.decode()
+    assert 'data-reporter-verified="false"' in page
+    listing = client.get("/reports/").content.decode()
+    assert ">verified</span>" in listing and ">unverified</span>" in listing
+    source = client.get("/sources/192.0.2.1/").content.decode()
+    assert re.search(rf'data-verified="{re.escape(REPORTER)}"><span class="badge pass">all</span>', source)
+    assert re.search(r'data-verified="forger.example"><span class="muted">none</span>', source)
