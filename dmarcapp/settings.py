@@ -179,6 +179,23 @@ DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
 # decades would write a row per record and day. Real periods are a day, at most weeks.
 DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
+# --- Untrusted input (issue 11): what a rua address accepts from strangers ---
+# Monitored domains, comma-separated; kept in step with the Domain rows at the start of ingestion.
+from reports.ingest.names import domain_name  # noqa: E402 - a pure module, no Django in it
+
+_domains = [name for name in env.list("DMARC_DOMAINS", default=[]) if name.strip()]
+if _bad := [name for name in _domains if domain_name(name) is None]:
+    raise ImproperlyConfigured(f"DMARC_DOMAINS holds {_bad[0]!r}, which is not a domain name")
+DMARC_DOMAINS = [domain_name(name) for name in _domains]
+# Readiness and its go/no-go count only reports of a verified reporter (DKIM) and uploads.
+DMARC_REQUIRE_VERIFIED_REPORTS = envbool("DMARC_REQUIRE_VERIFIED_REPORTS", False)
+# Reports and failed parts read from one input (a file, an email); past it, one error for the rest.
+DMARC_MAX_REPORTS_PER_INPUT = envint("DMARC_MAX_REPORTS_PER_INPUT", 1000, minimum=1)
+DMARC_MAX_MBOX_MESSAGES = envint("DMARC_MAX_MBOX_MESSAGES", 1000, minimum=1)
+DMARC_MAX_ATTACHMENTS = envint("DMARC_MAX_ATTACHMENTS", 100, minimum=1)  # MIME parts of one email
+# Bytes of rejected inputs kept for `reprocess --rejected`; past it the oldest lose theirs.
+DMARC_MAX_REJECTED_BYTES = envint("DMARC_MAX_REJECTED_BYTES", 1024 * 1024 * 1024, minimum=0)
+
 # --- DNS for the rollout assistant (reports/rollout/resolve.py) ---
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.
 DMARC_DNS_NAMESERVERS = env.list("DMARC_DNS_NAMESERVERS", default=[])

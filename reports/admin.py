@@ -1,7 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 
-from reports.models import Mailbox, MailMessage, Rejection, Report
+from reports.ingest.names import domain_name
+from reports.models import Domain, ForeignReport, Mailbox, MailMessage, Rejection, Report
 
 # Stored secrets are never rendered back into the page: an empty field keeps the stored value.
 _KEEP = "Leave empty to keep the stored value."
@@ -178,8 +179,11 @@ class MailMessageAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ["org_name", "report_id", "domain", "begin", "end", "record_count", "message_count"]
-    list_filter = ["org_name"]
+    list_display = [
+        "org_name", "report_id", "domain", "begin", "end", "record_count", "message_count",
+        "reporter_verified",
+    ]  # fmt: skip
+    list_filter = ["org_name", "reporter_verified"]
     search_fields = ["report_id", "domain", "org_name"]
     date_hierarchy = "begin"
     exclude = ["original"]
@@ -197,6 +201,42 @@ class RejectionAdmin(admin.ModelAdmin):
     list_filter = ["status"]
     search_fields = ["source", "error"]
     exclude = ["original"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- Untrusted input (issue 11) ---
+
+
+class DomainForm(forms.ModelForm):
+    class Meta:
+        model = Domain
+        fields = ["name"]
+        help_texts = {"name": "A domain whose reports are kept; its subdomains are included."}
+
+    def clean_name(self):
+        name = domain_name(self.cleaned_data["name"])
+        if name is None:
+            raise forms.ValidationError("Not a domain name (letters, digits, hyphens and dots).")
+        return name
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    form = DomainForm
+    list_display = ["name", "created"]
+    search_fields = ["name"]
+
+
+@admin.register(ForeignReport)
+class ForeignReportAdmin(admin.ModelAdmin):
+    list_display = ["domain", "reports", "last_seen"]
+    search_fields = ["domain"]
+    ordering = ["-reports"]
 
     def has_add_permission(self, request):
         return False

@@ -75,6 +75,14 @@ class Report(models.Model):
     source = models.CharField(max_length=512, blank=True, help_text="How the report arrived.")
     created = models.DateTimeField(auto_now_add=True)
 
+    # Who vouches for the report (reports.ingest.reporter): True when the email that
+    # carried it has a valid DKIM signature aligned with its From and the report's
+    # <email>, False when not, None when it did not come by email (a file).
+    reporter_verified = models.BooleanField(null=True, blank=True)
+    signing_domain = models.CharField(max_length=253, blank=True, help_text="The DKIM d= seen.")
+    # Verified, or uploaded by a signed-in user: what DMARC_REQUIRE_VERIFIED_REPORTS counts.
+    trusted = models.BooleanField(default=False)
+
     class Meta:
         constraints = [
             # Google resends reports, and operators forward them by hand: the
@@ -203,9 +211,17 @@ class Rejection(models.Model):
     sha256 = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     resolved = models.DateTimeField(null=True, blank=True)
+    # Bytes of `original`; 0 once they were dropped to keep DMARC_MAX_REJECTED_BYTES.
+    size = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["-created"], name="rejection_created")]
+        constraints = [
+            # The same bytes sent again (a flood, a retry) are kept once.
+            models.UniqueConstraint(
+                fields=["sha256"], name="rejection_sha256", condition=~models.Q(sha256="")
+            ),
+        ]
 
     def __str__(self):
         return f"{self.source}: {self.error[:60]}"
@@ -540,3 +556,22 @@ class SourceService(models.Model):
 
     def __str__(self):
         return f"{self.domain} {self.ip} {self.service_name or '-'}"
+
+
+# --- Untrusted input (issue 11) ---
+
+
+class ForeignReport(models.Model):
+    """Reports refused because their policy domain is not monitored, counted per domain.
+
+    The reports themselves are not stored: anyone can mail a rua address reports
+    for any domain. The status page shows the counts, so that a domain that
+    should be monitored is noticed.
+    """
+
+    domain = models.CharField(max_length=253, unique=True)
+    reports = models.BigIntegerField(default=0)
+    last_seen = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.domain} x{self.reports}"

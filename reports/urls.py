@@ -1,8 +1,13 @@
-from django.urls import path
+from django.urls import path, re_path, register_converter
 
+from reports import converters
 from reports.dashboard import views
 from reports.mail import views as views_mail
 from reports.rollout import views as views_rollout
+
+# Only a valid domain name or IP address reaches a view (reports.ingest.names).
+register_converter(converters.DomainConverter, "domain")
+register_converter(converters.IpConverter, "ip")
 
 urlpatterns = [
     # Dashboard pages (views.py)
@@ -10,7 +15,7 @@ urlpatterns = [
     path("sources/", views.sources, name="sources"),
     path("sources.csv", views.sources_csv, name="sources_csv"),
     path("senders/", views.senders, name="senders"),
-    path("sources/<str:ip>/", views.source, name="source"),
+    path("sources/<ip:ip>/", views.source, name="source"),
     path("reports/", views.report_list, name="report_list"),
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
@@ -19,6 +24,9 @@ urlpatterns = [
     path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
     # Rollout assistant (views_rollout.py)
     path("rollout/how/", views_rollout.how, name="rollout_how"),
-    path("rollout/<str:domain>/", views_rollout.readiness, name="rollout"),
-    path("rollout/<str:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
+    path("rollout/<domain:domain>/", views_rollout.readiness, name="rollout"),
+    path("rollout/<domain:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
+    # What the converters above refuse: a clear 400, not a 500 (nor a bare 404).
+    re_path(r"^sources/[\s\S]+/$", views.bad_url_part, {"what": "an IP address"}),
+    re_path(r"^rollout/[\s\S]+/$", views.bad_url_part, {"what": "a domain name"}),
 ]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils import timezone
@@ -10,6 +10,9 @@ from reports.dashboard.queries import SORTS, DateRange, SourceFilter
 PRESETS = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "365 days"), ("custom", "Custom")]
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
+# Dates outside these are typing errors or probes; the ends of the calendar would
+# overflow the date arithmetic of the range (the day after 9999-12-31).
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(2999, 12, 31)
 
 
 def today():
@@ -39,6 +42,8 @@ class RangeForm(forms.Form):
                 raise forms.ValidationError("The start date is after the end date.")
             if (end - start).days >= MAX_DAYS:
                 raise forms.ValidationError(f"A range can span at most {MAX_DAYS} days.")
+            if start < FIRST_DAY or end > LAST_DAY:
+                raise forms.ValidationError(f"A range must lie between {FIRST_DAY} and {LAST_DAY}.")
         return cleaned
 
     def selection(self) -> tuple[str | None, str, DateRange]:
@@ -62,7 +67,8 @@ class SourceFilterForm(forms.Form):
     failing = forms.BooleanField(required=False, label="Failing only")
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
     dir = forms.ChoiceField(choices=[("desc", "desc"), ("asc", "asc")], required=False)
-    page = forms.IntegerField(required=False, min_value=1)
+    # Bounded so that the offset fits the database; past the last page shows the last one.
+    page = forms.IntegerField(required=False, min_value=1, max_value=1_000_000)
     service = forms.CharField(required=False, max_length=64)
     category = forms.ChoiceField(
         required=False,
@@ -75,7 +81,9 @@ class SourceFilterForm(forms.Form):
     country = forms.RegexField(required=False, regex=r"^[A-Za-z]{2}$")
 
     def filter(self) -> SourceFilter:
-        data = self.cleaned_data if self.is_valid() else {}
+        # Each field falls back to its default on its own: a bad page number keeps the search.
+        self.is_valid()
+        data = self.cleaned_data
         sort = data.get("sort") or "messages"
         # Text columns read best A to Z, numbers biggest first.
         default_dir = "asc" if sort in ("ip", "first_seen") else "desc"
@@ -91,7 +99,18 @@ class SourceFilterForm(forms.Form):
         )
 
     def page_number(self) -> int:
-        return (self.cleaned_data.get("page") if self.is_valid() else None) or 1
+        self.is_valid()
+        return self.cleaned_data.get("page") or 1
+
+
+class ReportFilterForm(forms.Form):
+    """The reports list's search; a value that is no text (a NUL byte) is ignored."""
+
+    q = forms.CharField(required=False, max_length=100)
+
+    def search(self) -> str:
+        self.is_valid()
+        return self.cleaned_data.get("q") or ""
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 
+from reports.ingest.names import is_domain_name
 from reports.models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, auth_results
 
 
@@ -196,7 +197,8 @@ def ips_named_like(text: str, domain: str = "") -> list[str]:
 def domains() -> list[str]:
     """Policy domains with data, the busiest first."""
     rows = DomainDay.objects.values("domain").annotate(n=Sum("messages")).order_by("-n", "domain")
-    return [r["domain"] for r in rows]
+    # Defence in depth: a name stored before names were validated would break every link to it.
+    return [r["domain"] for r in rows if is_domain_name(r["domain"])]
 
 
 def data_span(domain: str) -> tuple[date | None, date | None]:
@@ -310,10 +312,11 @@ def sources(
         clauses = ["host(source_ip) LIKE %s"]
         params.append(_like(search))
         try:
-            network = ipaddress.ip_network(search, strict=False)
+            # An IPv6 zone ("fe80::1%eth0") parses, but PostgreSQL's inet has no zones.
+            network = ipaddress.ip_network(search, strict=False) if "%" not in search else None
         except ValueError:
-            pass
-        else:
+            network = None
+        if network is not None:
             clauses.append("source_ip <<= %s::inet")
             params.append(str(network))
         named = ips_named_like(search, domain)
@@ -432,6 +435,8 @@ class SourceDetail:
     daily: list[tuple[date, Counts]]
     header_from: list[tuple[str, int]] = field(default_factory=list)
     reporters: list[tuple[str, int]] = field(default_factory=list)
+    # Messages per reporter from reports whose reporter's DKIM signature verified.
+    reporters_verified: dict[str, int] = field(default_factory=dict)
     dkim: list[AuthRow] = field(default_factory=list)
     spf: list[AuthRow] = field(default_factory=list)
     reasons: list[tuple[str, str, int]] = field(default_factory=list)
@@ -448,6 +453,7 @@ def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
     detail = SourceDetail(ip, about.rdns, totals, daily, about=about)
 
     detail.reporters = _by(rollup, "reporter")
+    detail.reporters_verified = dict(_by(rollup.filter(report__reporter_verified=True), "reporter"))
 
     _read_records_summary(detail, domain, ip, rng)
     return detail

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-import ipaddress
 import math
 import re
 from datetime import timedelta
@@ -12,21 +11,23 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.db.models import Sum
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
 from reports.dashboard import queries
-from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
-from reports.ingest.pipeline import ingest_bytes
+from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
+from reports.ingest.pipeline import configured_domains, ingest_bytes
 from reports.mail.status import mailboxes_for_status_page
-from reports.models import Record, Rejection, Report
+from reports.models import ForeignReport, Record, Rejection, Report
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
 
 PAGE_SIZE = 50
+FOREIGN_SHOWN = 20
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
 
 
@@ -238,10 +239,7 @@ def senders(request):
 
 @login_required
 def source(request, ip):
-    try:
-        ip = str(ipaddress.ip_address(ip))
-    except ValueError:
-        raise Http404("Not an IP address") from None
+    # `ip` is canonical: the URL converter accepts only an address (reports.converters).
     ctx = _selection(request)
     if not ctx["domain"]:
         return redirect("overview")
@@ -257,6 +255,7 @@ def source(request, ip):
         ip=ip,
         detail=detail,
         verdict=readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end),
+        reporters=[(name, n, detail.reporters_verified.get(name, 0)) for name, n in detail.reporters],
         records=records[:PAGE_SIZE],
         page=page,
         prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",
@@ -270,9 +269,14 @@ def source(request, ip):
     return render(request, "reports/source.html", ctx)
 
 
+@login_required
+def bad_url_part(request, what):
+    return render(request, "reports/bad_request.html", {"what": what}, status=400)
+
+
 REPORT_LIST_FIELDS = (
     "id", "org_name", "report_id", "domain", "begin", "end", "p", "record_count", "message_count", "warnings",
-    "created", "source",
+    "created", "source", "reporter_verified",
 )  # fmt: skip
 
 
@@ -282,7 +286,7 @@ def report_list(request):
     reports = Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id")
     if ctx["domain"]:
         reports = reports.filter(domain=ctx["domain"])
-    q = request.GET.get("q", "").strip()[:100]
+    q = ReportFilterForm(request.GET).search()
     if q:
         reports = reports.filter(org_name__icontains=q) | reports.filter(report_id__icontains=q)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -344,8 +348,21 @@ def status(request):
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
         mailboxes=mailboxes_for_status_page(),
+        **_untrusted_input(),
     )
     return render(request, "reports/status.html", ctx)
+
+
+def _untrusted_input() -> dict:
+    """What the status page says about monitored domains and the rejected bytes kept."""
+    return {
+        "monitored": configured_domains(),
+        "foreign": ForeignReport.objects.order_by("-reports", "domain")[:FOREIGN_SHOWN],
+        "foreign_total": ForeignReport.objects.aggregate(n=Sum("reports"))["n"] or 0,
+        # Bytes dropped past DMARC_MAX_REJECTED_BYTES: the row stays, its sha256 says it had some.
+        "rejections_dropped": Rejection.objects.filter(original=None).exclude(sha256="").count(),
+        "max_rejected_bytes": settings.DMARC_MAX_REJECTED_BYTES,
+    }
 
 
 def _import_upload(upload) -> dict:
@@ -354,5 +371,6 @@ def _import_upload(upload) -> dict:
         limit = settings.DMARC_MAX_INPUT_BYTES
         error = f"The file is {upload.size} bytes, more than the {limit}-byte input limit."
         return {"name": name, "outcomes": [{"status": "rejected", "error": error}]}
-    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}")
+    # A signed-in user vouches for what they upload (DMARC_REQUIRE_VERIFIED_REPORTS counts it).
+    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}", trusted=True)
     return {"name": name, "outcomes": [{**o.as_json(), "report_pk": o.report_pk} for o in outcomes]}

@@ -38,10 +38,24 @@ def day_weights(begin: datetime, end: datetime) -> list[tuple[date, int]]:
     return weights or [(begin.date(), 1)]
 
 
+def counted_period(begin: datetime, end: datetime, max_days: int) -> tuple[datetime, bool]:
+    """The start of the part of [begin, end) that counts are spread over, and whether it was cut.
+
+    A period of years (a converter's test report, or a forged one) would write a
+    row per day and source for every day of it; its counts go to its last
+    `max_days` days instead, so the totals stay exact and the rows bounded.
+    """
+    if end - begin > timedelta(days=max_days):
+        return end - timedelta(days=max_days), True
+    return begin, False
+
+
 class DaySplitter:
     """Splits counts over the days of one report period; build once per report."""
 
-    def __init__(self, begin: datetime, end: datetime):
+    def __init__(self, begin: datetime, end: datetime, max_days: int | None = None):
+        if max_days is not None:
+            begin, _ = counted_period(begin, end, max_days)
         self.weights = day_weights(begin, end)
         self.total = sum(w for _, w in self.weights)
         self.single_day = self.weights[0][0] if len(self.weights) == 1 else None

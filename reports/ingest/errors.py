@@ -16,3 +16,18 @@ class LimitExceeded(ReportError):
 
 class NotDmarc(ReportError):
     """The input holds nothing that looks like a DMARC aggregate report."""
+
+
+class Foreign(ReportError):
+    """The report's policy domain is not one we monitor (Domain, DMARC_DOMAINS)."""
+
+    def __init__(self, message: str, domain: str):
+        super().__init__(message)
+        self.domain = domain
+
+
+class VerificationDeferred(Exception):
+    """The DNS did not answer while a reporter's DKIM key was looked up.
+
+    Not a ReportError: the report is not at fault, and a signature that could
+    not be checked is no forgery. The IMAP worker retries the message later."""

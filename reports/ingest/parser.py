@@ -37,6 +37,7 @@ from lxml import etree
 
 from reports.ingest.alignment import org_domain
 from reports.ingest.errors import LimitExceeded, NotDmarc, ReportError
+from reports.ingest.names import domain_name
 from reports.ingest.report import (
     DkimResult,
     ParsedRecord,
@@ -296,6 +297,7 @@ class _Reader:
         # Per document, so that one hostile document cannot fill them for the others.
         self.names = _LocalNames(_NAME)
         self._domains: dict[str | None, str] = {None: ""}
+        self._header_froms: dict[str | None, str] = {None: ""}
         self._words: dict[str | None, str] = {None: ""}
         self._ips: dict[str, str] = {}
 
@@ -559,6 +561,13 @@ class _Reader:
             self.warn("The report has no <policy_published>")
         if not policy.domain:
             policy.domain = self._derive_domain(early)
+        else:
+            name = domain_name(policy.domain)
+            if name is None:
+                raise ReportError(
+                    f"The report's policy domain {policy.domain[:80]!r} is not a valid domain name"
+                )
+            policy.domain = name
 
         fields = self._policy_fields
         if (
@@ -648,6 +657,19 @@ class _Reader:
                 self._domains[text] = d
         return d
 
+    def header_from(self, text: str | None) -> str:
+        """A record's header_from in DNS form; "" (with a warning) when it is no domain name."""
+        d = domain_name(text)
+        if d is None:
+            d = ""
+            if text and text.strip():
+                self.warn(
+                    f"A record's header_from {text.strip()[:60]!r} is not a domain name; it was left empty"
+                )
+        if len(self._header_froms) < 10_000:
+            self._header_froms[text] = d
+        return d
+
     def word(self, text: str | None) -> str:
         if not text:
             return ""
@@ -676,6 +698,7 @@ class _Reader:
         # Values repeat from record to record (domains, results): normalise each text once.
         dom = self._domains.get
         new_domain = self.domain
+        hfrom = self._header_froms.get
         wrd = self._words.get
         new_word = self.word
         odd = self._odd
@@ -750,7 +773,9 @@ class _Reader:
                         odd(f, d + 2)
                     t = names[f.tag]
                     if t == "header_from":
-                        header_from = dom(v := f.text) or new_domain(v)
+                        header_from = hfrom(v := f.text)
+                        if header_from is None:
+                            header_from = self.header_from(v)
                     elif t == "envelope_from":
                         envelope_from = dom(v := f.text) or new_domain(v)
                     elif t == "envelope_to":

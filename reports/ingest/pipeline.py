@@ -6,8 +6,11 @@ the same way. One outcome per report found, or per part that yielded none;
 one bad part never stops the others.
 
 Report problems become outcomes with status "rejected" or "not-dmarc" and a
-Rejection row that keeps the bytes. Database errors are not report problems:
-they propagate, so that a caller can retry later instead of losing the input.
+Rejection row that keeps the bytes (once per SHA-256). A report for a domain
+that is not monitored becomes a "foreign" outcome, counted per domain and not
+stored. Database errors are not report problems: they propagate, so that a
+caller can retry later instead of losing the input; so does a DNS failure while
+a reporter's signature is checked, when the caller asks for it (IMAP).
 """
 
 from __future__ import annotations
@@ -18,13 +21,17 @@ import logging
 from dataclasses import dataclass, field
 
 import psycopg.errors
-from django.db import DataError, OperationalError, transaction
+from django.conf import settings
+from django.db import DataError, OperationalError, connection, transaction
 
-from reports.ingest.errors import NotDmarc, ReportError
+from reports.ingest import signatures
+from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
+from reports.ingest.names import domain_name, is_within
 from reports.ingest.parser import BrokenXml, parse
+from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decide
 from reports.ingest.store import store_report
 from reports.ingest.unpack import Document, Failure, Limits, unpack
-from reports.models import Rejection
+from reports.models import Domain, Rejection
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +40,7 @@ log = logging.getLogger(__name__)
 class Outcome:
     source: str
     member: str | None
-    status: str  # imported | duplicate | rejected | not-dmarc
+    status: str  # imported | duplicate | rejected | not-dmarc | foreign
     org_name: str = ""
     report_id: str = ""
     domain: str = ""
@@ -42,6 +49,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     error: str = ""
     report_pk: int | None = None
+    reporter_verified: bool | None = None
 
     def as_json(self) -> dict:
         return {
@@ -55,34 +63,120 @@ class Outcome:
             "messages": self.messages,
             "warnings": self.warnings,
             "error": self.error,
+            "reporter_verified": self.reporter_verified,
         }
 
 
-def ingest_bytes(data: bytes, source: str, *, keep_rejected: bool = True, limits: Limits | None = None):
+@dataclass
+class Context:
+    """What every document of one input shares."""
+
+    source: str
+    keep_rejected: bool = True
+    monitored: list[str] = field(default_factory=list)  # empty: every domain is accepted
+    trusted: bool = False  # uploaded by a signed-in user
+    defer_on_dns_failure: bool = False
+    vouched: Verdict | None = None  # reprocess: the verdict the stored report already has
+    verify: bool = True  # False for uploads: no DNS inside a page request, and the user vouches
+    signed: dict[bytes, SignedMessage] = field(default_factory=dict)
+
+    def verdict(self, doc: Document, report_email: str) -> Verdict:
+        if self.vouched is not None:
+            return self.vouched
+        if not doc.envelope or not self.verify:
+            return UNSIGNED_FILE
+        message = self.signed.get(doc.envelope)
+        if message is None:
+            try:
+                message = signatures.check(doc.envelope)
+            except VerificationDeferred as e:
+                if self.defer_on_dns_failure:
+                    raise
+                # A file has no later: it stays unverified, and says why, rather than forged.
+                return Verdict(None, "", f"its DKIM signature could not be checked ({e})")
+            self.signed[doc.envelope] = message
+        return decide(message, report_email)
+
+
+def ingest_bytes(
+    data: bytes,
+    source: str,
+    *,
+    keep_rejected: bool = True,
+    limits: Limits | None = None,
+    trusted: bool = False,
+    defer_on_dns_failure: bool = False,
+    vouched: Verdict | None = None,
+):
+    """Every report in `data`, stored. `trusted`: uploaded by a signed-in user, who vouches for
+    it (its emails' signatures are not checked: no DNS inside a page request);
+    `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails."""
     limits = limits or Limits.from_settings()
+    ctx = Context(
+        source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
+    )
+    cap = settings.DMARC_MAX_REPORTS_PER_INPUT
     outcomes = []
-    for part in unpack(data, limits):
+    parts = unpack(data, limits)
+    for part in parts:
+        if len(outcomes) == cap:
+            parts.close()
+            outcome = Outcome(
+                source,
+                None,
+                "rejected",
+                error=f"the input holds more than {cap} reports and parts (DMARC_MAX_REPORTS_PER_INPUT):"
+                f" the first {cap} were read, the rest was not",
+            )
+            if keep_rejected:
+                _keep_rejection(outcome, data)
+            outcomes.append(outcome)
+            break
         if isinstance(part, Failure):
             outcome = Outcome(source, part.member, part.status, error=part.error)
             if keep_rejected:
                 _keep_rejection(outcome, part.data)
         else:
-            outcome = ingest_document(part, source, keep_rejected=keep_rejected)
+            outcome = ingest_document(part, ctx)
         outcomes.append(outcome)
+    if keep_rejected and any(o.status in ("rejected", "not-dmarc") for o in outcomes):
+        drop_old_rejected_bytes()
     return outcomes
 
 
-def ingest_document(doc: Document, source: str, *, keep_rejected: bool = True) -> Outcome:
+def monitored_domains() -> list[str]:
+    """The monitored domains, after adding those DMARC_DOMAINS names (like the "env" mailbox)."""
+    wanted = _domains_from_settings()
+    if wanted:
+        Domain.objects.bulk_create([Domain(name=d) for d in wanted], ignore_conflicts=True)
+    return list(Domain.objects.values_list("name", flat=True))
+
+
+def configured_domains() -> list[str]:
+    """The monitored domains as the next ingestion will see them, without writing (for pages)."""
+    return sorted({*Domain.objects.values_list("name", flat=True), *_domains_from_settings()})
+
+
+def _domains_from_settings() -> list[str]:
+    return [d for d in (domain_name(x) for x in settings.DMARC_DOMAINS) if d]
+
+
+def ingest_document(doc: Document, ctx: Context) -> Outcome:
+    source, keep_rejected = ctx.source, ctx.keep_rejected
     name = f"{source}/{doc.member}" if doc.member else source
     try:
         try:
             with transaction.atomic():
-                stored, header = _parse_and_store(doc, name, source, recover=False)
+                stored, header, verdict = _parse_and_store(doc, name, ctx, recover=False)
         except BrokenXml as e:
             # Real reporters send invalid bytes and unescaped '<'. lxml's recover
             # mode saves most of them; the report then says so in its warnings.
             with transaction.atomic():
-                stored, header = _parse_and_store(doc, name, source, recover=True, broken=str(e))
+                stored, header, verdict = _parse_and_store(doc, name, ctx, recover=True, broken=str(e))
+    except Foreign as e:
+        _count_foreign(e.domain)
+        log.info("%s: foreign: %s", name, e)
+        return Outcome(source, doc.member, "foreign", domain=e.domain, error=str(e))
     except (ReportError, DataError, OperationalError) as e:
         if isinstance(e, OperationalError) and not isinstance(
             e.__cause__, psycopg.errors.ProgramLimitExceeded
@@ -106,18 +200,46 @@ def ingest_document(doc: Document, source: str, *, keep_rejected: bool = True) -
         messages=stored.messages,
         warnings=stored.warnings,
         report_pk=stored.report_pk,
+        reporter_verified=verdict.verified,
     )
 
 
-def _parse_and_store(doc: Document, name: str, source: str, *, recover: bool, broken: str = ""):
+def _parse_and_store(doc: Document, name: str, ctx: Context, *, recover: bool, broken: str = ""):
     with doc.open() as stream:
         parsed = parse(stream, recover=recover)
+        domain = parsed.header.policy.domain
+        if ctx.monitored and not any(is_within(domain, m) for m in ctx.monitored):
+            raise Foreign(
+                f"{domain} is not a monitored domain (see Domains in /admin/ or DMARC_DOMAINS):"
+                " the report was not stored",
+                domain,
+            )
+        verdict = ctx.verdict(doc, parsed.header.email)
+        if verdict.reason:
+            parsed.warnings.append(f"The reporter is not verified: {verdict.reason}")
         if broken and not any("recovered" in w for w in parsed.warnings):
             parsed.warnings.insert(0, f"The XML was damaged and was recovered: {broken}")
         stored = store_report(
-            parsed, original=doc.data, gzipped=doc.gzipped, name=name, source=source, recovered=recover
+            parsed,
+            original=doc.data,
+            gzipped=doc.gzipped,
+            name=name,
+            source=ctx.source,
+            recovered=recover,
+            verdict=verdict,
+            trusted=ctx.trusted or verdict.verified is True,
         )
-    return stored, parsed.header
+    return stored, parsed.header, verdict
+
+
+def _count_foreign(domain: str) -> None:
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO reports_foreignreport (domain, reports, last_seen) VALUES (%s, 1, now())"
+            " ON CONFLICT (domain) DO UPDATE SET reports = reports_foreignreport.reports + 1,"
+            " last_seen = now()",
+            [domain],
+        )
 
 
 def _refused(e: Exception) -> str:
@@ -131,14 +253,38 @@ def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:
     sha = hashlib.sha256(data).hexdigest() if data is not None else ""
     if data is not None and not _looks_gzipped(data):
         data = gzip.compress(data, 1, mtime=0)
-    Rejection.objects.create(
-        source=outcome.source[:512],
-        member=(outcome.member or "")[:512],
-        status=outcome.status,
-        error=outcome.error,
-        original=data,
-        sha256=sha,
+    # The same bytes are kept once: a flood of one forged input writes one row.
+    Rejection.objects.bulk_create(
+        [
+            Rejection(
+                source=outcome.source[:512],
+                member=(outcome.member or "")[:512],
+                status=outcome.status,
+                error=outcome.error,
+                original=data,
+                sha256=sha,
+                size=len(data) if data is not None else 0,
+            )
+        ],
+        ignore_conflicts=True,
     )
+
+
+def drop_old_rejected_bytes() -> int:
+    """Drop the bytes of the oldest rejections past DMARC_MAX_REJECTED_BYTES in all; how many."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            UPDATE reports_rejection SET original = NULL, size = 0 WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, sum(size) OVER (ORDER BY created DESC, id DESC) AS kept
+                    FROM reports_rejection WHERE size > 0
+                ) newest_first WHERE kept > %s
+            )
+            """,
+            [settings.DMARC_MAX_REJECTED_BYTES],
+        )
+        return cur.rowcount
 
 
 def _looks_gzipped(data: bytes) -> bool:

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reports.ingest.pipeline import ingest_bytes
+from reports.ingest.reporter import Verdict
 from reports.ingest.store import remove_report
 from reports.models import Rejection, Report
 
@@ -21,14 +22,22 @@ def reprocess_reports(ids=None, domain=None) -> list[dict]:
     if domain:
         reports = reports.filter(domain=domain.lower())
     results = []
-    for pk, source in reports.values_list("id", "source").iterator():
+    fields = ("id", "source", "reporter_verified", "signing_domain", "trusted")
+    for pk, source, verified, signer, trusted in reports.values_list(*fields).iterator():
         what = f"report {pk}"
         try:
             # The old rows stay unless the new reading stores cleanly.
             with transaction.atomic():
                 original = bytes(Report.objects.values_list("original", flat=True).get(id=pk))
                 remove_report(pk)
-                outcomes = ingest_bytes(original, source or f"report {pk}", keep_rejected=False)
+                # The stored XML has lost its email: the report keeps the verdict it had.
+                outcomes = ingest_bytes(
+                    original,
+                    source or f"report {pk}",
+                    keep_rejected=False,
+                    trusted=trusted,
+                    vouched=Verdict(verified, signer),
+                )
                 bad = [o for o in outcomes if o.status not in ("imported", "duplicate")]
                 if bad or not outcomes:
                     raise _KeepOld(bad[0].error if bad else "no report found in the stored bytes")

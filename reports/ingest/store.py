@@ -28,10 +28,11 @@ from django.db import connection
 
 from reports.ingest import rollup
 from reports.ingest.alignment import evaluate
-from reports.ingest.days import DaySplitter
+from reports.ingest.days import DaySplitter, counted_period
 from reports.ingest.errors import ReportError
 from reports.ingest.parser import MAX_COUNT
 from reports.ingest.report import ParsedReport
+from reports.ingest.reporter import UNSIGNED_FILE, Verdict
 
 BATCH = 5000
 # DailyRollup sums held before they are written: one row per day and source.
@@ -54,12 +55,21 @@ def _compress(data: bytes, gzipped: bool) -> bytes:
 
 
 def store_report(
-    parsed: ParsedReport, *, original: bytes, gzipped: bool, name: str, source: str, recovered: bool = False
+    parsed: ParsedReport,
+    *,
+    original: bytes,
+    gzipped: bool,
+    name: str,
+    source: str,
+    recovered: bool = False,
+    verdict: Verdict = UNSIGNED_FILE,
+    trusted: bool = False,
 ) -> Stored:
     h = parsed.header
     p = h.policy
+    vouch = (verdict.verified, verdict.signing_domain[:253], trusted)
     with connection.cursor() as cur:
-        pk = _insert_report(cur, parsed, name, source, recovered)
+        pk = _insert_report(cur, parsed, name, source, recovered, vouch)
         if pk is None:
             cur.execute(
                 "SELECT id, record_count, message_count, recovered FROM reports_report WHERE org_name = %s"
@@ -67,13 +77,14 @@ def store_report(
                 [h.org_name, h.report_id, p.domain, h.begin, h.end],
             )
             pk, records, messages, stored_recovered = cur.fetchone()
+            _vouch_again(cur, pk, *vouch)
             if not (stored_recovered and not recovered):
                 return Stored(pk, created=False, records=records, messages=messages)
             # The copy we hold was damaged and only partly recovered; this one
             # parsed cleanly, so its values are the ones to keep.
             remove_report(pk)
             parsed.warnings.append("This copy replaced a damaged copy of the same report stored earlier.")
-            pk = _insert_report(cur, parsed, name, source, recovered)
+            pk = _insert_report(cur, parsed, name, source, recovered, vouch)
 
         records, messages = _write_records(cur, pk, parsed)
         # A plain psycopg cursor sends the bytes as a bound binary parameter; Django's
@@ -122,16 +133,33 @@ def _fit_header(parsed: ParsedReport) -> None:
 
 def _check_period(parsed: ParsedReport) -> None:
     h = parsed.header
-    days = (h.end - h.begin).total_seconds() / 86400
     limit = settings.DMARC_MAX_PERIOD_DAYS
-    if days > limit:
-        raise ReportError(
+    start, cut = counted_period(h.begin, h.end, limit)
+    if cut:
+        days = (h.end - h.begin).total_seconds() / 86400
+        warning = (
             f"The report's date range spans {days:,.0f} days ({h.begin:%Y-%m-%d} to {h.end:%Y-%m-%d}),"
-            f" more than the {limit}-day limit (DMARC_MAX_PERIOD_DAYS)"
+            f" more than DMARC_MAX_PERIOD_DAYS ({limit}): its counts are spread over its last {limit} days,"
+            f" from {start:%Y-%m-%d}"
         )
+        if warning not in parsed.warnings:
+            parsed.warnings.append(warning)
 
 
-def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool) -> int | None:
+def _vouch_again(cur, pk: int, verified: bool | None, signing_domain: str, trusted: bool) -> None:
+    """A copy of a stored report that a verified reporter signed (or a user uploaded)
+    vouches for the copy already stored: the same identity, the same report."""
+    if verified:
+        cur.execute(
+            "UPDATE reports_report SET reporter_verified = true, signing_domain = %s, trusted = true"
+            " WHERE id = %s AND reporter_verified IS NOT TRUE",
+            [signing_domain, pk],
+        )
+    elif trusted:
+        cur.execute("UPDATE reports_report SET trusted = true WHERE id = %s AND NOT trusted", [pk])
+
+
+def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool, vouch) -> int | None:
     """Insert the report row; None when a report with the same identity is already stored."""
     _fit_header(parsed)
     _check_period(parsed)
@@ -142,16 +170,16 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
             INSERT INTO reports_report (org_name, email, extra_contact_info, report_id, domain, "begin",
                 "end", version, generator, schema, errors, adkim, aspf, p, sp, np, pct, fo, testing,
                 discovery_method, record_count, message_count, warnings, recovered, original, original_name,
-                source, created)
+                source, created, reporter_verified, signing_domain, trusted)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-                0, 0, '[]', %s, '', %s, %s, now())
+                0, 0, '[]', %s, '', %s, %s, now(), %s, %s, %s)
             ON CONFLICT ON CONSTRAINT report_identity DO NOTHING
             RETURNING id
             """,
             [
                 h.org_name, h.email, h.extra_contact_info, h.report_id, p.domain, h.begin, h.end,
                 h.version, h.generator, h.schema, json.dumps(h.errors), p.adkim, p.aspf, p.p, p.sp, p.np,
-                p.pct, p.fo, p.testing, p.discovery_method, recovered, name[:512], source[:512],
+                p.pct, p.fo, p.testing, p.discovery_method, recovered, name[:512], source[:512], *vouch,
             ],
         )  # fmt: skip
     row = cur.fetchone()
@@ -220,7 +248,7 @@ class _RollupRows(dict):
 
     def __init__(self, cur, report_pk: int, header, esc: _Escaped):
         super().__init__()
-        self.split = DaySplitter(header.begin, header.end).split
+        self.split = DaySplitter(header.begin, header.end, settings.DMARC_MAX_PERIOD_DAYS).split
         self.cur = cur
         self.head = f"{report_pk}\t{esc[header.policy.domain]}\t"
         self.reporter = esc[header.org_name]

@@ -58,6 +58,8 @@ class Limits:
     max_decompressed: int = 100 * MiB  # per report
     max_zip_members: int = 20
     max_depth: int = 4  # nesting of containers (email > zip > gzip > ...)
+    max_mbox_messages: int = 1000
+    max_attachments: int = 100  # MIME parts of one email
 
     @classmethod
     def from_settings(cls) -> Limits:
@@ -68,6 +70,8 @@ class Limits:
             max_decompressed=getattr(settings, "DMARC_MAX_DECOMPRESSED_BYTES", cls.max_decompressed),
             max_zip_members=getattr(settings, "DMARC_MAX_ZIP_MEMBERS", cls.max_zip_members),
             max_depth=getattr(settings, "DMARC_MAX_NESTING", cls.max_depth),
+            max_mbox_messages=getattr(settings, "DMARC_MAX_MBOX_MESSAGES", cls.max_mbox_messages),
+            max_attachments=getattr(settings, "DMARC_MAX_ATTACHMENTS", cls.max_attachments),
         )
 
 
@@ -103,6 +107,9 @@ class Document:
     gzipped: bool
     limit: int  # max decompressed bytes
     _budget: _Budget | None = field(default=None, repr=False, compare=False)
+    # The raw email that carried the report (the innermost one, for a forwarded
+    # message/rfc822), whose DKIM signature vouches for it; None for a file.
+    envelope: bytes | None = field(default=None, repr=False, compare=False)
 
     def open(self) -> BinaryIO:
         """A readable stream of the XML, decompressed step by step for gzip."""
@@ -169,6 +176,12 @@ class _Unpacker:
         self.limits = limits
         # Room for a zip full of full-size reports, or an mbox of many small ones.
         self.budget = _Budget(limits.max_decompressed * max(limits.max_zip_members, 20))
+        # The emails being walked, innermost last: a Document takes the last as its envelope.
+        self.envelopes: list[bytes] = []
+
+    def document(self, member: str | None, data: bytes, gzipped: bool) -> Document:
+        envelope = self.envelopes[-1] if self.envelopes else None
+        return Document(member, data, gzipped, self.limits.max_decompressed, self.budget, envelope)
 
     def dispatch(
         self, data: bytes, member: str | None, depth: int, where: str
@@ -205,7 +218,7 @@ class _Unpacker:
         if len(data) > limit:
             yield Failure(member, _too_big("the report", limit), data=data)
             return
-        yield Document(member, _tidy_xml(data), False, limit, self.budget)
+        yield self.document(member, _tidy_xml(data), False)
 
     def gzip(self, data: bytes, member: str | None, depth: int) -> Iterator[Document | Failure]:
         if failure := self.nested(member, depth, data):
@@ -220,7 +233,7 @@ class _Unpacker:
         kind = sniff(head)
         if kind == "xml":
             # Keep it compressed: open() streams it, and it is stored as it is.
-            yield Document(member, data, True, limit, self.budget)
+            yield self.document(member, data, True)
         elif kind in ("gzip", "zip", "email", "mbox"):
             try:
                 inner = head if complete else _GzipStream(data, limit, self.budget).readall()
@@ -312,10 +325,26 @@ class _Unpacker:
             except Exception as e:  # noqa: BLE001 - the stdlib parser is lenient, but not on everything
                 yield Failure(member, f"this email cannot be read ({_reason(e)})", data=data)
                 return
+        parts = list(_mime_leaves(message))
+        if len(parts) > self.limits.max_attachments:
+            yield Failure(
+                member,
+                f"the email has {len(parts)} parts, more than the limit of {self.limits.max_attachments}"
+                " (DMARC_MAX_ATTACHMENTS): none of them was read",
+                data=data,
+            )
+            return
+        self.envelopes.append(data if data is not None else _as_bytes(message))
+        try:
+            yield from self.mail_parts(message, parts, data, member, depth, report_empty)
+        finally:
+            self.envelopes.pop()
+
+    def mail_parts(self, message, parts, data, member, depth, report_empty) -> Iterator[Document | Failure]:
         found = 0
         seen: list[str] = []
         leaves = attached = 0
-        for part in _mime_leaves(message):
+        for part in parts:
             if part.is_multipart():  # message/rfc822 and friends: a whole message inside this one
                 for inner in part.get_payload():
                     attached += 1
@@ -363,7 +392,17 @@ class _Unpacker:
 
     def mbox(self, data: bytes, member: str | None, depth: int) -> Iterator[Document | Failure]:
         # An mbox is a flat list of messages, so it is not a level of nesting itself.
-        starts = [0] + [m.end() for m in _MBOX_SEPARATOR.finditer(data)]
+        starts = [0]
+        for m in _MBOX_SEPARATOR.finditer(data):
+            if len(starts) == self.limits.max_mbox_messages:
+                yield Failure(
+                    member,
+                    f"the mbox holds more than {self.limits.max_mbox_messages} messages"
+                    " (DMARC_MAX_MBOX_MESSAGES): none of them was read; split it into smaller files",
+                    data=data,
+                )
+                return
+            starts.append(m.end())
         ends = starts[1:] + [len(data)]
         for number, (start, end) in enumerate(zip(starts, ends, strict=True), 1):
             newline = data.find(b"\n", start, end)  # drop the "From " line itself
@@ -512,6 +551,13 @@ def _mime_leaves(message: Message) -> Iterator[Message]:
             stack.extend(reversed(part.get_payload()))
         else:
             yield part
+
+
+def _as_bytes(message: Message) -> bytes:
+    try:
+        return message.as_bytes()
+    except Exception:  # noqa: BLE001 - an unserialisable message simply cannot be verified
+        return b""
 
 
 def _encoded_message(part: Message, inner: Message) -> bytes | None:

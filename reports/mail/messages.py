@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 
+from reports.ingest.errors import VerificationDeferred
 from reports.ingest.pipeline import Outcome, ingest_bytes
 from reports.mail.status import counts, update_mailbox
 from reports.models import Mailbox, MailMessage
@@ -63,9 +64,9 @@ def ingest_message(message_id: int) -> Ingested | None:
         source = message_source(msg, mailbox_name)
         try:
             with transaction.atomic():
-                outcomes = ingest_bytes(bytes(raw), source)
-        except (OperationalError, InterfaceError):
-            raise
+                outcomes = ingest_bytes(bytes(raw), source, defer_on_dns_failure=True)
+        except (OperationalError, InterfaceError, VerificationDeferred):
+            raise  # the message stays new and is tried again: nothing about it is wrong
         except Exception as e:  # noqa: BLE001 - a bug must fail this message, not the whole mailbox
             log.exception("Mailbox %s: message %s could not be ingested", mailbox_name, uid)
             outcomes = [Outcome(source, None, "rejected", error=f"Internal error while ingesting: {e}")]

@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from reports.ingest.errors import VerificationDeferred
 from reports.ingest.pipeline import Outcome
 from reports.mail.client import (
     connect,
@@ -71,6 +72,7 @@ class PollResult:
     processed: int = 0  # moved to the processed folder
     failed: int = 0  # moved to the failed folder
     remaining: int = 0  # new messages left for a later poll (the cap)
+    deferred: int = 0  # left new: the DNS did not answer while their DKIM keys were looked up
 
 
 def poll(
@@ -252,7 +254,13 @@ class _Poll:
                 self.result.queued += len(ids)
             return
         for pk in ids:
-            done = ingest_message(pk)
+            try:
+                done = ingest_message(pk)
+            except VerificationDeferred as e:
+                # Still new: the next poll tries it again (reports.ingest.signatures).
+                log.warning("Mailbox %s: message %s waits for the DNS: %s", self.mailbox.name, pk, e)
+                self.result.deferred += 1
+                continue
             if done is not None:
                 self.result.ingested.append(done)
                 if self.on_ingested is not None:

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from dmarcapp.celery import app
+from reports.ingest.errors import VerificationDeferred
 from reports.mail import check, config, messages, poll, retention
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
 from reports.models import Mailbox
@@ -58,7 +59,13 @@ def _queue_ingests(message_ids):
             ingest_message.apply_async((pk,), producer=producer)
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
+# A DNS failure while a reporter's DKIM key is looked up is retried like a database outage.
+@app.task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError, VerificationDeferred),
+    max_retries=10,
+    **_RETRY,
+)
 def ingest_message(message_id):
     done = messages.ingest_message(message_id)
     if done is not None and messages.nothing_left_to_ingest(done.message.mailbox_id):

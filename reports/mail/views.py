@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from reports.ingest.errors import VerificationDeferred
 from reports.mail import messages as mail_messages
 from reports.models import MailMessage
 
@@ -19,7 +20,19 @@ def retry_message(request, pk):
     """Ingest a failed message again from its stored bytes, right away; a
     worker then moves it to the processed folder if it now yields a report."""
     msg = get_object_or_404(MailMessage, pk=pk)
-    done = mail_messages.retry_message(msg.pk)
+    try:
+        done = mail_messages.retry_message(msg.pk)
+    except VerificationDeferred as e:
+        messages.warning(request, f"Message {msg.uid} waits for the DNS ({e}); the next poll tries it again.")
+    else:
+        _say_how_it_went(request, msg, done)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("status")
+    return redirect(target)
+
+
+def _say_how_it_went(request, msg, done) -> None:
     if done is None:
         messages.info(
             request, f"Nothing to retry for message {msg.uid}: it is not failed, or too big to keep."
@@ -30,10 +43,6 @@ def retry_message(request, pk):
         imported = sum(o.status == "imported" for o in done.outcomes)
         messages.success(request, f"Message {msg.uid}: {imported} report(s) imported.")
         _queue_refile(msg.mailbox_id)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = reverse("status")
-    return redirect(target)
 
 
 def _queue_refile(mailbox_id):

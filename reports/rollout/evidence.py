@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from reports.dashboard.queries import DateRange, json_list
 from reports.models import DailyRollup, Record, Report, ReporterDay, SourceService
-from reports.rollout import lint
+from reports.rollout import lint, trust
 from reports.rollout.rules import Group, SenderSource
 
 
@@ -26,7 +26,7 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
         SELECT host(r.source_ip), lower(r.header_from), lower(r.envelope_from), lower(r.dkim),
                lower(r.spf), r.reasons::text, r.auth::text, SUM(r.count)
         FROM {Record._meta.db_table} r
-        WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip}
+        WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip} {trust.records_filter("r")}
         GROUP BY 1, 2, 3, 4, 5, 6, 7
     """
     # The same evidence can still arrive in several shapes (results in another
@@ -112,6 +112,9 @@ def days_on_none(domain: str, today: date) -> int | None:
 
 def coverage(domain: str, start: date, end: date) -> tuple[int, int]:
     """How many reporters sent reports on how many days of [start, end]."""
+    if trust.required():
+        found = trust.coverage(domain, start, end)
+        return found["reporters"] or 0, found["days"] or 0
     found = ReporterDay.objects.filter(domain=domain, day__range=(start, end)).aggregate(
         reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
     )

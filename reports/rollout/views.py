@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from reports.ingest.alignment import normalise
 from reports.models import Report
 from reports.rollout import readiness as assessment
-from reports.rollout import rules
+from reports.rollout import rules, trust
 from reports.rollout.senders import KIND_LABELS, table
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ def readiness(request, domain):
             }
             for c in rules.FAILING
         ],
+        "verified": trust.verified_share(domain, r.start, r.end),
         "source_qs": qs,
         "qs": urlencode({"domain": domain}),
     }

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from reports.models import DailyRollup, Rejection, Report
+from reports.models import DailyRollup, Domain, Rejection, Report
 
 
 @pytest.mark.django_db
@@ -17,6 +17,8 @@ def test_it_imports_weeks_of_reports_in_every_container():
     assert Rejection.objects.count() == 0
     domains = set(Report.objects.values_list("domain", flat=True))
     assert domains == {"northwind.example", "fabrikam.example"}
+    assert set(Domain.objects.values_list("name", flat=True)) == domains  # the demo monitors its domains
+    assert "foreign" not in out.getvalue()
     assert Report.objects.values("org_name").distinct().count() >= 3
     sources = list(Report.objects.values_list("source", flat=True))
     for suffix in (".xml", ".xml.gz", ".zip", ".eml"):

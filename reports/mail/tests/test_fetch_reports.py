@@ -7,6 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from reports.models import MailMessage, Report
+from reports.tests.dkim_signing import SigningKey
+from reports.tests.dns_server import DnsServer
 from reports.tests.helpers import corpus_dir
 from reports.tests.report_mail import plain_email, report_email, small_report
 
@@ -140,3 +142,36 @@ def test_check_of_a_missing_folder_fails_and_says_which_folders_there_are(doveco
     assert exited.value.code == 1
     result = json.loads(out.getvalue())
     assert result["ok"] is False and result["error"] == "The folder 'Reports' does not exist (found: INBOX)"
+
+
+def test_foreign_reports_go_to_the_failed_folder_and_every_line_says_whether_the_reporter_is_verified(
+    dovecot, imap_user, make_mailbox, settings
+):
+    settings.DMARC_DOMAINS = ["example.com"]
+    key = SigningKey.generate("s1", "reporter.example")
+    with DnsServer() as dns:
+        dns.txt(key.dns_name, key.dns_text)
+        dns.serve(settings)
+        make_mailbox()
+        dovecot.deliver(
+            imap_user,
+            [
+                key.sign(report_email(small_report(1), report_id="rid-1")),
+                report_email(small_report(2), report_id="rid-2"),
+                key.sign(report_email(small_report(3, domain="other.example"), report_id="rid-3")),
+            ],
+        )
+        lines = fetch_json()
+
+    by_id = {line["report_id"] or line["domain"]: line for line in lines}
+    assert all("reporter_verified" in line for line in lines)
+    assert (by_id["rid-1"]["status"], by_id["rid-1"]["reporter_verified"]) == ("imported", True)
+    assert (by_id["rid-2"]["status"], by_id["rid-2"]["reporter_verified"]) == ("imported", False)
+    assert by_id["other.example"]["status"] == "foreign"
+    assert dovecot.count(imap_user, "DMARC/Processed") == 2
+    assert dovecot.count(imap_user, "DMARC/Failed") == 1
+    assert "other.example is not a monitored domain" in MailMessage.objects.get(state="failed").error
+    assert set(Report.objects.values_list("report_id", "reporter_verified")) == {
+        ("rid-1", True),
+        ("rid-2", False),
+    }

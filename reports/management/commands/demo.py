@@ -2,9 +2,9 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from reports.demo.files import package
-from reports.demo.scenarios import build_demo_reports, install_demo_dns
+from reports.demo.scenarios import NOT_READY, READY, build_demo_reports, install_demo_dns
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import Report
+from reports.models import Domain, Report
 
 
 class Command(BaseCommand):
@@ -17,6 +17,8 @@ class Command(BaseCommand):
         if options["if_empty"] and Report.objects.exists():
             self.stdout.write("Reports already stored; demo data not loaded.")
             return
+        # The demo monitors its own domains, as an operator would: reports for others are refused.
+        Domain.objects.bulk_create([Domain(name=READY), Domain(name=NOT_READY)], ignore_conflicts=True)
         today = timezone.now().date()
         files = package(build_demo_reports(today))
         statuses = {}

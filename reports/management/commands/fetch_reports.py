@@ -54,7 +54,13 @@ class Command(BaseCommand):
                 if not as_json:
                     return
                 lines = [o.as_json() for o in done.outcomes] or [
-                    {"source": "", "member": None, "status": "not-dmarc", "error": msg.error}
+                    {
+                        "source": "",
+                        "member": None,
+                        "status": "not-dmarc",
+                        "error": msg.error,
+                        "reporter_verified": None,
+                    }
                 ]
                 for line in lines:
                     line.update(mailbox=mailbox.name, uid=msg.uid)

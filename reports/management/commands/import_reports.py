@@ -47,7 +47,8 @@ class Command(BaseCommand):
         if not as_json:
             self.stdout.write(
                 f"imported {counts['imported']}, duplicate {counts['duplicate']}, "
-                f"rejected {counts['rejected']}, not a report {counts['not-dmarc']} "
+                f"rejected {counts['rejected']}, not a report {counts['not-dmarc']}, "
+                f"not a monitored domain {counts['foreign']} "
                 f"(from {len(files)} file{'s' if len(files) != 1 else ''})"
             )
             for reason in reasons:

@@ -1,0 +1,121 @@
+"""Query parameters and URL parts are hostile: a bad one gives a 400/404 or the default, never a 500."""
+
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+from django.contrib.auth.models import User
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reports.demo.report_xml import record_xml
+from reports.models import Report
+from reports.tests.dashboard import daily_report, import_ok
+from reports.tests.dns_server import DnsServer
+
+# The URLs a security review found answering 500 (issue 11), and their neighbours.
+PROBES = [
+    ("/reports/?q=%00", 200),
+    ("/sources/?page=99999999999999999999", 200),
+    ("/sources/192.0.2.1/?page=99999999999999999999", 200),
+    ("/sources/?q=fe80::1%25eth0", 200),
+    ("/sources.csv?q=fe80::1%25eth0", 200),
+    ("/sources/fe80::1%25eth0/", 400),
+    ("/sources/999.1.1.1/", 400),
+    ("/?range=custom&start=0001-01-01&end=2026-01-01", 200),
+    ("/?range=custom&start=2026-01-01&end=9999-12-31", 200),
+    ("/sources/?range=custom&start=0001-01-01&end=9999-12-31", 200),
+    ("/rollout/%00/", 400),
+    ("/rollout/evil%2Fx.example/", 400),
+    ("/rollout/unknown.example/", 404),
+    ("/rollout/example.com/?days=%00", 200),
+    ("/reports/?page=-1", 200),
+]
+
+
+@pytest.fixture
+def client(client, db):
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    import_ok(daily_report(1, [record_xml(ip="192.0.2.1", count=3)]))
+    return client
+
+
+@pytest.mark.parametrize(("url", "status"), PROBES)
+def test_a_hostile_url_gets_a_clear_answer_not_a_500(client, url, status):
+    assert client.get(url).status_code == status
+
+
+def test_a_url_part_that_is_no_address_or_domain_says_so(client):
+    response = client.get("/sources/fe80::1%25eth0/")
+    assert response.status_code == 400
+    assert "This address does not name an IP address." in response.content.decode()
+    assert "does not name a domain name" in client.get("/rollout/%00/").content.decode()
+
+
+def test_a_custom_range_at_the_ends_of_the_calendar_says_why_and_shows_the_default(client):
+    for query in ("start=0001-01-01&end=0001-12-31", "start=9999-01-01&end=9999-12-31"):
+        response = client.get(f"/?range=custom&{query}")
+        assert response.status_code == 200
+        assert "A range must lie between 1970-01-01 and 2999-12-31." in response.content.decode()
+        assert response.context["preset"] == "30"
+
+
+def test_a_bad_page_number_keeps_the_search(client):
+    body = client.get("/sources/?q=192.0.2&page=99999999999999999999").content.decode()
+    assert 'value="192.0.2"' in body and "192.0.2.1" in body
+
+
+# --- Property-based: random strings, numbers, dates and IP texts in every parameter of every page ---
+
+PARAMETERS = ["domain", "range", "start", "end", "page", "q", "failing", "sort", "dir", "days", "format"]
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
+values = st.one_of(
+    texts,
+    st.integers().map(str),
+    st.integers(min_value=10**15, max_value=10**40).map(str),
+    st.floats(allow_nan=True).map(str),
+    st.dates().map(date.isoformat),
+    st.ip_addresses().map(str),
+    st.ip_addresses(v=6).map(lambda ip: f"{ip}%eth0"),
+    st.sampled_from(["custom", "7", "30", "-1", "0", "messages", "asc", "desc", "on", "gz", "example.com"]),
+)
+queries = st.dictionaries(st.sampled_from(PARAMETERS), values, max_size=6)
+
+
+@pytest.fixture
+def every_page(client, dns_server, settings):
+    """The pages, and a report to show, with a real DNS server answering the readiness page."""
+    settings.DMARC_DNS_NAMESERVERS = [f"127.0.0.1:{dns_server.port}"]
+    settings.DMARC_DNS_TIMEOUT = 1
+    pk = Report.objects.get().pk
+    return [
+        "/", "/sources/", "/sources.csv", "/sources/192.0.2.1/", "/reports/", f"/reports/{pk}/",
+        f"/reports/{pk}/download/", "/status/", "/rollout/how/", "/rollout/example.com/",
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def dns_server():
+    with DnsServer() as server:
+        server.txt("_dmarc.example.com", "v=DMARC1; p=none; rua=mailto:d@example.com")
+        server.serve()
+        yield server
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(page=st.integers(min_value=0, max_value=9), query=queries)
+def test_no_query_parameter_makes_any_page_fail(client, every_page, page, query):
+    response = client.get(every_page[page], query)
+    assert response.status_code in (200, 400), (every_page[page], query, response.status_code)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.one_of(texts, st.ip_addresses().map(str), st.ip_addresses(v=6).map(lambda ip: f"{ip}%eth0")))
+def test_no_path_part_makes_a_page_fail(client, part):
+    for prefix in ("/sources/", "/rollout/"):
+        response = client.get(prefix + quote(part, safe="") + "/")
+        assert response.status_code in (200, 400, 404), (prefix, part, response.status_code)
