@@ -52,3 +52,11 @@ def schedule_polls(sender, **kwargs):
         ("forget raw mail", "reports.mail.tasks.forget_raw_mail", 3600),
     ):
         sender.add_periodic_task(every, sender.signature(task), name=name, expires=every - 60)
+    # Alerts: evaluate every domain, retry failed sends, and send the weekly digest when it is due.
+    alerts = settings.DMARC_ALERT_INTERVAL
+    for name, task, every, expires in (
+        ("alerts", "reports.alerts.tasks.evaluate_alerts", alerts, alerts - min(30, alerts // 10)),
+        ("alert deliveries", "reports.alerts.tasks.send_alert_deliveries", 60, 50),
+        ("weekly digests", "reports.alerts.tasks.send_weekly_digests", 3600, 3540),
+    ):
+        sender.add_periodic_task(every, sender.signature(task), name=name, expires=expires)

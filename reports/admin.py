@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from reports.models import Mailbox, MailMessage, Rejection, Report
+from reports.models import AlertThresholds, Mailbox, MailMessage, Rejection, Report
 
 
 class MailboxForm(forms.ModelForm):
@@ -79,3 +79,10 @@ class RejectionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Alerts (reports/alerts/) ---
+@admin.register(AlertThresholds)
+class AlertThresholdsAdmin(admin.ModelAdmin):
+    list_display = ("domain", "silent_days", "min_messages", "recent_days", "hourly_cap")
+    search_fields = ("domain",)

@@ -1,9 +1,13 @@
 """Where Celery's autodiscovery looks: each capability keeps its tasks in its own package."""
 
+from reports.alerts.tasks import evaluate_alerts, send_alert_deliveries, send_weekly_digests
 from reports.mail.tasks import forget_raw_mail, ingest_message, poll_all_mailboxes, poll_mailbox
 from reports.rollout.tasks import refresh_readiness, resolve_reverse_dns
 
 __all__ = [
+    "evaluate_alerts",
+    "send_alert_deliveries",
+    "send_weekly_digests",
     "forget_raw_mail",
     "ingest_message",
     "poll_all_mailboxes",

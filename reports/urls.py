@@ -1,5 +1,6 @@
 from django.urls import path
 
+from reports.alerts import views as views_alerts
 from reports.dashboard import views
 from reports.mail import views as views_mail
 from reports.rollout import views as views_rollout
@@ -20,4 +21,8 @@ urlpatterns = [
     path("rollout/how/", views_rollout.how, name="rollout_how"),
     path("rollout/<str:domain>/", views_rollout.readiness, name="rollout"),
     path("rollout/<str:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
+    # Alerts (alerts/views.py)
+    path("alerts/", views_alerts.alerts, name="alerts"),
+    path("alerts/settings/", views_alerts.settings_page, name="alert_settings"),
+    path("alerts/unsubscribe/<str:token>/", views_alerts.unsubscribe, name="alerts_unsubscribe"),
 ]

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
+from reports.alerts import delivery as alert_delivery
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import Record, Rejection, Report
+from reports.models import Alert, Record, Rejection, Report
 
 PAGE_SIZE = 50
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
@@ -79,6 +80,9 @@ def overview(request):
                 "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
             },
         }
+    # Open alerts of the domain and of the mailboxes (alerts/), newest first.
+    alerts = Alert.objects.filter(domain__in=[ctx["domain"] or "", ""], resolved__isnull=True)
+    ctx["open_alerts"] = alerts.only("severity", "title").order_by("-opened")[:10]
     return render(request, "reports/overview.html", ctx)
 
 
@@ -284,6 +288,7 @@ def status(request):
         results=request.session.pop("upload_results", None),
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
+        alert_trouble=alert_delivery.trouble(),
     )
     return render(request, "reports/status.html", ctx)
 

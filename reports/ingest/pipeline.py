@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import psycopg.errors
 from django.db import DataError, OperationalError, transaction
 
+from reports.alerts.hooks import after_import
 from reports.ingest.errors import NotDmarc, ReportError
 from reports.ingest.parser import BrokenXml, parse
 from reports.ingest.store import store_report
@@ -69,6 +70,7 @@ def ingest_bytes(data: bytes, source: str, *, keep_rejected: bool = True, limits
         else:
             outcome = ingest_document(part, source, keep_rejected=keep_rejected)
         outcomes.append(outcome)
+    after_import(o.domain for o in outcomes if o.status == "imported")
     return outcomes
 
 
