@@ -42,7 +42,7 @@ def notify(url: str, title: str, body: str) -> None:
     notifier = apprise.Apprise()
     if not notifier.add(url):
         raise SendError("Apprise does not accept this URL")
-    with apprise.LogCapture(level=logging.WARNING) as log:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
         ok = notifier.notify(body=body, title=title, timeout=APPRISE_TIMEOUT)
         output = log.getvalue()
     if not ok:

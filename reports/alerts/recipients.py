@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import apprise
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from reports.access import users_for_domain
 from reports.alerts.rules import RULES
@@ -77,7 +78,8 @@ def users_of(domain: str) -> list:
     # What belongs to no domain (a mailbox) goes to everyone who sees any domain.
     from reports.alerts.evidence import monitored_domains
 
-    users = {}
+    # Staff configure the mailboxes: they hear about them even before any domain has reports.
+    users = {u.pk: u for u in get_user_model().objects.filter(is_active=True, is_staff=True)}
     for d in monitored_domains():
         for u in users_for_domain(d):
             users[u.pk] = u

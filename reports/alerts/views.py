@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -30,7 +32,7 @@ def _domains(user) -> list[str]:
 
 def _row(alert: Alert) -> dict:
     facts = alert.facts if isinstance(alert.facts, dict) else {}
-    sources = [s for s in facts.get("sources") or [] if isinstance(s, dict) and isinstance(s.get("ip"), str)]
+    sources = [s for s in facts.get("sources") or [] if isinstance(s, dict) and _is_ip(s.get("ip"))]
     return {
         "alert": alert,
         "rule_label": RULES.get(alert.rule, alert.rule),
@@ -46,6 +48,14 @@ def _row(alert: Alert) -> dict:
             if alert.domain
         ],
     }
+
+
+def _is_ip(value) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 @login_required
