@@ -32,7 +32,8 @@ def domains(db):
 def alert(domain, subject, resolved=False, **kw):
     now = timezone.now()
     fields = dict(key=f"{domain}|blocked|{subject}", domain=domain, rule="blocked", subject=subject,
-                  severity="critical", title=f"{domain}: mail from {subject} is being blocked", text="Fix it.",
+                  severity="critical", title=f"{domain}: mail from {subject} is being blocked",
+                  text="Fix it.",
                   facts={"sources": [{"ip": "54.240.8.21", "service": "Amazon SES"}]}, opened=now,
                   resolved=now if resolved else None)  # fmt: skip
     fields.update(kw)
@@ -80,7 +81,8 @@ def test_each_user_chooses_rules_and_channels_per_domain(operator, client, domai
     assert "example.com" in page and "other.example" in page
     # Forms are in the busiest-first order of the domains: example.com is d0.
     data = {"digest": "", "d0-rules": ["blocked", "dns"], "d0-email": "on",
-            "d0-urls": "json://127.0.0.1:9/hook\nntfy://alerts-topic", "d1-rules": [], "d1-urls": ""}  # fmt: skip
+            "d0-urls": "json://127.0.0.1:9/hook\nntfy://alerts-topic",
+            "d1-rules": [], "d1-urls": ""}  # fmt: skip
     assert client.post("/alerts/settings/", data).status_code == 302
     pref = AlertPreference.objects.get(user=operator, domain="example.com")
     assert (pref.rules, pref.email, pref.urls) == (
