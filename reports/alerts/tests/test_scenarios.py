@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from reports.alerts.tests.conftest import publish
 from reports.alerts.tests.scenarios import alerts, choose, people, ses_aligned, ses_broken, workspace
-from reports.models import Alert, DnsCache
+from reports.models import Alert, AlertThresholds, DnsCache
 from reports.tests.rollout_scenarios import Flow, build
 from reports.tests.smtp_server import parts
 
@@ -205,3 +205,31 @@ def test_a_domain_that_becomes_ready_gets_the_record_to_publish(dns, settings, s
     assert f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}" in text
     assert f"http://dash.test/rollout/{d}/" in html
     assert alerts() == []
+
+
+def test_a_dkim_key_that_signed_passing_mail_and_vanished_fires_once(dns, settings, smtp):
+    d = "dkim.example"
+    publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
+    people()
+    build(d, [workspace(d)], p="reject")
+    assert alerts() == []
+
+    dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record=google._domainkey.{d},")]
+    dns.serve(settings)
+    DnsCache.objects.update(expires=timezone.now())
+    lines = alerts()
+    assert [(x["rule"], x["key"], x["severity"]) for x in lines] == [
+        ("dns", f"{d}|dns|dkim:google._domainkey.{d}", "critical")
+    ]
+    assert alerts() == []
+
+
+def test_a_domains_own_threshold_wins_over_the_setting(dns, settings, smtp):
+    d = "patient.example"
+    publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
+    people()
+    AlertThresholds.objects.create(domain=d, silent_days=10)
+    build(d, [workspace(d)], p="reject", days=20, today=timezone.now().date() - timedelta(days=5))
+    assert alerts() == []  # six days of silence: under this domain's ten
+    AlertThresholds.objects.filter(domain=d).update(silent_days=None)
+    assert [x["rule"] for x in alerts()] == ["silence"]
