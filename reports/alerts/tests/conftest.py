@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from reports.rollout.tests.test_dnscheck import rsa_key_b64
 from reports.tests.dns_server import DnsServer
 from reports.tests.http_receiver import HttpReceiver
 from reports.tests.smtp_server import SmtpServer
@@ -43,7 +42,13 @@ def webhook(http_receiver):
     http_receiver.clear()
 
 
-DKIM_KEY = f"v=DKIM1; k=rsa; p={rsa_key_b64(2048)}"
+# A real 2048-bit RSA public key (its private half was thrown away).
+DKIM_KEY = (
+    "v=DKIM1; k=rsa; p="
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAw6QoDZzK3YClBms+EhU3Tzb1JTHA66Nh8Luw7MI7Jg7LV6n2+hnF7nGGzbjLATmJT3Bw9ZqVY/qIMGNmxTkDsKh9rs86J/xydPeXb5BrvbHTN4rCc81ljZxW7hkAsylCi9KDOpqbgpm6dxESysdjQEXCo97vNhgo"
+    "5BAtsgiJrLnB0uuL4NQzCTdGjHuI6nZtQGDxAnkW2CQ2BPL3xA6KptGnK+z26mU/VNsJcN+lE5SQL90XI84zQNfgnrqMYrvmbOJJijZQ5cVWy4aU"
+    "9Mv4DcWG4Ix4yEVxyweG4K/lVpkxv1FkFhGkMiLHHEMAmWSkJHmCYRsfQAKllxoTM/qQtQIDAQAB"
+)
 
 
 @pytest.fixture

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from reports.alerts.digest import last_digest_day
 from reports.alerts.tests.conftest import publish
 from reports.alerts.tests.scenarios import alerts, workspace
 from reports.models import DigestSubscription
@@ -95,3 +97,20 @@ def test_a_quiet_week_makes_a_short_digest(dns, settings, smtp, users):
     assert "Messages: 4,200 (week before: 4,200)" in text and "DMARC pass: 100.0%" in text
     assert "New sources" not in text and "Open alerts" not in text
     assert digests(smtp, "alice@ops.test") == []
+
+
+def test_the_digest_day_is_the_last_scheduled_day_and_hour(settings):
+    settings.DMARC_DIGEST_DAY, settings.DMARC_DIGEST_HOUR = 0, 8  # Mondays, 08:00 UTC
+    monday = datetime(2026, 6, 8, tzinfo=UTC)
+    assert last_digest_day(monday.replace(hour=9)) == monday.date()
+    assert last_digest_day(monday.replace(hour=7)) == monday.date() - timedelta(days=7)
+    assert last_digest_day(monday + timedelta(days=3)) == monday.date()
+
+
+def test_beat_evaluates_retries_and_looks_for_the_digest_on_schedule(settings):
+    from dmarcapp.celery import app
+
+    schedule = {e["task"]: e["schedule"] for e in app.conf.beat_schedule.values()}
+    assert schedule["reports.alerts.tasks.evaluate_alerts"] == settings.DMARC_ALERT_INTERVAL
+    assert schedule["reports.alerts.tasks.send_alert_deliveries"] == 60
+    assert schedule["reports.alerts.tasks.send_weekly_digests"] == 3600
