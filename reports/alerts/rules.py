@@ -153,6 +153,12 @@ def _source_facts(sources: list[SourceEvidence]) -> list[dict]:
     ]
 
 
+def _explained(source: SourceEvidence) -> str:
+    """What is wrong with a source and how to fix it, as the rollout assistant said."""
+    text = f"\n\nWhat is wrong: {source.diagnosis}" if source.diagnosis else ""
+    return text + (f"\n\nFix: {source.fix}" if source.fix else "")
+
+
 def _by_name(sources: list[SourceEvidence]) -> dict[str, list[SourceEvidence]]:
     """Sources grouped by service (one alert for all of a service's addresses), else by IP."""
     out: dict[str, list[SourceEvidence]] = {}
@@ -183,10 +189,7 @@ def blocked(ev: DomainEvidence, stage: str) -> list[Condition]:
         )
         if first.was_aligned:
             text += " This source passed DMARC before."
-        if first.diagnosis:
-            text += f"\n\nWhat is wrong: {first.diagnosis}"
-        if first.fix:
-            text += f"\n\nFix: {first.fix}"
+        text += _explained(first)
         out.append(
             Condition(
                 ev.domain,
@@ -223,10 +226,7 @@ def stopped_aligning(
             f"{name} ({', '.join(s.ip for s in group)}) passed DMARC before {ev.recent_start.isoformat()}; "
             f"since then {_n(failing)} of its {_n(recent)} messages failed."
         )
-        if first.diagnosis:
-            text += f"\n\nWhat is wrong: {first.diagnosis}"
-        if first.fix:
-            text += f"\n\nFix: {first.fix}"
+        text += _explained(first)
         out.append(
             Condition(
                 ev.domain,
@@ -261,10 +261,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
             f"{min(s.first_seen for s in group).isoformat()}; {_n(failing)} messages failed DMARC. "
             f"Category: {first.category}."
         )
-        if first.diagnosis:
-            text += f"\n\nWhat is wrong: {first.diagnosis}"
-        if first.fix:
-            text += f"\n\nFix: {first.fix}"
+        text += _explained(first)
         out.append(
             Condition(
                 ev.domain,
@@ -291,10 +288,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
             f"{len(group)} unknown source{'s' if len(group) > 1 else ''} first sent as {ev.domain} on "
             f"{day.isoformat()}: {listed}; {_n(failing)} messages failed DMARC. Category: unknown."
         )
-        if group[0].diagnosis:
-            text += f"\n\nWhat is wrong: {group[0].diagnosis}"
-        if group[0].fix:
-            text += f"\n\nFix: {group[0].fix}"
+        text += _explained(group[0])
         out.append(
             Condition(
                 ev.domain,

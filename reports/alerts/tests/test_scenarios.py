@@ -17,6 +17,15 @@ from reports.tests.smtp_server import parts
 pytestmark = pytest.mark.django_db
 
 
+def serve_instead(dns, settings, name, text):
+    """Serve `text` (None: nothing) as the TXT record of `name`, and let the cached answers expire."""
+    dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record={name},")]
+    if text is not None:
+        dns.txt(name, text)
+    dns.serve(settings)
+    DnsCache.objects.update(expires=timezone.now())
+
+
 def test_a_clean_domain_fires_nothing(dns, settings, smtp, webhook):
     d = "clean.example"
     publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
@@ -123,10 +132,7 @@ def test_a_dmarc_record_change_served_by_the_dns_fires_once(dns, settings, smtp)
     build(d, [workspace(d)], p="reject")
     assert alerts() == []  # the first look only remembers the record
 
-    dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record=_dmarc.{d},")]
-    dns.txt(f"_dmarc.{d}", f"v=DMARC1; p=reject; fo=1; rua=mailto:dmarc@{d}")
-    dns.serve(settings)
-    DnsCache.objects.update(expires=timezone.now())  # the cached answers' TTL runs out
+    serve_instead(dns, settings, f"_dmarc.{d}", f"v=DMARC1; p=reject; fo=1; rua=mailto:dmarc@{d}")
 
     lines = alerts()
     assert [(x["rule"], x["severity"]) for x in lines] == [("dns", "info")]
@@ -152,10 +158,7 @@ def test_an_spf_record_over_ten_lookups_fires_and_resolves_when_fixed(dns, setti
     ]
     assert alerts() == []
 
-    dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record={d},")]
-    dns.txt(d, "v=spf1 include:_spf.google.com -all")
-    dns.serve(settings)
-    DnsCache.objects.update(expires=timezone.now())
+    serve_instead(dns, settings, d, "v=spf1 include:_spf.google.com -all")
     smtp.clear()
     lines = alerts()
     assert [(x["rule"], x["state"]) for x in lines] == [("dns", "resolved")]
@@ -214,9 +217,7 @@ def test_a_dkim_key_that_signed_passing_mail_and_vanished_fires_once(dns, settin
     build(d, [workspace(d)], p="reject")
     assert alerts() == []
 
-    dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record=google._domainkey.{d},")]
-    dns.serve(settings)
-    DnsCache.objects.update(expires=timezone.now())
+    serve_instead(dns, settings, f"google._domainkey.{d}", None)
     lines = alerts()
     assert [(x["rule"], x["key"], x["severity"]) for x in lines] == [
         ("dns", f"{d}|dns|dkim:google._domainkey.{d}", "critical")
