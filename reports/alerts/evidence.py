@@ -6,7 +6,7 @@ The rollout assistant is reached through `assess` and its result's fields only.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -150,7 +150,14 @@ def remember_record(domain: str, dns: rules.DnsEvidence | None) -> None:
 
 
 def mailboxes() -> list[rules.MailboxEvidence]:
-    return [
-        rules.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
-        for m in Mailbox.objects.only("name", "enabled", "last_success", "last_poll", "last_error")
-    ]
+    out = []
+    for m in Mailbox.objects.only("name", "enabled", "last_success", "last_poll", "last_error"):
+        ev = rules.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
+        if m.last_success is None and m.last_poll is not None:
+            # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it is.
+            memory, _ = AlertMemory.objects.get_or_create(
+                domain="", name=f"mailbox-failing:{m.pk}", defaults={"value": timezone.now().isoformat()}
+            )
+            ev.first_failure = datetime.fromisoformat(memory.value)
+        out.append(ev)
+    return out

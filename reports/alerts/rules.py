@@ -120,6 +120,7 @@ class MailboxEvidence:
     last_success: datetime | None
     last_poll: datetime | None
     last_error: str
+    first_failure: datetime | None = None  # when the alerts first saw it polled but never successfully
 
 
 @dataclass
@@ -414,10 +415,10 @@ def mailbox_silence(
     for m in mailboxes:
         if not m.enabled or m.last_poll is None:
             continue  # never polled yet: nothing known
-        if m.last_success is not None and m.last_success >= limit:
+        # A mailbox that never succeeded counts its hours from when it was first seen failing.
+        since_ok = m.last_success or m.first_failure or m.last_poll
+        if since_ok >= limit:
             continue
-        if m.last_success is None and m.last_poll >= limit:
-            continue  # new and failing: wait the same hours before alerting
         since = m.last_success.isoformat(timespec="minutes") if m.last_success else "never"
         out.append(
             Condition(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from reports.alerts.tasks import send_alert_deliveries
 from reports.alerts.tests.scenarios import alerts
-from reports.models import Alert, Delivery, Mailbox
+from reports.models import Alert, AlertMemory, Delivery, Mailbox
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +106,13 @@ def test_dry_run_records_and_sends_nothing(admin, smtp):
     (line,) = alerts("--dry-run")
     assert (line["state"], line["sent"], line["recipients"]) == ("firing", False, ["alice@ops.test"])
     assert not Alert.objects.exists() and smtp.messages == []
+
+
+def test_a_mailbox_that_never_polled_successfully_alerts_after_the_same_hours(admin, smtp):
+    box = stuck_mailbox()
+    Mailbox.objects.filter(pk=box.pk).update(last_success=None)
+    assert alerts() == []  # first seen failing now
+    AlertMemory.objects.filter(name=f"mailbox-failing:{box.pk}").update(
+        value=(timezone.now() - timedelta(hours=7)).isoformat()
+    )
+    assert [(x["key"], x["sent"]) for x in alerts()] == [("|silence|mailbox:reports", True)]

@@ -90,6 +90,10 @@ def test_a_quiet_week_makes_a_short_digest(dns, settings, smtp, users):
     publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
     build(d, [workspace(d)], p="reject", days=20)
 
+    assert [(r["user"], r["quiet"], r["sent"]) for r in digest("--user", "frank", "--dry-run")] == [
+        ("frank", True, False)
+    ]
+    assert smtp.messages == []
     assert [(r["user"], r["quiet"], r["sent"]) for r in digest("--user", "frank")] == [("frank", True, True)]
     (msg,) = digests(smtp, "frank@ops.test")
     assert msg["Subject"].strip().endswith("· all quiet")

@@ -103,10 +103,14 @@ def test_silence_counts_days_since_the_last_report_and_mailboxes_count_hours():
     boxes = [
         MailboxEvidence("ok", True, now - timedelta(hours=1), now, ""),
         MailboxEvidence("stuck", True, now - timedelta(hours=7), now, "login failed"),
-        MailboxEvidence("new", True, None, now - timedelta(hours=1), "refused"),
+        MailboxEvidence("new", True, None, now, "refused", first_failure=now - timedelta(hours=1)),
+        MailboxEvidence("never", True, None, now, "refused", first_failure=now - timedelta(hours=7)),
         MailboxEvidence("off", False, None, now - timedelta(days=9), "refused"),
     ]
-    assert [c.subject for c in rules.mailbox_silence(boxes, now, LIMITS)] == ["mailbox:stuck"]
+    assert [c.subject for c in rules.mailbox_silence(boxes, now, LIMITS)] == [
+        "mailbox:stuck",
+        "mailbox:never",
+    ]
 
 
 def test_ready_names_the_record_to_publish():
