@@ -170,6 +170,8 @@ def run(day: date, *, username: str | None = None, dry_run: bool = False) -> lis
     for user in subscribers(username):
         key = f"digest:{user.pk}:{day.isoformat()}"
         domains = user_domains(user)
+        if not domains:
+            continue  # nothing to report on yet
         if Delivery.objects.filter(key=key).exists():
             results.append(Result(user.username, user.email, domains, False, False, already=True))
             continue

@@ -10,8 +10,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from reports.alerts.digest import last_digest_day
+from reports.alerts.tasks import send_weekly_digests
 from reports.alerts.tests.conftest import publish
 from reports.alerts.tests.scenarios import alerts, workspace
 from reports.models import DigestSubscription
@@ -101,6 +103,12 @@ def test_a_quiet_week_makes_a_short_digest(dns, settings, smtp, users):
     assert "Messages: 4,200 (week before: 4,200)" in text and "DMARC pass: 100.0%" in text
     assert "New sources" not in text and "Open alerts" not in text
     assert digests(smtp, "alice@ops.test") == []
+
+    # Beat's hourly look, on the digest day after its hour: the others get theirs, frank none twice.
+    settings.DMARC_DIGEST_DAY, settings.DMARC_DIGEST_HOUR = timezone.now().weekday(), 0
+    send_weekly_digests.apply().get()
+    assert len(digests(smtp, "alice@ops.test")) == 1 and len(digests(smtp, "frank@ops.test")) == 1
+    assert digests(smtp, "bob@ops.test") == []
 
 
 def test_the_digest_day_is_the_last_scheduled_day_and_hour(settings):
