@@ -234,3 +234,25 @@ def test_a_domains_own_threshold_wins_over_the_setting(dns, settings, smtp):
     assert alerts() == []  # six days of silence: under this domain's ten
     AlertThresholds.objects.filter(domain=d).update(silent_days=None)
     assert [x["rule"] for x in alerts()] == ["silence"]
+
+
+def test_a_dmarc_record_that_disappears_fires_and_resolves_when_it_is_back(dns, settings, smtp):
+    d = "gone.example"
+    record = f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}"
+    publish(dns, settings, d, record)
+    people()
+    build(d, [workspace(d)], p="reject")
+    assert alerts() == []
+
+    serve_instead(dns, settings, f"_dmarc.{d}", None)
+    lines = alerts()
+    assert [(x["key"], x["severity"], x["state"]) for x in lines] == [
+        (f"{d}|dns|dmarc:missing", "critical", "firing")
+    ]
+    text, _ = parts(smtp.to("alice@ops.test")[0])
+    assert f"There is no DMARC record at _dmarc.{d} (it was: {record})" in text
+    assert alerts() == []
+
+    serve_instead(dns, settings, f"_dmarc.{d}", record)
+    assert [(x["key"], x["state"]) for x in alerts()] == [(f"{d}|dns|dmarc:missing", "resolved")]
+    assert alerts() == []
