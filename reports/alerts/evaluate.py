@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from reports.alerts import delivery, evidence, recipients, rules, state, store
-from reports.models import Delivery
+from reports.models import Alert, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Outcome:
 def judge(domains: list[str], *, mailboxes: bool) -> tuple[list[state.Transition], dict, list]:
     """Transitions for `domains` (and the mailboxes, which belong to no domain); also the evidence seen."""
     now = timezone.now()
-    found_all, transitions, seen = [], [], []
+    transitions, seen = [], []
     caps = {}
     open_by_domain: dict[str, list[state.OpenAlert]] = {}
     for a in store.open_alerts([*domains, ""]):
@@ -59,7 +59,6 @@ def judge(domains: list[str], *, mailboxes: bool) -> tuple[list[state.Transition
             continue
         seen.append(ev)
         found, judged = rules.conditions(ev, limits)
-        found_all += found
         transitions += state.transitions(open_by_domain.get(domain, []), found, judged, {domain})
     if mailboxes:
         limits = evidence.thresholds("")
@@ -69,7 +68,10 @@ def judge(domains: list[str], *, mailboxes: bool) -> tuple[list[state.Transition
     return transitions, caps, seen
 
 
-def run(domains: list[str] | None = None, *, dry_run: bool = False, send: bool = True) -> list[Outcome]:
+def run(domains: list[str] | None = None, *, dry_run: bool = False) -> list[Outcome]:
+    """Evaluate `domains` (None: every monitored domain and the mailboxes), record what fired or
+    resolved, queue its messages and send every due one. Returns one Outcome per announced transition,
+    and per alert the hourly cap had held back that goes out now."""
     everything = domains is None
     domains = evidence.monitored_domains() if everything else domains
     transitions, caps, seen = judge(domains, mailboxes=everything)
@@ -89,8 +91,7 @@ def run(domains: list[str] | None = None, *, dry_run: bool = False, send: bool =
         evidence.remember_record(ev.domain, ev.dns)
     scope = [*domains, ""] if everything else domains
     queued = store.queue_messages(scope, caps, now)
-    if send:
-        delivery.send_due()
+    delivery.send_due()
     for alert, kind, rows in queued:
         out = outcomes.get((alert.key, kind))
         if out is None:  # held back by the cap in an earlier run, queued now
@@ -108,11 +109,8 @@ def _dry(t: state.Transition) -> Outcome:
         c = t.condition
         severity, title = c.severity, c.title
     else:
-        from reports.models import Alert
-
         a = Alert.objects.filter(key=t.key, resolved__isnull=True).first()
         severity, title = (a.severity, a.title) if a else ("", "")
-    shown = t.announced
     return Outcome(
         t.domain,
         t.rule,
@@ -120,12 +118,6 @@ def _dry(t: state.Transition) -> Outcome:
         t.state,
         severity,
         title,
-        [r.label for r in recipients.for_alert(t.domain, t.rule)] if shown else [],
+        [r.label for r in recipients.for_alert(t.domain, t.rule)],
         False,
     )
-
-
-def touched(domains: list[str]) -> list[Outcome]:
-    """After an import: evaluate only the domains it touched."""
-    wanted = sorted({d for d in domains if d})
-    return run(wanted) if wanted else []
