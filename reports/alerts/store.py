@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
@@ -86,6 +87,7 @@ def queue_messages(domains: list[str], caps: dict[str, int], now) -> list[tuple[
     Returns (alert, firing|resolved, deliveries) per alert queued.
     """
     pending = _to_announce(domains)
+    caps = {d: caps.get(d, settings.DMARC_ALERT_HOURLY_CAP) for d in domains}
     allowed = within_cap([a.domain for a in pending], _sent_last_hour(domains, now), caps)
     out = []
     for alert, ok in zip(pending, allowed, strict=True):
