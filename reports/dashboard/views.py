@@ -18,10 +18,11 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
 from reports.alerts import delivery as alert_delivery
+from reports.alerts import queries as alert_queries
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import Alert, Record, Rejection, Report
+from reports.models import Record, Rejection, Report
 
 PAGE_SIZE = 50
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
@@ -80,9 +81,7 @@ def overview(request):
                 "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
             },
         }
-    # Open alerts of the domain and of the mailboxes (alerts/), newest first.
-    alerts = Alert.objects.filter(domain__in=[ctx["domain"] or "", ""], resolved__isnull=True)
-    ctx["open_alerts"] = alerts.only("severity", "title").order_by("-opened")[:10]
+    ctx["open_alerts"] = alert_queries.open_alerts(ctx["domain"])
     return render(request, "reports/overview.html", ctx)
 
 
