@@ -9,9 +9,12 @@ import redis
 from django.core.cache import cache
 from django.utils import timezone
 
+from reports.alerts import hooks
 from reports.alerts.tests.conftest import publish
 from reports.alerts.tests.scenarios import people, ses_aligned, ses_broken, workspace
+from reports.demo.report_xml import record_xml
 from reports.models import Alert
+from reports.tests.dashboard import daily_report, import_ok
 from reports.tests.rollout_scenarios import build
 from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, wait_for
 
@@ -50,3 +53,18 @@ def test_an_import_that_breaks_a_sender_alerts_through_the_worker(dns, settings,
         "bob@ops.test",
         "carol@ops.test",
     ]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_bulk_import_queues_one_evaluation_per_domain(
+    celery_broker, settings, django_capture_on_commit_callbacks
+):
+    settings.DMARC_ALERT_AFTER_IMPORT_DELAY = 60
+    hooks._queued.clear()
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for days_ago in range(1, 6):
+            import_ok(daily_report(days_ago, [record_xml(header_from="bulk.example")], domain="bulk.example"))
+    queued = redis.Redis.from_url(TEST_BROKER_URL).lrange(TEST_QUEUE, 0, -1)
+    assert len(queued) == 1
+    assert b"reports.alerts.tasks.evaluate_alerts" in queued[0] and b"bulk.example" in queued[0]
