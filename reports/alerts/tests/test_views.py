@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from reports.alerts import links
+from reports.alerts.recipients import for_alert
 from reports.demo.report_xml import record_xml
 from reports.models import Alert, AlertPreference, DigestSubscription
 from reports.tests.dashboard import daily_report, import_ok
@@ -98,3 +101,23 @@ def test_each_user_chooses_rules_and_channels_per_domain(operator, client, domai
     page = client.post("/alerts/settings/", data).content.decode()
     assert "Apprise does not accept 1 of these URLs" in page
     assert AlertPreference.objects.get(user=operator, domain="example.com").urls.startswith("json://")
+
+
+def test_the_unsubscribe_link_of_an_alert_email_stops_that_domains_alert_email_only(
+    client, django_user_model, db
+):
+    user = django_user_model.objects.create_user("op", "op@ops.test", "pw")
+    token = links.unsubscribe_token(user_id=user.pk, scope="alerts:example.com", address="op@ops.test")
+    path = links.unsubscribe_url(token).removeprefix(links.absolute(""))
+    assert b"Stop alert emails for example.com to op@ops.test?" in client.get(path).content
+    # Mail clients' one-click unsubscribe (RFC 8058) POSTs without a session or a CSRF token.
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    pref = AlertPreference.objects.get(user=user, domain="example.com")
+    assert pref.email is False and "blocked" in pref.rules
+    assert [r.target for r in for_alert("example.com", "blocked")] == []
+    assert [r.target for r in for_alert("other.example", "blocked")] == ["op@ops.test"]
+
+    env = links.unsubscribe_token(user_id=None, scope="alerts:example.com", address="noc@ops.test")
+    page = client.get(links.unsubscribe_url(env).removeprefix(links.absolute(""))).content.decode()
+    assert "DMARC_ALERT_EMAILS" in page and "noc@ops.test" in page
