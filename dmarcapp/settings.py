@@ -324,6 +324,50 @@ if env.str("DMARC_IMAP_HOST", default="") or _imap_default_host:
     if not DMARC_IMAP["username"]:
         raise ImproperlyConfigured("DMARC_IMAP_USER must be set when DMARC_IMAP_HOST is set")
 
+# --- Alerts and digests (reports/alerts/) ---
+# Outgoing mail: EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., smtp+ssl://..., consolemail://)
+# or the usual EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL.
+if env.str("EMAIL_URL", default=""):
+    try:
+        vars().update(env.email_url("EMAIL_URL"))
+    except Exception as e:  # noqa: BLE001
+        raise ImproperlyConfigured(f"EMAIL_URL has an invalid value: {e}") from None
+else:
+    EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = envint("EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = envsecret("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="dmarc-reports@localhost")
+# Links in alert and digest mail: the address users open the dashboard at.
+DMARC_BASE_URL = env.str("DMARC_BASE_URL", default="http://localhost:8000").rstrip("/")
+if not DMARC_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(f"DMARC_BASE_URL must start with http:// or https://, not {DMARC_BASE_URL!r}")
+# Recipients of every domain's alerts, besides the users' own choices (containers).
+DMARC_ALERT_EMAILS = env.list("DMARC_ALERT_EMAILS", default=[])
+DMARC_ALERT_URLS = env.list("DMARC_ALERT_URLS", default=[])  # Apprise URLs
+DMARC_ALERT_INTERVAL = envint("DMARC_ALERT_INTERVAL", 900, minimum=60)  # seconds between beat evaluations
+DMARC_ALERT_SILENT_DAYS = envint("DMARC_ALERT_SILENT_DAYS", 3, minimum=1)  # no report for this long
+DMARC_ALERT_MAILBOX_HOURS = envint("DMARC_ALERT_MAILBOX_HOURS", 6, minimum=1)  # no successful poll
+DMARC_ALERT_MIN_MESSAGES = envint("DMARC_ALERT_MIN_MESSAGES", 10, minimum=1)  # a source stopped aligning
+DMARC_ALERT_RECENT_DAYS = envint("DMARC_ALERT_RECENT_DAYS", 2, minimum=1)  # "now": these days and today
+DMARC_ALERT_HOURLY_CAP = envint("DMARC_ALERT_HOURLY_CAP", 10, minimum=1)  # alert messages per domain and hour
+# Seconds between an import and the evaluation of its domains (imports within it share one evaluation).
+DMARC_ALERT_AFTER_IMPORT_DELAY = envint("DMARC_ALERT_AFTER_IMPORT_DELAY", 60, minimum=0)
+DMARC_ALERT_MAX_ATTEMPTS = envint("DMARC_ALERT_MAX_ATTEMPTS", 8, minimum=1)  # then a send is failed
+DMARC_DIGEST_HOUR = envint("DMARC_DIGEST_HOUR", 8, minimum=0)  # UTC
+if DMARC_DIGEST_HOUR > 23:
+    raise ImproperlyConfigured(f"DMARC_DIGEST_HOUR must be 0 to 23, not {DMARC_DIGEST_HOUR}")
+_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_digest_day = env.str("DMARC_DIGEST_DAY", default="monday").strip().lower()
+if _digest_day not in _DAYS:
+    raise ImproperlyConfigured(f"DMARC_DIGEST_DAY must be a day of the week in English, not {_digest_day!r}")
+DMARC_DIGEST_DAY = _DAYS.index(_digest_day)  # 0 = Monday, as date.weekday()
+
 # --- Background schedule (Celery beat), seconds between runs ---
 # Each run expires a little before the next is due, so a stalled worker does
 # not come back to a pile of identical runs.
@@ -344,6 +388,10 @@ CELERY_BEAT_SCHEDULE = {
     "name sources": _every("reports.rollout.tasks.resolve_sources", DMARC_NAME_SOURCES_INTERVAL),
     "readiness summaries": _every("reports.rollout.tasks.refresh_readiness", DMARC_READINESS_INTERVAL),
     "forget raw mail": _every("reports.mail.tasks.forget_raw_mail", DMARC_FORGET_RAW_MAIL_INTERVAL),
+    # Alerts: evaluate every domain, retry failed sends, and send the weekly digest when it is due.
+    "alerts": _every("reports.alerts.tasks.evaluate_alerts", DMARC_ALERT_INTERVAL),
+    "alert deliveries": _every("reports.alerts.tasks.send_alert_deliveries", 60),
+    "weekly digests": _every("reports.alerts.tasks.send_weekly_digests", 3600),
 }
 
 LOGGING = {

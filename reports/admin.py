@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from reports.ingest.names import domain_name
-from reports.models import Domain, ForeignReport, Mailbox, MailMessage, Rejection, Report
+from reports.models import AlertThresholds, Domain, ForeignReport, Mailbox, MailMessage, Rejection, Report
 
 # Stored secrets are never rendered back into the page: an empty field keeps the stored value.
 _KEEP = "Leave empty to keep the stored value."
@@ -243,3 +243,10 @@ class ForeignReportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Alerts (reports/alerts/) ---
+@admin.register(AlertThresholds)
+class AlertThresholdsAdmin(admin.ModelAdmin):
+    list_display = ("domain", "silent_days", "min_messages", "recent_days", "hourly_cap")
+    search_fields = ("domain",)

@@ -1,5 +1,6 @@
 """Where Celery's autodiscovery looks: each capability keeps its tasks in its own package."""
 
+from reports.alerts.tasks import evaluate_alerts, send_alert_deliveries, send_weekly_digests
 from reports.mail.tasks import (
     check_mailbox,
     forget_raw_mail,
@@ -10,6 +11,9 @@ from reports.mail.tasks import (
 from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns, resolve_sources
 
 __all__ = [
+    "evaluate_alerts",
+    "send_alert_deliveries",
+    "send_weekly_digests",
     "check_mailbox",
     "forget_raw_mail",
     "ingest_message",

@@ -1,6 +1,7 @@
 from django.urls import path, re_path, register_converter
 
 from reports import converters
+from reports.alerts import views as views_alerts
 from reports.dashboard import views
 from reports.mail import views as views_mail
 from reports.rollout import views as views_rollout
@@ -29,4 +30,8 @@ urlpatterns = [
     # What the converters above refuse: a clear 400, not a 500 (nor a bare 404).
     re_path(r"^sources/[\s\S]+/$", views.bad_url_part, {"what": "an IP address"}),
     re_path(r"^rollout/[\s\S]+/$", views.bad_url_part, {"what": "a domain name"}),
+    # Alerts (alerts/views.py)
+    path("alerts/", views_alerts.alerts, name="alerts"),
+    path("alerts/settings/", views_alerts.settings_page, name="alert_settings"),
+    path("alerts/unsubscribe/<str:token>/", views_alerts.unsubscribe, name="alerts_unsubscribe"),
 ]

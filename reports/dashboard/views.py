@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
+from reports.alerts import delivery as alert_delivery
+from reports.alerts import queries as alert_queries
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import configured_domains, ingest_bytes
@@ -85,6 +87,7 @@ def overview(request):
                 "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
             },
         }
+    ctx["open_alerts"] = alert_queries.open_alerts(ctx["domain"])
     return render(request, "reports/overview.html", ctx)
 
 
@@ -349,6 +352,7 @@ def status(request):
         rejection_count=Rejection.objects.filter(resolved=None).count(),
         mailboxes=mailboxes_for_status_page(),
         **_untrusted_input(),
+        alert_trouble=alert_delivery.trouble(),
     )
     return render(request, "reports/status.html", ctx)
 

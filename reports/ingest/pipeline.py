@@ -24,6 +24,7 @@ import psycopg.errors
 from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
+from reports.alerts.hooks import after_import
 from reports.ingest import signatures
 from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
 from reports.ingest.names import domain_name, is_within
@@ -141,6 +142,7 @@ def ingest_bytes(
         outcomes.append(outcome)
     if keep_rejected and any(o.status in ("rejected", "not-dmarc") for o in outcomes):
         drop_old_rejected_bytes()
+    after_import(o.domain for o in outcomes if o.status == "imported")
     return outcomes
 
 

@@ -31,6 +31,8 @@ class Flow:
     spf_results: tuple = ()
     reasons: tuple = ()
     since_days: int = 0  # appears only in the last N days (0: every day)
+    until_days: int = 0  # stops before the last N days (0: every day)
+    disposition: str = "none"  # what the receivers did with it
     random_ips: int = 0  # a spoofer: this many random addresses a day instead of `ips`
     envelope_from: str | None = None
     extra: dict = field(default_factory=dict)
@@ -130,6 +132,8 @@ def build(
             for flow in flows:
                 if flow.since_days and back > flow.since_days:
                     continue
+                if flow.until_days and back <= flow.until_days:
+                    continue
                 ips = (
                     [f"203.0.113.{rng.randrange(1, 255)}" for _ in range(flow.random_ips)]
                     if flow.random_ips
@@ -150,6 +154,7 @@ def build(
                             dkim_results=flow.dkim_results,
                             spf_results=spf_results,
                             reasons=flow.reasons,
+                            disposition=flow.disposition,
                         )
                     )
             if not records:

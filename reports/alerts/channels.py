@@ -1,0 +1,50 @@
+"""Sending one message: email through Django's mail framework, chat and webhooks through Apprise."""
+
+from __future__ import annotations
+
+import logging
+
+import apprise
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+APPRISE_TIMEOUT = 20  # seconds
+
+
+class SendError(Exception):
+    pass
+
+
+def email(to: str, subject: str, text: str, html: str, unsubscribe: str = "") -> None:
+    headers = {}
+    if unsubscribe:
+        # RFC 8058: mail clients offer their own unsubscribe button, which POSTs to this URL.
+        headers = {
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    msg = EmailMultiAlternatives(
+        subject, text, settings.DEFAULT_FROM_EMAIL, [to], headers=headers, connection=mail_connection()
+    )
+    if html:
+        msg.attach_alternative(html, "text/html")
+    try:
+        msg.send(fail_silently=False)
+    except Exception as e:  # noqa: BLE001 (SMTP, socket and TLS errors all mean: try again later)
+        raise SendError(f"{type(e).__name__}: {e}"[:1000]) from e
+
+
+def mail_connection():
+    return get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT)
+
+
+def notify(url: str, title: str, body: str) -> None:
+    notifier = apprise.Apprise()
+    if not notifier.add(url):
+        raise SendError("Apprise does not accept this URL")
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
+        ok = notifier.notify(body=body, title=title, timeout=APPRISE_TIMEOUT)
+        output = log.getvalue()
+    if not ok:
+        lines = [line for line in output.strip().splitlines() if line]
+        raise SendError((lines[-1] if lines else "Apprise could not deliver the notification")[:1000])

@@ -1,0 +1,163 @@
+"""Gather what the rules judge: per-source figures from the rollups, the rollout assistant's verdicts,
+the DNS inspector's findings, mailbox health. Runs in Celery or a command, never in a page request.
+
+The rollout assistant is reached through `assess` and its result's fields only.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
+
+from reports.alerts import rules
+from reports.ingest.alignment import org_domain
+from reports.models import AlertMemory, AlertThresholds, DailyRollup, Domain, DomainDay, Mailbox, Report
+from reports.rollout.readiness import assess
+
+WINDOW_DAYS = 30
+DMARC_MEMORY = "dmarc-record"
+
+
+def thresholds(domain: str) -> rules.Thresholds:
+    base = rules.Thresholds(
+        silent_days=settings.DMARC_ALERT_SILENT_DAYS,
+        mailbox_hours=settings.DMARC_ALERT_MAILBOX_HOURS,
+        min_messages=settings.DMARC_ALERT_MIN_MESSAGES,
+        recent_days=settings.DMARC_ALERT_RECENT_DAYS,
+        hourly_cap=settings.DMARC_ALERT_HOURLY_CAP,
+    )
+    own = AlertThresholds.objects.filter(domain=domain).first() if domain else None
+    if own:
+        for name in ("silent_days", "min_messages", "recent_days", "hourly_cap"):
+            if getattr(own, name) is not None:
+                setattr(base, name, getattr(own, name))
+    return base
+
+
+def monitored_domains(days: int = WINDOW_DAYS) -> list[str]:
+    """The monitored domains, and every domain with reports in the window (until every domain has a row)."""
+    since = timezone.now().date() - timedelta(days=days)
+    recent = DomainDay.objects.filter(day__gte=since).values_list("domain", flat=True).distinct()
+    return sorted(set(Domain.objects.values_list("name", flat=True)) | set(recent))
+
+
+def _figures(domain: str, start: date, recent_start: date, today: date) -> dict[str, dict]:
+    """Per source: messages and passes before `recent_start`, and messages, passes and blocked since."""
+    sql = f"""
+        SELECT host(source_ip),
+               SUM(messages) FILTER (WHERE day < %s), SUM(dmarc_pass) FILTER (WHERE day < %s),
+               SUM(messages) FILTER (WHERE day >= %s), SUM(dmarc_pass) FILTER (WHERE day >= %s),
+               SUM(quarantined + rejected) FILTER (WHERE day >= %s)
+        FROM {DailyRollup._meta.db_table}
+        WHERE domain = %s AND day >= %s AND day <= %s
+        GROUP BY 1
+    """
+    out = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [recent_start] * 5 + [domain, start, today])
+        for ip, e_msg, e_pass, r_msg, r_pass, r_blocked in cur.fetchall():
+            out[ip] = {
+                "earlier_messages": int(e_msg or 0),
+                "earlier_pass": int(e_pass or 0),
+                "recent_messages": int(r_msg or 0),
+                "recent_pass": int(r_pass or 0),
+                "recent_blocked": int(r_blocked or 0),
+            }
+    return out
+
+
+def domain_evidence(
+    domain: str, limits: rules.Thresholds, *, today: date | None = None
+) -> rules.DomainEvidence:
+    today = today or timezone.now().date()
+    recent_start = today - timedelta(days=limits.recent_days - 1)
+    ev = rules.DomainEvidence(domain, today, recent_start)
+    last = Report.objects.filter(domain=domain).aggregate(last=Max("begin"))["last"]
+    ev.last_report = last.date() if last else None
+
+    whole = assess(domain, days=WINDOW_DAYS)
+    now = assess(domain, days=limits.recent_days)
+    verdicts = {s.ip: s for s in now.sources}
+    first_seen = {s.ip: s.first_seen for s in whole.sources}
+    for ip, figures in _figures(domain, today - timedelta(days=WINDOW_DAYS - 1), recent_start, today).items():
+        verdict = verdicts.get(ip)
+        ev.sources.append(
+            rules.SourceEvidence(
+                ip=ip,
+                service=verdict.service if verdict else "",
+                category=verdict.category if verdict else "",
+                diagnosis=" ".join(verdict.problems) if verdict else "",
+                fix=" ".join(verdict.fixes) if verdict else "",
+                first_seen=first_seen.get(ip) or (verdict.first_seen if verdict else None),
+                **figures,
+            )
+        )
+    ev.sources.sort(key=lambda s: (-s.recent_messages, s.ip))
+    ev.readiness = rules.ReadinessEvidence(whole.stage, whole.next_stage, whole.ready, whole.next_record)
+    ev.dns = _dns(domain, whole)
+    return ev
+
+
+def _errors(problems) -> list[tuple[str, str]]:
+    return [(p.code, p.message) for p in problems if p.severity == "error"]
+
+
+def _dns(domain: str, r) -> rules.DnsEvidence:
+    inspection = r.inspection
+    dmarc = inspection.dmarc
+    if dmarc.lookup_error:
+        return rules.DnsEvidence(checked=False)
+    memory = AlertMemory.objects.filter(domain=domain, name=DMARC_MEMORY).first()
+    record = dmarc.record.raw if dmarc.record else ""
+    # DKIM keys that signed mail passing DKIM in the window: their absence breaks that mail.
+    own = org_domain(domain)
+    passing = {
+        (selector, d)
+        for s in r.sources
+        for g in s.groups
+        for d, selector, result in g.dkim
+        if result == "pass" and selector and org_domain(d) == own
+    }
+    missing = [
+        (key.name, " ".join(p.message for p in key.problems))
+        for key in inspection.dkim
+        if (key.selector, key.domain) in passing
+        and any(p.code in ("no-key", "revoked") for p in key.problems)
+    ]
+    return rules.DnsEvidence(
+        checked=True,
+        dmarc_record=record,
+        dmarc_problems=_errors(dmarc.problems),
+        previous_record=memory.value if memory else None,
+        spf_record=inspection.spf.record,
+        spf_problems=_errors(inspection.spf.problems),
+        spf_lookups=inspection.spf.lookups,
+        missing_dkim=missing,
+    )
+
+
+def remember_record(domain: str, dns: rules.DnsEvidence | None) -> None:
+    """Keep the DMARC record just seen, so that the next evaluation can tell a change."""
+    if dns is None or not dns.checked:
+        return
+    AlertMemory.objects.update_or_create(
+        domain=domain, name=DMARC_MEMORY, defaults={"value": dns.dmarc_record}
+    )
+
+
+def mailboxes() -> list[rules.MailboxEvidence]:
+    out = []
+    for m in Mailbox.objects.only("name", "enabled", "last_success", "last_poll", "last_error"):
+        ev = rules.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
+        if m.last_success is None and m.last_poll is not None:
+            # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it is.
+            memory, _ = AlertMemory.objects.get_or_create(
+                domain="", name=f"mailbox-failing:{m.pk}", defaults={"value": timezone.now().isoformat()}
+            )
+            ev.first_failure = datetime.fromisoformat(memory.value)
+        out.append(ev)
+    return out

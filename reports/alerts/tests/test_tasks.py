@@ -1,0 +1,70 @@
+"""An import evaluates the alerts of the domains it touched, in a real Celery worker, after its commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.utils import timezone
+
+from reports.alerts import hooks
+from reports.alerts.tests.conftest import publish
+from reports.alerts.tests.scenarios import people, ses_aligned, ses_broken, workspace
+from reports.demo.report_xml import record_xml
+from reports.models import Alert
+from reports.tests.dashboard import daily_report, import_ok
+from reports.tests.rollout_scenarios import build
+from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_import_that_breaks_a_sender_alerts_through_the_worker(dns, settings, smtp, celery_worker):
+    d = "hook.example"
+    publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
+    people()
+    today = timezone.now().date()
+    build(d, [workspace(d), ses_aligned(d)], p="reject", days=28, today=today - timedelta(days=1))
+    # The history's own evaluations are not this test's: drop them before the worker starts.
+    redis.Redis.from_url(TEST_BROKER_URL).delete(TEST_QUEUE)
+    cache.clear()
+    celery_worker(
+        concurrency=1,
+        DMARC_DNS_NAMESERVERS=f"127.0.0.1:{dns.port}",
+        DMARC_BASE_URL="http://dash.test",
+        **smtp.env(),
+    )
+    settings.DMARC_ALERT_AFTER_IMPORT_DELAY = 1
+
+    # Yesterday's reports: SES lost its alignment and the receivers rejected its mail.
+    build(d, [workspace(d), ses_broken(d, disposition="reject")], p="reject", days=1)
+
+    wait_for(lambda: len(smtp.messages) >= 3, timeout=60, message="the alert emails")
+    (msg,) = smtp.to("alice@ops.test")
+    assert (
+        msg["Subject"].strip()
+        == f"[DMARC critical] {d}: mail from Amazon SES is being blocked (240 messages)"
+    )
+    assert Alert.objects.get().key == f"{d}|blocked|Amazon SES"
+    assert sorted(m.envelope_to[0] for m in smtp.messages) == [
+        "alice@ops.test",
+        "bob@ops.test",
+        "carol@ops.test",
+    ]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_bulk_import_queues_one_evaluation_per_domain(
+    celery_broker, settings, django_capture_on_commit_callbacks
+):
+    settings.DMARC_ALERT_AFTER_IMPORT_DELAY = 60
+    hooks._queued.clear()
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for days_ago in range(1, 6):
+            import_ok(daily_report(days_ago, [record_xml(header_from="bulk.example")], domain="bulk.example"))
+    queued = redis.Redis.from_url(TEST_BROKER_URL).lrange(TEST_QUEUE, 0, -1)
+    assert len(queued) == 1
+    assert b"reports.alerts.tasks.evaluate_alerts" in queued[0] and b"bulk.example" in queued[0]
