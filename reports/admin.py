@@ -1,7 +1,11 @@
 from django import forms
 from django.contrib import admin
 
-from reports.models import Mailbox, MailMessage, Rejection, Report
+from reports.access import audit
+from reports.models import AccessGrant, AuditEntry, Domain, Mailbox, MailMessage, Rejection, Report
+
+# Changing any of these sends the stored password elsewhere, or to another account.
+CONNECTION_FIELDS = ("host", "port", "security", "username")
 
 
 class MailboxForm(forms.ModelForm):
@@ -9,7 +13,8 @@ class MailboxForm(forms.ModelForm):
     password = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text="Leave empty to keep the current password.",
+        help_text="Leave empty to keep the current password. Changing the host, port, security or "
+        "username clears it unless a new one is entered here.",
     )
 
     class Meta:
@@ -22,6 +27,10 @@ class MailboxForm(forms.ModelForm):
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not password and self.instance.pk:
+            # Whoever may edit a mailbox but not read its password must not be able to send it to
+            # a server of their own: a new destination gets the password only if it is typed again.
+            if any(name in self.changed_data for name in CONNECTION_FIELDS):
+                return ""
             return self.instance.password
         return password
 
@@ -38,6 +47,19 @@ class MailboxAdmin(admin.ModelAdmin):
         ("Folders", {"fields": ["folder", "processed_folder", "failed_folder"]}),
         ("Status", {"fields": readonly_fields}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name != "password"]
+        if "password" in form.changed_data:
+            changed.append("password (new)")
+        elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
+            changed.append("password (cleared)")
+        audit.record(request.user, AuditEntry.MAILBOX, obj.name, created=not change, changed=changed)
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, AuditEntry.MAILBOX, obj.name, deleted=True)
+        super().delete_model(request, obj)
 
 
 @admin.register(MailMessage)
@@ -78,4 +100,65 @@ class RejectionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- Access (reports/access/) ---
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "created"]
+    search_fields = ["name"]
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "user", "team", "role", "domain_list"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "team__name", "domains__name"]
+    filter_horizontal = ["domains"]
+    autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("user", "team", "role").prefetch_related("domains")
+        )
+
+    @admin.display(description="domains")
+    def domain_list(self, obj):
+        return ", ".join(d.name for d in obj.domains.all())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        grant = form.instance
+        audit.record(
+            request.user,
+            AuditEntry.ACCESS,
+            str(grant),
+            created=not change,
+            role=grant.role.name,
+            domains=sorted(d.name for d in grant.domains.all()),
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, AuditEntry.ACCESS, str(obj), deleted=True)
+        super().delete_model(request, obj)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["when", "username", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["username", "target"]
+    date_hierarchy = "when"
+    readonly_fields = ["when", "user", "username", "action", "target", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

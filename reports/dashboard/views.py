@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
+from reports.access import audit, guard, rules
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import Record, Rejection, Report
+from reports.models import AuditEntry, Record, Rejection, Report
 
 PAGE_SIZE = 50
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
@@ -28,7 +29,7 @@ RANGE_KEYS = ("domain", "range", "start", "end", "page")
 
 def _selection(request) -> dict:
     """Domain and range of the request, and the query string that keeps them on every link."""
-    form = RangeForm(request.GET, queries.domains())
+    form = RangeForm(request.GET, guard.domains(request, queries.domains()))
     domain, preset, rng = form.selection()
     keep = {"domain": domain or "", "range": preset}
     if preset == "custom":
@@ -224,7 +225,7 @@ REPORT_LIST_FIELDS = (
 @login_required
 def report_list(request):
     ctx = _selection(request)
-    reports = Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id")
+    reports = guard.visible(request, Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id"))
     if ctx["domain"]:
         reports = reports.filter(domain=ctx["domain"])
     q = request.GET.get("q", "").strip()[:100]
@@ -238,6 +239,7 @@ def report_list(request):
 @login_required
 def report_detail(request, pk):
     report = get_object_or_404(Report.objects.defer("original"), pk=pk)
+    guard.domain_or_404(request, report.domain)
     records = Record.objects.filter(report=report).order_by("-count", "id")
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     ctx = _selection(request)
@@ -255,6 +257,7 @@ def report_download(request, pk):
     report = get_object_or_404(
         Report.objects.only("id", "org_name", "domain", "begin", "end", "original"), pk=pk
     )
+    guard.domain_or_404(request, report.domain)
     data = bytes(report.original)
     if request.GET.get("format") == "gz":
         response = HttpResponse(data, content_type="application/gzip")
@@ -271,8 +274,11 @@ def report_download(request, pk):
 @require_http_methods(["GET", "POST"])
 def status(request):
     if request.method == "POST":
+        guard.require(request, rules.UPLOAD)
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
+            for f in form.cleaned_data["files"]:
+                audit.record(request.user, AuditEntry.UPLOAD, f.name, bytes=f.size)
             request.session["upload_results"] = [_import_upload(f) for f in form.cleaned_data["files"]]
             # Redirect so that a reload does not import the files again.
             return redirect("status")
@@ -284,6 +290,12 @@ def status(request):
         results=request.session.pop("upload_results", None),
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
+    )
+    # Rejected inputs belong to no domain, and their names and errors may name any: admins only.
+    ctx.update(
+        can_upload=guard.can(request, rules.UPLOAD),
+        can_retry=guard.can(request, rules.RETRY),
+        show_rejections=request.user.is_superuser,
     )
     return render(request, "reports/status.html", ctx)
 

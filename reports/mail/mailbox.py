@@ -39,6 +39,7 @@ import logging
 import re
 import socket
 import ssl
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -122,7 +123,8 @@ def poll(
             raise error from None
         except Exception as e:
             # A bug: still say so on the status page, or polling could stop unseen.
-            log.exception("Mailbox %s: poll failed", mailbox.name)
+            # The traceback can quote the password as the exception does: scrubbed like it.
+            log.error("Mailbox %s: poll failed\n%s", mailbox.name, scrub(traceback.format_exc(), mailbox))
             _update_mailbox(mailbox, last_error=scrub(f"Internal error: {e}", mailbox), best_effort=True)
             raise
         _update_mailbox(mailbox, last_success=timezone.now(), last_error="", **_counts(mailbox))
@@ -252,12 +254,32 @@ def enabled_mailboxes() -> list[Mailbox]:
 
 
 def scrub(text: str, mailbox: Mailbox) -> str:
-    """Remove the mailbox password from text bound for logs, pages or the database."""
+    """Remove the mailbox password from text bound for logs, pages or the database, in
+    every form an error can quote it: as is, IMAP-quoted, and either of those inside the
+    repr() of a str or of bytes (once or twice), as exceptions and protocol logs show them."""
     password = mailbox.password
-    if password:
-        for form in {password, repr(password)[1:-1], password.replace("\\", "\\\\").replace('"', '\\"')}:
-            text = text.replace(form, "********")
+    if not password:
+        return text
+    for form in sorted(_quoted_forms(password), key=len, reverse=True):
+        text = text.replace(form, "********")
     return text
+
+
+def _quoted_forms(password: str) -> set[str]:
+    def reprs(value: str) -> set[str]:
+        out = {repr(value)[1:-1], json.dumps(value)[1:-1]}
+        raw = value.encode("utf-8", "surrogatepass")
+        out.add(repr(raw)[2:-1])
+        # repr() picks ' or " to quote by the content; inside a longer string the other may apply.
+        out.add(repr(value + "'\"")[1:-4])
+        out.add(repr(raw + b"'\"")[2:-4])
+        return out
+
+    imap = password.replace("\\", "\\\\").replace('"', '\\"')
+    forms = {password, imap}
+    for _ in range(2):
+        forms |= {r for f in forms for r in reprs(f)}
+    return {f for f in forms if f}
 
 
 # --- Locks --------------------------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
+from reports.access import audit, guard, rules
 from reports.ingest.alignment import normalise
-from reports.models import Report
+from reports.models import AuditEntry, Report
 from reports.rollout import readiness as rollout
 from reports.rollout.senders import KIND_LABELS, table
 
@@ -41,7 +42,7 @@ def _days(request) -> int:
 
 @login_required
 def readiness(request, domain):
-    domain = _domain_or_404(domain)
+    domain = guard.domain_or_404(request, _domain_or_404(domain))
     days = _days(request)
     r = rollout.assess(domain, days=days)
     qs = urlencode(
@@ -77,6 +78,7 @@ def readiness(request, domain):
         ],
         "source_qs": qs,
         "qs": urlencode({"domain": domain}),
+        "can_refresh": guard.can(request, rules.REFRESH_DNS, domain),
     }
     return render(request, "reports/rollout_readiness.html", ctx)
 
@@ -84,7 +86,8 @@ def readiness(request, domain):
 @login_required
 @require_POST
 def refresh_dns(request, domain):
-    domain = _domain_or_404(domain)
+    domain = guard.domain_or_404(request, _domain_or_404(domain), rules.REFRESH_DNS)
+    audit.record(request.user, AuditEntry.REFRESH_DNS, domain)
     rollout.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
     messages.success(request, f"DNS records of {domain} fetched again.")
     # Reverse DNS names take longer (one lookup per source): a worker resolves them.
@@ -102,6 +105,7 @@ def refresh_dns(request, domain):
 
 @login_required
 def how(request):
+    guard.require(request, rules.VIEW)
     senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
         "r": rollout,
