@@ -238,6 +238,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # IMAPClient's protocol trace (DEBUG) quotes what servers answer verbatim, and a server
+    # may echo the LOGIN command: never log it, whatever LOG_LEVEL says.
+    "loggers": {"imapclient": {"level": "INFO"}},
 }
 
 # --- Access, secrets and deployment hardening (reports/access/) ---
@@ -281,3 +284,7 @@ if DMARC_BEHIND_TLS_PROXY:
     SECURE_HSTS_SECONDS = envint("DMARC_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DMARC_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = envbool("DMARC_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole registrable domain for good: its owner's decision, made
+        # with DMARC_HSTS_PRELOAD=true, not a default for a dashboard that usually sits on a subdomain.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]

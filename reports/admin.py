@@ -51,7 +51,7 @@ class MailboxAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         changed = [name for name in form.changed_data if name != "password"]
-        if "password" in form.changed_data:
+        if form.data.get("password"):
             changed.append("password (new)")
         elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
             changed.append("password (cleared)")
