@@ -61,6 +61,11 @@ class MailboxAdmin(admin.ModelAdmin):
         audit.record(request.user, AuditEntry.MAILBOX, obj.name, deleted=True)
         super().delete_model(request, obj)
 
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(request.user, AuditEntry.MAILBOX, obj.name, deleted=True)
+        super().delete_queryset(request, queryset)
+
 
 @admin.register(MailMessage)
 class MailMessageAdmin(admin.ModelAdmin):
@@ -144,6 +149,11 @@ class AccessGrantAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         audit.record(request.user, AuditEntry.ACCESS, str(obj), deleted=True)
         super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(request.user, AuditEntry.ACCESS, str(obj), deleted=True)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEntry)
