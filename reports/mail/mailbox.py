@@ -53,6 +53,7 @@ from django.utils import timezone
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import CapabilityError, IMAPClientAbortError, IMAPClientError, LoginError
 
+from reports.access.fields import EncryptedTextField
 from reports.ingest.pipeline import Outcome, ingest_bytes
 from reports.models import Mailbox, MailMessage
 
@@ -254,13 +255,15 @@ def enabled_mailboxes() -> list[Mailbox]:
 
 
 def scrub(text: str, mailbox: Mailbox) -> str:
-    """Remove the mailbox password from text bound for logs, pages or the database, in
-    every form an error can quote it: as is, IMAP-quoted, and either of those inside the
-    repr() of a str or of bytes (once or twice), as exceptions and protocol logs show them."""
-    password = mailbox.password
-    if not password:
-        return text
-    for form in sorted(_quoted_forms(password), key=len, reverse=True):
+    """Remove the mailbox's secrets (its password, and every other encrypted field) from text
+    bound for logs, pages or the database, in every form an error can quote them: as is,
+    IMAP-quoted, and either of those inside the repr() of a str or of bytes (once or twice)."""
+    forms = set()
+    for f in mailbox._meta.concrete_fields:
+        secret = getattr(mailbox, f.attname) if isinstance(f, EncryptedTextField) else None
+        if secret:
+            forms |= _quoted_forms(secret)
+    for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, "********")
     return text
 

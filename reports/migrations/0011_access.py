@@ -41,6 +41,14 @@ def encrypt_passwords(apps, schema_editor):
         mailbox.save(update_fields=["password"])
 
 
+def decrypt_passwords(apps, schema_editor):
+    # Back to plain text before the column is a CharField again (reading decrypts).
+    Mailbox = apps.get_model("reports", "Mailbox")
+    with schema_editor.connection.cursor() as cursor:
+        for pk, password in Mailbox.objects.exclude(password="").values_list("pk", "password"):
+            cursor.execute("UPDATE reports_mailbox SET password = %s WHERE id = %s", [password, pk])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -87,6 +95,6 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['-when'], name='auditentry_when')],
             },
         ),
-        migrations.RunPython(encrypt_passwords, migrations.RunPython.noop),
+        migrations.RunPython(encrypt_passwords, decrypt_passwords),
         migrations.RunPython(create_roles, migrations.RunPython.noop),
     ]

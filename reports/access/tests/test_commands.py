@@ -126,3 +126,16 @@ def test_first_login_is_created_once_with_a_random_password_and_never_reset(db):
     User.objects.create_user("viewer-only")
     run("ensure_login")
     assert list(User.objects.values_list("username", flat=True)) == ["viewer-only"]
+
+
+def test_missing_role_groups_come_back_after_a_migrate_and_edited_ones_stay(db):
+    from django.contrib.auth.models import Group
+
+    operator = Group.objects.get(name="operator")
+    operator.permissions.remove(operator.permissions.get(codename="edit_alerts"))
+    Group.objects.filter(name="viewer").delete()
+    call_command("migrate", verbosity=0)
+    assert list(Group.objects.get(name="viewer").permissions.values_list("codename", flat=True)) == [
+        "view_domain_pages"
+    ]
+    assert not Group.objects.get(name="operator").permissions.filter(codename="edit_alerts").exists()

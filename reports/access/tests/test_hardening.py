@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def manage(*args, **env):
-    full = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    # Not DJANGO_ALLOW_ASYNC_UNSAFE either, which the browser tests set for this process.
+    dropped = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full = {k: v for k, v in os.environ.items() if k not in dropped}
     full.update({"SECRET_KEY": "k" * 60 + "-not-a-real-one", "DMARC_ENV_FILE": "/dev/null", **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
