@@ -1,5 +1,8 @@
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
 from reports.access import audit
 from reports.models import AccessGrant, AuditEntry, Domain, Mailbox, MailMessage, Rejection, Report
@@ -154,6 +157,54 @@ class AccessGrantAdmin(admin.ModelAdmin):
         for obj in queryset:
             audit.record(request.user, AuditEntry.ACCESS, str(obj), deleted=True)
         super().delete_queryset(request, queryset)
+
+
+# Who may see what also changes with a user's flags and groups, and with a role's permissions.
+USER_ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class AuditedUserAdmin(UserAdmin):
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = [name for name in form.changed_data if name in USER_ACCESS_FIELDS]
+        if changed or not change:
+            user = form.instance
+            audit.record(
+                request.user,
+                AuditEntry.ACCESS,
+                f"user {user.get_username()}",
+                created=not change,
+                changed=changed,
+                superuser=user.is_superuser,
+                groups=sorted(g.name for g in user.groups.all()),
+            )
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, AuditEntry.ACCESS, f"user {obj.get_username()}", deleted=True)
+        super().delete_model(request, obj)
+
+
+class AuditedGroupAdmin(GroupAdmin):
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group = form.instance
+        audit.record(
+            request.user,
+            AuditEntry.ACCESS,
+            f"group {group.name}",
+            created=not change,
+            permissions=sorted(p.codename for p in group.permissions.all()),
+        )
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, AuditEntry.ACCESS, f"group {obj.name}", deleted=True)
+        super().delete_model(request, obj)
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AuditedUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)
 
 
 @admin.register(AuditEntry)

@@ -67,3 +67,25 @@ def test_a_grant_names_a_user_or_a_team_never_both_nor_neither(people):
         )
         assert response.status_code == 200 and b"errornote" in response.content
     assert AccessGrant.objects.filter(user=people["nobody"]).count() == 0
+
+
+def test_making_a_user_superuser_or_changing_their_groups_is_recorded(people):
+    admin = client_of(people["admin"])
+    user = people["nobody"]
+    url = reverse("admin:auth_user_change", args=[user.pk])
+    form = {
+        "username": user.username,
+        "is_active": "on",
+        "is_superuser": "on",
+        "groups": [Group.objects.get(name="brand-a").pk],
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "initial-date_joined_0": "2026-01-01",
+        "initial-date_joined_1": "00:00:00",
+    }
+    response = admin.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.get(target="user nobody")
+    assert entry.user == people["admin"]
+    assert set(entry.detail["changed"]) == {"is_superuser", "groups"}
+    assert entry.detail["superuser"] is True and entry.detail["groups"] == ["brand-a"]
