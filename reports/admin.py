@@ -11,6 +11,24 @@ from reports.models import AccessGrant, AuditEntry, Domain, Mailbox, MailMessage
 CONNECTION_FIELDS = ("host", "port", "security", "username")
 
 
+class AuditedDeletes:
+    """Record who deleted what, one by one or from the list's bulk action."""
+
+    audit_action = AuditEntry.ACCESS
+
+    def audit_target(self, obj) -> str:
+        return str(obj)
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, self.audit_action, self.audit_target(obj), deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(request.user, self.audit_action, self.audit_target(obj), deleted=True)
+        super().delete_queryset(request, queryset)
+
+
 class MailboxForm(forms.ModelForm):
     # Never rendered back into the page: an empty field keeps the stored password.
     password = forms.CharField(
@@ -39,7 +57,8 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.MAILBOX
     form = MailboxForm
     list_display = ["name", "host", "username", "folder", "enabled", "last_success", "last_error"]
     list_filter = ["enabled"]
@@ -59,15 +78,6 @@ class MailboxAdmin(admin.ModelAdmin):
         elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
             changed.append("password (cleared)")
         audit.record(request.user, AuditEntry.MAILBOX, obj.name, created=not change, changed=changed)
-
-    def delete_model(self, request, obj):
-        audit.record(request.user, AuditEntry.MAILBOX, obj.name, deleted=True)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            audit.record(request.user, AuditEntry.MAILBOX, obj.name, deleted=True)
-        super().delete_queryset(request, queryset)
 
 
 @admin.register(MailMessage)
@@ -121,7 +131,7 @@ class DomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessGrant)
-class AccessGrantAdmin(admin.ModelAdmin):
+class AccessGrantAdmin(AuditedDeletes, admin.ModelAdmin):
     list_display = ["__str__", "user", "team", "role", "domain_list"]
     list_filter = ["role"]
     search_fields = ["user__username", "team__name", "domains__name"]
@@ -149,21 +159,15 @@ class AccessGrantAdmin(admin.ModelAdmin):
             domains=sorted(d.name for d in grant.domains.all()),
         )
 
-    def delete_model(self, request, obj):
-        audit.record(request.user, AuditEntry.ACCESS, str(obj), deleted=True)
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            audit.record(request.user, AuditEntry.ACCESS, str(obj), deleted=True)
-        super().delete_queryset(request, queryset)
-
 
 # Who may see what also changes with a user's flags and groups, and with a role's permissions.
 USER_ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
 
 
-class AuditedUserAdmin(UserAdmin):
+class AuditedUserAdmin(AuditedDeletes, UserAdmin):
+    def audit_target(self, obj) -> str:
+        return f"user {obj.get_username()}"
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         changed = [name for name in form.changed_data if name in USER_ACCESS_FIELDS]
@@ -172,33 +176,28 @@ class AuditedUserAdmin(UserAdmin):
             audit.record(
                 request.user,
                 AuditEntry.ACCESS,
-                f"user {user.get_username()}",
+                self.audit_target(user),
                 created=not change,
                 changed=changed,
                 superuser=user.is_superuser,
                 groups=sorted(g.name for g in user.groups.all()),
             )
 
-    def delete_model(self, request, obj):
-        audit.record(request.user, AuditEntry.ACCESS, f"user {obj.get_username()}", deleted=True)
-        super().delete_model(request, obj)
 
+class AuditedGroupAdmin(AuditedDeletes, GroupAdmin):
+    def audit_target(self, obj) -> str:
+        return f"group {obj.name}"
 
-class AuditedGroupAdmin(GroupAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         group = form.instance
         audit.record(
             request.user,
             AuditEntry.ACCESS,
-            f"group {group.name}",
+            self.audit_target(group),
             created=not change,
             permissions=sorted(p.codename for p in group.permissions.all()),
         )
-
-    def delete_model(self, request, obj):
-        audit.record(request.user, AuditEntry.ACCESS, f"group {obj.name}", deleted=True)
-        super().delete_model(request, obj)
 
 
 admin.site.unregister(get_user_model())

@@ -7,10 +7,11 @@ user's grants from the database into them. `visible_domains` and
 
 from __future__ import annotations
 
+from reports.access import rules
+
 
 def access_for(user):
     """The user's rules.Access: superusers may do everything, others what their grants say."""
-    from reports.access import rules
     from reports.models import AccessGrant
 
     if not user.is_authenticated or not user.is_active:
@@ -42,7 +43,6 @@ def access_for(user):
 def visible_domains(user) -> list[str] | None:
     """The policy domains `user` may see, or None for all of them: those with data
     that a grant covers, and the granted domains themselves."""
-    from reports.access import rules
     from reports.models import DomainDay
 
     access = access_for(user)
@@ -57,13 +57,11 @@ def users_for_domain(domain: str):
     from django.contrib.auth import get_user_model
     from django.db.models import Q
 
-    from reports.access import rules
-
-    names = rules.parents(domain)
-    viewing = Q(role__permissions__codename=rules.VIEW, domains__name__in=names)
     from reports.models import AccessGrant
 
-    grants = AccessGrant.objects.filter(viewing)
+    grants = AccessGrant.objects.filter(
+        role__permissions__codename=rules.VIEW, domains__name__in=rules.parents(domain)
+    )
     return (
         get_user_model()
         .objects.filter(is_active=True)

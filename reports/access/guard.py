@@ -7,6 +7,7 @@ that its existence does not leak; an action their role lacks answers 403.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 
 from reports.access import access_for, rules
@@ -48,8 +49,6 @@ def visible(request, queryset, field: str = "domain"):
     names = access.granted_names(rules.VIEW)
     if not names:
         return queryset.none()
-    from django.db.models import Q
-
     covered = Q()
     for name in names:
         covered |= Q(**{field: name}) | Q(**{f"{field}__endswith": "." + name})

@@ -7,21 +7,14 @@ import pytest
 
 from reports.access.tests.people import person
 from reports.models import Report
-from reports.tests.test_browser import CHROMIUM_ARGS, drawn_pixels
+from reports.tests import test_browser as shared
+from reports.tests.test_browser import drawn_pixels
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+browser = shared.browser  # the shared chromium, launched once per module
 
 
 @pytest.fixture
