@@ -41,12 +41,12 @@ db: venv services
 .env:
 	@echo "SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
 	@echo "DEBUG=false" >> .env
-	@echo "Wrote .env with a new SECRET_KEY"
+	@echo "DMARC_ENCRYPTION_KEY=$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')" >> .env
+	@echo "Wrote .env with a new SECRET_KEY and DMARC_ENCRYPTION_KEY"
 
 run: venv services .env db
 	@$(BIN)/python manage.py collectstatic --noinput -v 0
 	@$(BIN)/python manage.py demo --if-empty
-	@$(BIN)/python manage.py ensure_login --username admin --password admin
 	@bash scripts/run.sh $(HOST) $(PORT)
 
 test: venv sysdeps services

@@ -6,6 +6,7 @@ ImproperlyConfigured error that names the variable, instead of running with a
 silently wrong setting.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -73,6 +74,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
+    "csp",
     "reports",
 ]
 
@@ -85,6 +88,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dmarcapp.urls"
@@ -118,6 +124,12 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes checks sign-ins first, so that a locked pair is refused before its password is.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -400,4 +412,53 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # IMAPClient's protocol trace (DEBUG) quotes what servers answer verbatim, and a server
+    # may echo the LOGIN command: never log it, whatever LOG_LEVEL says.
+    "loggers": {"imapclient": {"level": "INFO"}},
 }
+
+# --- Access, secrets and deployment hardening (reports/access/) ---
+# Fernet keys for stored credentials, comma-separated: the first encrypts, all decrypt.
+DMARC_ENCRYPTION_KEY = envsecret("DMARC_ENCRYPTION_KEY")
+from reports.access.crypto import parse_keys  # noqa: E402 - needs nothing but the value
+
+DMARC_ENCRYPTION_KEYS = parse_keys(DMARC_ENCRYPTION_KEY, SECRET_KEY)
+
+# Sign-in throttling (django-axes): failures per username and address, then a lock.
+AXES_FAILURE_LIMIT = envint("DMARC_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("DMARC_LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "reports.access.throttle.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "reports.access.throttle.lockout_response"
+AXES_VERBOSE = False
+
+# Content-Security-Policy: scripts and styles from this site only, no inline code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Behind a proxy that terminates TLS: secure cookies, HSTS, redirects to https,
+# and the proxy's X-Forwarded-Proto header trusted (the proxy must set it).
+DMARC_BEHIND_TLS_PROXY = envbool("DMARC_BEHIND_TLS_PROXY", False)
+if DMARC_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = envint("DMARC_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DMARC_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("DMARC_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole registrable domain for good: its owner's decision, made
+        # with DMARC_HSTS_PRELOAD=true, not a default for a dashboard that usually sits on a subdomain.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]

@@ -1,8 +1,22 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 
+from reports.access import audit
 from reports.ingest.names import domain_name
-from reports.models import AlertThresholds, Domain, ForeignReport, Mailbox, MailMessage, Rejection, Report
+from reports.models import (
+    AccessGrant,
+    AlertThresholds,
+    AuditEntry,
+    Domain,
+    ForeignReport,
+    Mailbox,
+    MailMessage,
+    Rejection,
+    Report,
+)
 
 # Stored secrets are never rendered back into the page: an empty field keeps the stored value.
 _KEEP = "Leave empty to keep the stored value."
@@ -21,6 +35,37 @@ def _secret_field(label, *, textarea=False, help_text=""):
     )
 
 
+# Changing any of these sends the stored password elsewhere, or to another account.
+CONNECTION_FIELDS = ("host", "port", "security", "username")
+# Where each secret goes: changing that clears the secret unless a new one is typed.
+_SECRET_DESTINATIONS = {
+    "password": set(CONNECTION_FIELDS),
+    "ms_client_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
+    "ms_certificate_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
+    "google_service_account_secret": {"username"},
+    "google_client_secret": {"google_client_id"},
+    "google_refresh_token_secret": {"google_client_id"},
+}
+
+
+class AuditedDeletes:
+    """Record who deleted what, one by one or from the list's bulk action."""
+
+    audit_action = AuditEntry.ACCESS
+
+    def audit_target(self, obj) -> str:
+        return str(obj)
+
+    def delete_model(self, request, obj):
+        audit.record(request.user, self.audit_action, self.audit_target(obj), deleted=True)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit.record(request.user, self.audit_action, self.audit_target(obj), deleted=True)
+        super().delete_queryset(request, queryset)
+
+
 class MailboxForm(forms.ModelForm):
     host = forms.CharField(
         max_length=255,
@@ -28,7 +73,10 @@ class MailboxForm(forms.ModelForm):
         help_text="Blank with Microsoft 365 or Google: outlook.office365.com or imap.gmail.com.",
     )
     auth = forms.ChoiceField(label="Authentication", choices=Mailbox.AUTH_CHOICES, required=False)
-    password = _secret_field("Password")
+    password = _secret_field(
+        "Password",
+        help_text="Changing the host, port, security or username clears it unless a new one is entered here.",
+    )
     ms_client_secret = _secret_field(
         "Client secret", help_text="A client secret of the app registration, or:"
     )
@@ -57,9 +105,12 @@ class MailboxForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        # Whoever may edit a mailbox but not read its secrets must not be able to send them to a
+        # server of their own: a new destination gets a secret only if it is typed again.
+        moved = {field for field, to in _SECRET_DESTINATIONS.items() if to & set(self.changed_data)}
         for name in Mailbox.SECRET_FIELDS:
             if not data.get(name) and self.instance.pk:
-                data[name] = getattr(self.instance, name)
+                data[name] = "" if name in moved else getattr(self.instance, name)
         # Left out of a form (a script's POST), the method stays what it was.
         auth = data["auth"] = data.get("auth") or self.instance.auth or Mailbox.PASSWORD
         if not data.get("host"):
@@ -85,7 +136,8 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.MAILBOX
     form = MailboxForm
     list_display = ["name", "auth", "host", "username", "folder", "enabled", "last_success", "last_error"]
     list_filter = ["enabled", "auth"]
@@ -163,6 +215,15 @@ class MailboxAdmin(admin.ModelAdmin):
                 '"connection test result" in a few seconds.',
                 messages.INFO,
             )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name != "password"]
+        if form.data.get("password"):
+            changed.append("password (new)")
+        elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
+            changed.append("password (cleared)")
+        audit.record(request.user, AuditEntry.MAILBOX, obj.name, created=not change, changed=changed)
 
 
 @admin.register(MailMessage)
@@ -242,6 +303,103 @@ class ForeignReportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# --- Access (reports/access/) ---
+
+
+@admin.register(AccessGrant)
+class AccessGrantAdmin(AuditedDeletes, admin.ModelAdmin):
+    list_display = ["__str__", "user", "team", "role", "domain_list"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "team__name", "domains__name"]
+    filter_horizontal = ["domains"]
+    autocomplete_fields = ["user"]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("user", "team", "role").prefetch_related("domains")
+        )
+
+    @admin.display(description="domains")
+    def domain_list(self, obj):
+        return ", ".join(d.name for d in obj.domains.all())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        grant = form.instance
+        audit.record(
+            request.user,
+            AuditEntry.ACCESS,
+            str(grant),
+            created=not change,
+            role=grant.role.name,
+            domains=sorted(d.name for d in grant.domains.all()),
+        )
+
+
+# Who may see what also changes with a user's flags and groups, and with a role's permissions.
+USER_ACCESS_FIELDS = ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")
+
+
+class AuditedUserAdmin(AuditedDeletes, UserAdmin):
+    def audit_target(self, obj) -> str:
+        return f"user {obj.get_username()}"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        changed = [name for name in form.changed_data if name in USER_ACCESS_FIELDS]
+        if changed or not change:
+            user = form.instance
+            audit.record(
+                request.user,
+                AuditEntry.ACCESS,
+                self.audit_target(user),
+                created=not change,
+                changed=changed,
+                superuser=user.is_superuser,
+                groups=sorted(g.name for g in user.groups.all()),
+            )
+
+
+class AuditedGroupAdmin(AuditedDeletes, GroupAdmin):
+    def audit_target(self, obj) -> str:
+        return f"group {obj.name}"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        group = form.instance
+        audit.record(
+            request.user,
+            AuditEntry.ACCESS,
+            self.audit_target(group),
+            created=not change,
+            permissions=sorted(p.codename for p in group.permissions.all()),
+        )
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), AuditedUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["when", "username", "action", "target"]
+    list_filter = ["action"]
+    search_fields = ["username", "target"]
+    date_hierarchy = "when"
+    readonly_fields = ["when", "user", "username", "action", "target", "detail"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -8,7 +8,11 @@ read; raw records are read only for one source or one report at a time.
 
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import models
+
+from reports.access import rules as access_rules
+from reports.access.fields import EncryptedTextField
 
 
 class MessageCounts(models.Model):
@@ -244,7 +248,7 @@ class Mailbox(models.Model):
     username = models.CharField(
         max_length=255, help_text="The login; with Microsoft 365 or Google, the mailbox's email address."
     )
-    password = models.CharField(max_length=255, blank=True)
+    password = EncryptedTextField(blank=True)  # encrypted at rest: reports/access/crypto.py
     ca_file = models.CharField(
         max_length=512, blank=True, help_text="Path to a CA certificate (PEM) for a private CA."
     )
@@ -266,10 +270,11 @@ class Mailbox(models.Model):
     ms_client_id = models.CharField(
         "application (client) ID", max_length=255, blank=True, help_text="The app registration's client ID."
     )
-    ms_client_secret = models.CharField(
-        "client secret", max_length=1024, blank=True, help_text="A client secret of the app registration, or:"
+    # Every *_secret field is encrypted at rest, like the password.
+    ms_client_secret = EncryptedTextField(
+        "client secret", blank=True, help_text="A client secret of the app registration, or:"
     )
-    ms_certificate_secret = models.TextField(
+    ms_certificate_secret = EncryptedTextField(
         "certificate",
         blank=True,
         help_text="PEM: the private key and the certificate uploaded to the app registration.",
@@ -280,7 +285,7 @@ class Mailbox(models.Model):
         blank=True,
         help_text="Blank for DMARC_IMAP_MS_AUTHORITY (https://login.microsoftonline.com by default).",
     )
-    google_service_account_secret = models.TextField(
+    google_service_account_secret = EncryptedTextField(
         "service account key",
         blank=True,
         help_text="Google Workspace: the service account's JSON key; it acts as the mailbox's address.",
@@ -291,8 +296,8 @@ class Mailbox(models.Model):
         blank=True,
         help_text="Personal Gmail: an installed-app OAuth client.",
     )
-    google_client_secret = models.CharField("OAuth client secret", max_length=1024, blank=True)
-    google_refresh_token_secret = models.CharField("refresh token", max_length=2048, blank=True)
+    google_client_secret = EncryptedTextField("OAuth client secret", blank=True)
+    google_refresh_token_secret = EncryptedTextField("refresh token", blank=True)
     # The last "Test connection": when, and what it found (folders and message count, or the error).
     checked_at = models.DateTimeField("last connection test", null=True, blank=True)
     check_result = models.TextField("connection test result", blank=True)
@@ -724,3 +729,93 @@ class AlertMemory(models.Model):
 
     def __str__(self):
         return f"{self.domain} {self.name}"
+
+
+# --- Access (reports/access/) ---
+
+
+class AccessGrant(models.Model):
+    """A role on a set of monitored domains, given to one user or to a group of users (a team)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="access_grants",
+    )
+    team = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="access_grants",
+        help_text="Instead of a user: every member of this group.",
+    )
+    role = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.PROTECT,
+        related_name="role_grants",
+        help_text="viewer or operator (or a group of your own): its permissions are what the grant allows.",
+    )
+    domains = models.ManyToManyField(Domain, related_name="grants", help_text="Subdomains are included.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = access_rules.PERMISSIONS
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False, team__isnull=True)
+                | models.Q(user__isnull=True, team__isnull=False),
+                name="accessgrant_user_or_team",
+            ),
+            # One grant per holder and role: `manage.py grant` adds domains to it.
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(user__isnull=False), name="accessgrant_user_role"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "role"], condition=models.Q(team__isnull=False), name="accessgrant_team_role"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user or self.team}: {self.role}"
+
+
+class AuditEntry(models.Model):
+    """Who did what, and when: uploads, retries, DNS refreshes, mailbox, access and alert changes."""
+
+    UPLOAD = "upload"
+    RETRY = "retry"
+    REFRESH_DNS = "refresh_dns"
+    MAILBOX = "mailbox"
+    ACCESS = "access"
+    ALERTS = "alerts"
+    ACTION_CHOICES = [
+        (UPLOAD, "Uploaded a file"),
+        (RETRY, "Retried a message"),
+        (REFRESH_DNS, "Refreshed DNS"),
+        (MAILBOX, "Changed a mailbox"),
+        (ACCESS, "Changed access"),
+        (ALERTS, "Changed alert settings"),
+    ]
+
+    when = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as text too: the entry outlives the account.
+    username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=16, choices=ACTION_CHOICES)
+    target = models.TextField(blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "audit entries"
+        indexes = [
+            # The admin's list: newest first.
+            models.Index(fields=["-when"], name="auditentry_when"),
+        ]
+
+    def __str__(self):
+        return f"{self.when:%Y-%m-%d %H:%M} {self.username or '(system)'} {self.action} {self.target}"

@@ -25,6 +25,7 @@ for _ in $(seq 1 50); do
 done
 echo
 echo "DMARC dashboard: http://$HOST:$PORT/"
-echo "Login: admin / admin (created by make run if it did not exist)"
+# Only on a database without any user: creates a superuser and prints its random password, once.
+$BIN/python manage.py ensure_login --url "http://$HOST:$PORT/"
 echo "Logs: .run/web.log .run/worker.log .run/beat.log — Ctrl-C stops everything."
 wait -n "${pids[@]}"

@@ -18,13 +18,14 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
+from reports.access import audit, guard, rules
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
 from reports.ingest.pipeline import configured_domains, ingest_bytes
 from reports.mail.status import mailboxes_for_status_page
-from reports.models import ForeignReport, Record, Rejection, Report
+from reports.models import AuditEntry, ForeignReport, Record, Rejection, Report
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
 
@@ -35,7 +36,7 @@ RANGE_KEYS = ("domain", "range", "start", "end", "page")
 
 def _selection(request) -> dict:
     """Domain and range of the request, and the query string that keeps them on every link."""
-    form = RangeForm(request.GET, queries.domains())
+    form = RangeForm(request.GET, guard.domains(request, queries.domains()))
     domain, preset, rng = form.selection()
     keep = {"domain": domain or "", "range": preset}
     if preset == "custom":
@@ -286,7 +287,7 @@ REPORT_LIST_FIELDS = (
 @login_required
 def report_list(request):
     ctx = _selection(request)
-    reports = Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id")
+    reports = guard.visible(request, Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id"))
     if ctx["domain"]:
         reports = reports.filter(domain=ctx["domain"])
     q = ReportFilterForm(request.GET).search()
@@ -300,6 +301,7 @@ def report_list(request):
 @login_required
 def report_detail(request, pk):
     report = get_object_or_404(Report.objects.defer("original"), pk=pk)
+    guard.domain_or_404(request, report.domain)
     records = Record.objects.filter(report=report).order_by("-count", "id")
     page = Paginator(records, 100).get_page(request.GET.get("page"))
     page.object_list = list(page.object_list)
@@ -321,6 +323,7 @@ def report_download(request, pk):
     report = get_object_or_404(
         Report.objects.only("id", "org_name", "domain", "begin", "end", "original"), pk=pk
     )
+    guard.domain_or_404(request, report.domain)
     data = bytes(report.original)
     if request.GET.get("format") == "gz":
         response = HttpResponse(data, content_type="application/gzip")
@@ -337,8 +340,11 @@ def report_download(request, pk):
 @require_http_methods(["GET", "POST"])
 def status(request):
     if request.method == "POST":
+        guard.require(request, rules.UPLOAD)
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
+            for f in form.cleaned_data["files"]:
+                audit.record(request.user, AuditEntry.UPLOAD, f.name, bytes=f.size)
             request.session["upload_results"] = [_import_upload(f) for f in form.cleaned_data["files"]]
             # Redirect so that a reload does not import the files again.
             return redirect("status")
@@ -353,6 +359,12 @@ def status(request):
         mailboxes=mailboxes_for_status_page(),
         **_untrusted_input(),
         alert_trouble=alert_delivery.trouble(),
+    )
+    # Rejected inputs belong to no domain, and their names and errors may name any: admins only.
+    ctx.update(
+        can_upload=guard.can(request, rules.UPLOAD),
+        can_retry=guard.can(request, rules.RETRY),
+        show_rejections=request.user.is_superuser,
     )
     return render(request, "reports/status.html", ctx)
 

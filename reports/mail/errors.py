@@ -11,6 +11,7 @@ exception raised by a connection into the error fit for the status page.
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 from collections.abc import Iterable
@@ -47,13 +48,34 @@ class Server:
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Remove every secret, in each form a library may quote it, from text bound
-    for logs, pages or the database."""
+    """Remove every secret from text bound for logs, pages or the database, in every
+    form an error can quote it: as is, IMAP-quoted, and either of those inside the
+    repr() of a str or of bytes (once or twice), whatever characters it holds."""
+    forms = set()
     for secret in secrets:
         if secret:
-            for form in {secret, repr(secret)[1:-1], secret.replace("\\", "\\\\").replace('"', '\\"')}:
-                text = text.replace(form, "********")
+            forms |= _quoted_forms(secret)
+    # Longest first: a secret's quoted form contains the plain one.
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, "********")
     return text
+
+
+def _quoted_forms(secret: str) -> set[str]:
+    def reprs(value: str) -> set[str]:
+        out = {repr(value)[1:-1], json.dumps(value)[1:-1]}
+        raw = value.encode("utf-8", "surrogatepass")
+        out.add(repr(raw)[2:-1])
+        # repr() picks ' or " to quote by the content; inside a longer string the other may apply.
+        out.add(repr(value + "'\"")[1:-4])
+        out.add(repr(raw + b"'\"")[2:-4])
+        return out
+
+    imap = secret.replace("\\", "\\\\").replace('"', '\\"')
+    forms = {secret, imap}
+    for _ in range(2):
+        forms |= {r for f in forms for r in reprs(f)}
+    return {f for f in forms if f}
 
 
 def classify(e: BaseException, server: Server) -> Exception | None:

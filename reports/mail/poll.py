@@ -27,6 +27,7 @@ doing a message twice stores its reports once.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -99,7 +100,10 @@ def poll(
             raise error from None
         except Exception as e:
             # A bug: still say so on the status page, or polling could stop unseen.
-            log.exception("Mailbox %s: poll failed", mailbox.name)
+            # The traceback can quote a secret as the exception does: scrubbed like it.
+            log.error(
+                "Mailbox %s: poll failed\n%s", mailbox.name, scrub_mailbox(traceback.format_exc(), mailbox)
+            )
             update_mailbox(
                 mailbox, last_error=scrub_mailbox(f"Internal error: {e}", mailbox), best_effort=True
             )

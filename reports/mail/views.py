@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from reports.access import audit, guard, rules
 from reports.ingest.errors import VerificationDeferred
 from reports.mail import messages as mail_messages
-from reports.models import MailMessage
+from reports.models import AuditEntry, MailMessage
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,9 @@ log = logging.getLogger(__name__)
 def retry_message(request, pk):
     """Ingest a failed message again from its stored bytes, right away; a
     worker then moves it to the processed folder if it now yields a report."""
+    guard.require(request, rules.RETRY)
     msg = get_object_or_404(MailMessage, pk=pk)
+    audit.record(request.user, AuditEntry.RETRY, f"message {msg.pk} (UID {msg.uid})", mailbox=msg.mailbox_id)
     try:
         done = mail_messages.retry_message(msg.pk)
     except VerificationDeferred as e:

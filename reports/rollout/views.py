@@ -13,8 +13,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
+from reports.access import audit, guard
+from reports.access import rules as access_rules
 from reports.ingest.alignment import normalise
-from reports.models import Report
+from reports.models import AuditEntry, Report
 from reports.rollout import readiness as assessment
 from reports.rollout import rules, trust
 from reports.rollout.senders import KIND_LABELS, table
@@ -42,7 +44,7 @@ def _days(request) -> int:
 
 @login_required
 def readiness(request, domain):
-    domain = _domain_or_404(domain)
+    domain = guard.domain_or_404(request, _domain_or_404(domain))
     days = _days(request)
     r = assessment.assess(domain, days=days)
     qs = urlencode(
@@ -85,6 +87,7 @@ def readiness(request, domain):
         "verified": trust.verified_share(domain, r.start, r.end),
         "source_qs": qs,
         "qs": urlencode({"domain": domain}),
+        "can_refresh": guard.can(request, access_rules.REFRESH_DNS, domain),
     }
     return render(request, "reports/rollout_readiness.html", ctx)
 
@@ -92,7 +95,8 @@ def readiness(request, domain):
 @login_required
 @require_POST
 def refresh_dns(request, domain):
-    domain = _domain_or_404(domain)
+    domain = guard.domain_or_404(request, _domain_or_404(domain), access_rules.REFRESH_DNS)
+    audit.record(request.user, AuditEntry.REFRESH_DNS, domain)
     assessment.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
     messages.success(request, f"DNS records of {domain} fetched again.")
     # Source names take longer (lookups per source): a worker resolves them.
@@ -110,6 +114,7 @@ def refresh_dns(request, domain):
 
 @login_required
 def how(request):
+    guard.require(request, rules.VIEW)
     senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
         "r": rules,

@@ -37,7 +37,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    User.objects.create_user("operator", password="pw-operator-1")
+    User.objects.create_superuser("operator", password="pw-operator-1")
     context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)

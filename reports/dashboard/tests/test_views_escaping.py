@@ -13,7 +13,7 @@ ESCAPED_ID = "&lt;img src=x onerror=alert(1)&gt;"
 
 @pytest.fixture
 def client(client, db):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     return client
 
 

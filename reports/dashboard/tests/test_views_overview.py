@@ -15,7 +15,7 @@ PAGES = ["/", "/sources/", "/sources.csv", "/sources/192.0.2.10/", "/reports/", 
 
 @pytest.fixture
 def client(client, db):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     return client
 
 
@@ -38,7 +38,7 @@ def test_it_sends_anonymous_visitors_to_login(url):
 def test_the_login_page_is_public_and_logs_in(client):
     from django.test import Client
 
-    User.objects.create_user("alice", password="pw-alice-12")
+    User.objects.create_superuser("alice", password="pw-alice-12")
     anon = Client()
     assert anon.get("/login/").status_code == 200
     response = anon.post("/login/", {"username": "alice", "password": "pw-alice-12"})

@@ -12,7 +12,7 @@ from reports.tests.dashboard import daily_report, import_ok
 
 @pytest.fixture
 def client(client, db):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     return client
 
 

@@ -8,7 +8,7 @@ from reports.models import Report
 
 @pytest.fixture
 def client(client, db):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     return client
 
 

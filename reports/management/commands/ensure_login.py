@@ -1,19 +1,35 @@
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+_LOCK = 0x4D42 << 40 | 1  # advisory lock key, in the mail package's namespace
 
 
 class Command(BaseCommand):
-    help = "Create a superuser for the first login if there is none yet, and say what the login is."
+    help = (
+        "On a database without any user, create a superuser with a random password and print it once. "
+        "Never touches an existing account."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin")
-        parser.add_argument("--password", default="admin")
+        parser.add_argument("--url", default="", help="where to sign in, printed with the password")
 
-    def handle(self, *args, **options):
+    def handle(self, *args, username, url, **options):
         User = get_user_model()
-        name = options["username"]
-        if User.objects.filter(username=name).exists():
-            self.stdout.write(f"Login: {name} (existing user; password unchanged)")
-            return
-        User.objects.create_superuser(name, email="", password=options["password"])
-        self.stdout.write(f"Login: {name} / {options['password']} (created; change it under /admin/)")
+        with transaction.atomic():
+            # Two `make run` at once create one account, not two.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK])
+            if User.objects.exists():
+                self.stdout.write("Sign in with an existing account (create more under /admin/).")
+                return
+            password = secrets.token_urlsafe(15)
+            User.objects.create_superuser(username, email="", password=password)
+        where = f" at {url}" if url else ""
+        self.stdout.write(
+            f"Created the first account{where}: {username} / {password}\n"
+            "This password is shown only now: note it, or change it under /admin/."
+        )

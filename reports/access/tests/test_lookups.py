@@ -1,0 +1,32 @@
+"""visible_domains and users_for_domain, the two questions the rest of the app (alerts) asks."""
+
+import pytest
+
+from reports.access import users_for_domain, visible_domains
+from reports.access.tests.people import person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_users_for_a_domain_are_its_grantees_teams_and_superusers(people):
+    expected = {"viewer", "operator", "member", "admin"}
+    assert {u.username for u in users_for_domain("example.com")} == expected
+    assert {u.username for u in users_for_domain("mail.example.com")} == expected  # subdomains are covered
+    assert {u.username for u in users_for_domain("other.example")} == {"admin"}
+    people["viewer"].is_active = False
+    people["viewer"].save()
+    assert "viewer" not in {u.username for u in users_for_domain("example.com")}
+
+
+def test_visible_domains_are_the_covered_ones_with_data_and_the_granted(people, scenario):
+    from reports.demo.report_xml import record_xml
+    from reports.ingest import pipeline
+    from reports.tests.dashboard import daily_report
+
+    pipeline.ingest_bytes(
+        daily_report(1, [record_xml(ip="192.0.2.1", count=1)], domain="news.example.com"), "t"
+    )
+    assert visible_domains(people["admin"]) is None
+    assert visible_domains(people["viewer"]) == ["example.com", "news.example.com"]
+    assert visible_domains(person("later", "nodata.example")) == ["nodata.example"]
+    assert visible_domains(people["nobody"]) == []
