@@ -1,4 +1,4 @@
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from reports import converters
 from reports.dashboard import views
@@ -25,4 +25,7 @@ urlpatterns = [
     path("rollout/how/", views_rollout.how, name="rollout_how"),
     path("rollout/<domain:domain>/", views_rollout.readiness, name="rollout"),
     path("rollout/<domain:domain>/refresh-dns/", views_rollout.refresh_dns, name="rollout_refresh"),
+    # What the converters above refuse: a clear 400, not a 500 (nor a bare 404).
+    re_path(r"^sources/[\s\S]+/$", views.bad_url_part, {"what": "an IP address"}),
+    re_path(r"^rollout/[\s\S]+/$", views.bad_url_part, {"what": "a domain name"}),
 ]

@@ -214,6 +214,11 @@ def source(request, ip):
     return render(request, "reports/source.html", ctx)
 
 
+@login_required
+def bad_url_part(request, what):
+    return render(request, "reports/bad_request.html", {"what": what}, status=400)
+
+
 REPORT_LIST_FIELDS = (
     "id", "org_name", "report_id", "domain", "begin", "end", "p", "record_count", "message_count", "warnings",
     "created", "source", "reporter_verified",

@@ -20,12 +20,14 @@ PROBES = [
     ("/sources/192.0.2.1/?page=99999999999999999999", 200),
     ("/sources/?q=fe80::1%25eth0", 200),
     ("/sources.csv?q=fe80::1%25eth0", 200),
-    ("/sources/fe80::1%25eth0/", 404),
+    ("/sources/fe80::1%25eth0/", 400),
+    ("/sources/999.1.1.1/", 400),
     ("/?range=custom&start=0001-01-01&end=2026-01-01", 200),
     ("/?range=custom&start=2026-01-01&end=9999-12-31", 200),
     ("/sources/?range=custom&start=0001-01-01&end=9999-12-31", 200),
-    ("/rollout/%00/", 404),
-    ("/rollout/evil%2Fx.example/", 404),
+    ("/rollout/%00/", 400),
+    ("/rollout/evil%2Fx.example/", 400),
+    ("/rollout/unknown.example/", 404),
     ("/rollout/example.com/?days=%00", 200),
     ("/reports/?page=-1", 200),
 ]
@@ -41,6 +43,13 @@ def client(client, db):
 @pytest.mark.parametrize(("url", "status"), PROBES)
 def test_a_hostile_url_gets_a_clear_answer_not_a_500(client, url, status):
     assert client.get(url).status_code == status
+
+
+def test_a_url_part_that_is_no_address_or_domain_says_so(client):
+    response = client.get("/sources/fe80::1%25eth0/")
+    assert response.status_code == 400
+    assert "This address does not name an IP address." in response.content.decode()
+    assert "does not name a domain name" in client.get("/rollout/%00/").content.decode()
 
 
 def test_a_custom_range_at_the_ends_of_the_calendar_says_why_and_shows_the_default(client):

@@ -9,11 +9,12 @@ from email.message import EmailMessage
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 
 from reports.demo.report_xml import record_xml, report_xml
 from reports.ingest.pipeline import drop_old_rejected_bytes, ingest_bytes
-from reports.models import DailyRollup, Domain, ForeignReport, Record, Rejection, Report
-from reports.tests.dashboard import daily_report
+from reports.models import DailyRollup, Domain, DomainDay, ForeignReport, Record, Rejection, Report
+from reports.tests.dashboard import daily_report, import_ok
 from reports.tests.report_mail import plain_email, report_email
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +94,29 @@ def test_a_foreign_report_by_mail_sends_its_message_to_the_failed_state(settings
     assert [o.status for o in outcomes] == ["foreign"]
 
 
+def reports_email() -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "noreply@reporter.example"
+    msg["To"] = "dmarc@example.com"
+    msg["Subject"] = "Reports"
+    msg.set_content("Reports attached.")
+    return msg
+
+
+def test_a_value_stored_before_names_were_validated_breaks_no_page(client):
+    # Rows written by an older version, which took any policy domain.
+    today = timezone.now().date()
+    import_ok(daily_report(1, [record_xml(ip="192.0.2.1")]))
+    DomainDay.objects.create(domain="evil/x.example", day=today, messages=100)
+    report = Report.objects.get()
+    Report.objects.filter(pk=report.pk).update(domain="evil/x.example")
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    for url in [*PAGES, f"/reports/{report.pk}/", "/?domain=evil/x.example"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "evil/x.example" in client.get(f"/reports/{report.pk}/").content.decode()
+
+
 def test_an_mbox_of_20000_messages_gives_one_clear_error_and_one_row(tmp_path):
     message = plain_email()
     mbox = b"".join(
@@ -110,11 +134,7 @@ def test_an_mbox_of_20000_messages_gives_one_clear_error_and_one_row(tmp_path):
 
 
 def test_an_email_of_5000_attachments_gives_one_clear_error_and_one_row(tmp_path):
-    msg = EmailMessage()
-    msg["From"] = "noreply@reporter.example"
-    msg["To"] = "dmarc@example.com"
-    msg["Subject"] = "Reports"
-    msg.set_content("Many reports.")
+    msg = reports_email()
     for i in range(5000):
         xml = report_xml([record_xml()], report_id=f"r{i}")
         msg.add_attachment(gzip.compress(xml), maintype="application", subtype="gzip", filename=f"{i}.xml.gz")
@@ -130,11 +150,7 @@ def test_an_email_of_5000_attachments_gives_one_clear_error_and_one_row(tmp_path
 
 def test_past_the_reports_per_input_cap_the_rest_is_refused_with_one_error(tmp_path, settings):
     settings.DMARC_MAX_REPORTS_PER_INPUT = 3
-    msg = EmailMessage()
-    msg["From"] = "noreply@reporter.example"
-    msg["To"] = "dmarc@example.com"
-    msg["Subject"] = "Reports"
-    msg.set_content("Five reports.")
+    msg = reports_email()
     for i in range(5):
         msg.add_attachment(
             report_xml([record_xml()], report_id=f"r{i}"), maintype="text", subtype="xml", filename=f"{i}.xml"
