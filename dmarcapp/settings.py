@@ -180,7 +180,12 @@ DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
 # --- Untrusted input (issue 11): what a rua address accepts from strangers ---
 # Monitored domains, comma-separated; kept in step with the Domain rows at the start of ingestion.
-DMARC_DOMAINS = env.list("DMARC_DOMAINS", default=[])
+from reports.ingest.names import domain_name  # noqa: E402 - a pure module, no Django in it
+
+_domains = [name for name in env.list("DMARC_DOMAINS", default=[]) if name.strip()]
+if _bad := [name for name in _domains if domain_name(name) is None]:
+    raise ImproperlyConfigured(f"DMARC_DOMAINS holds {_bad[0]!r}, which is not a domain name")
+DMARC_DOMAINS = [domain_name(name) for name in _domains]
 # Readiness and its go/no-go count only reports of a verified reporter (DKIM) and uploads.
 DMARC_REQUIRE_VERIFIED_REPORTS = envbool("DMARC_REQUIRE_VERIFIED_REPORTS", False)
 # Reports and failed parts read from one input (a file, an email); past it, one error for the rest.

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
-from reports.ingest.pipeline import ingest_bytes, monitored_domains
+from reports.ingest.pipeline import configured_domains, ingest_bytes
 from reports.models import ForeignReport, Record, Rejection, Report
 
 PAGE_SIZE = 50
@@ -296,7 +296,7 @@ def status(request):
 def _untrusted_input() -> dict:
     """What the status page says about monitored domains and the rejected bytes kept."""
     return {
-        "monitored": monitored_domains(),
+        "monitored": configured_domains(),
         "foreign": ForeignReport.objects.order_by("-reports", "domain")[:FOREIGN_SHOWN],
         "foreign_total": ForeignReport.objects.aggregate(n=Sum("reports"))["n"] or 0,
         # Bytes dropped past DMARC_MAX_REJECTED_BYTES: the row stays, its sha256 says it had some.

@@ -77,12 +77,13 @@ class Context:
     trusted: bool = False  # uploaded by a signed-in user
     defer_on_dns_failure: bool = False
     vouched: Verdict | None = None  # reprocess: the verdict the stored report already has
+    verify: bool = True  # False for uploads: no DNS inside a page request, and the user vouches
     signed: dict[bytes, SignedMessage] = field(default_factory=dict)
 
     def verdict(self, doc: Document, report_email: str) -> Verdict:
         if self.vouched is not None:
             return self.vouched
-        if not doc.envelope:
+        if not doc.envelope or not self.verify:
             return UNSIGNED_FILE
         message = self.signed.get(doc.envelope)
         if message is None:
@@ -107,10 +108,13 @@ def ingest_bytes(
     defer_on_dns_failure: bool = False,
     vouched: Verdict | None = None,
 ):
-    """Every report in `data`, stored; `trusted` for an upload by a signed-in user,
-    `defer_on_dns_failure` to raise VerificationDeferred when a DKIM key lookup fails."""
+    """Every report in `data`, stored. `trusted`: uploaded by a signed-in user, who vouches for
+    it (its emails' signatures are not checked: no DNS inside a page request);
+    `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails."""
     limits = limits or Limits.from_settings()
-    ctx = Context(source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched)
+    ctx = Context(
+        source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
+    )
     cap = settings.DMARC_MAX_REPORTS_PER_INPUT
     outcomes = []
     parts = unpack(data, limits)
@@ -142,10 +146,19 @@ def ingest_bytes(
 
 def monitored_domains() -> list[str]:
     """The monitored domains, after adding those DMARC_DOMAINS names (like the "env" mailbox)."""
-    wanted = [d for d in (domain_name(x) for x in settings.DMARC_DOMAINS) if d]
+    wanted = _domains_from_settings()
     if wanted:
         Domain.objects.bulk_create([Domain(name=d) for d in wanted], ignore_conflicts=True)
     return list(Domain.objects.values_list("name", flat=True))
+
+
+def configured_domains() -> list[str]:
+    """The monitored domains as the next ingestion will see them, without writing (for pages)."""
+    return sorted({*Domain.objects.values_list("name", flat=True), *_domains_from_settings()})
+
+
+def _domains_from_settings() -> list[str]:
+    return [d for d in (domain_name(x) for x in settings.DMARC_DOMAINS) if d]
 
 
 def ingest_document(doc: Document, ctx: Context) -> Outcome:

@@ -27,6 +27,9 @@ def check(**env):
         ("DATABASE_URL", "not a url"),
         ("CELERY_BROKER_URL", "ftp://127.0.0.1"),
         ("DMARC_MAX_ZIP_MEMBERS", "twenty"),
+        ("DMARC_DOMAINS", "example.com,evil/x.example"),
+        ("DMARC_REQUIRE_VERIFIED_REPORTS", "maybe"),
+        ("DMARC_MAX_MBOX_MESSAGES", "0"),
         ("DMARC_MAX_INPUT_BYTES", "-5"),
     ],
 )
