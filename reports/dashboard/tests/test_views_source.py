@@ -63,11 +63,11 @@ def test_the_range_limits_the_drill_down(client, scenario):
     assert len(wide["records"]) == 1
 
 
-def test_ipv6_sources_work_and_non_addresses_are_not_found(client, db):
+def test_ipv6_sources_work_and_non_addresses_are_a_bad_request(client, db):
     from reports.demo.report_xml import record_xml
     from reports.tests.dashboard import daily_report, import_ok
 
     import_ok(daily_report(1, [record_xml(ip="2001:db8::25", count=12)]))
     response = client.get("/sources/2001:db8::25/")
     assert response.context["detail"].totals.messages == 12
-    assert client.get("/sources/not-an-ip/").status_code == 404
+    assert client.get("/sources/not-an-ip/").status_code == 400
