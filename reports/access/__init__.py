@@ -71,4 +71,5 @@ def users_for_domain(domain: str):
             | Q(groups__in=grants.filter(team__isnull=False).values("team"))
         )
         .distinct()
+        .order_by("pk")
     )

@@ -13,21 +13,19 @@ from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from reports.access import visible_domains
+from reports.access import audit, guard
 from reports.alerts import links
 from reports.alerts.forms import DigestForm, DomainChoiceForm
 from reports.alerts.recipients import default_choice
 from reports.alerts.rules import RULES
 from reports.dashboard.queries import domains as domains_with_data
-from reports.models import Alert, AlertPreference, DigestSubscription
+from reports.models import Alert, AlertPreference, AuditEntry, DigestSubscription
 
 RESOLVED_SHOWN = 100
 
 
-def _domains(user) -> list[str]:
-    every = domains_with_data()
-    visible = visible_domains(user)
-    return every if visible is None else [d for d in every if d in set(visible)]
+def _domains(request) -> list[str]:
+    return guard.domains(request, domains_with_data())
 
 
 def _row(alert: Alert) -> dict:
@@ -60,10 +58,11 @@ def _is_ip(value) -> bool:
 
 @login_required
 def alerts(request):
-    allowed = _domains(request.user)
+    allowed = _domains(request)
     domain = request.GET.get("domain", "")
     shown = [domain] if domain in allowed else allowed
-    scope = [*shown, ""]
+    # Mailbox alerts (domain "") quote server details, which only admins see (reports/access).
+    scope = [*shown, ""] if request.user.is_superuser else shown
     open_rows = Alert.objects.filter(domain__in=scope, resolved__isnull=True).order_by("-opened")
     resolved_rows = Alert.objects.filter(domain__in=scope, resolved__isnull=False).order_by("-resolved")
     ctx = {
@@ -79,7 +78,7 @@ def alerts(request):
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     user = request.user
-    domains = _domains(user)
+    domains = _domains(request)
     saved = {p.domain: p for p in AlertPreference.objects.filter(user=user, domain__in=domains)}
     sub = DigestSubscription.objects.filter(user=user).first()
 
@@ -106,6 +105,13 @@ def settings_page(request):
             )
         DigestSubscription.objects.update_or_create(
             user=user, defaults={"enabled": digest_form.cleaned_data["digest"]}
+        )
+        audit.record(
+            user,
+            AuditEntry.ALERTS,
+            "own alert settings",
+            domains=domains,
+            digest=digest_form.cleaned_data["digest"],
         )
         messages.success(request, "Your alert settings are saved.")
         return redirect("alert_settings")

@@ -114,7 +114,7 @@ def refresh_dns(request, domain):
 
 @login_required
 def how(request):
-    guard.require(request, rules.VIEW)
+    guard.require(request, access_rules.VIEW)
     senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
         "r": rules,

@@ -40,9 +40,9 @@ def workspace(domain):
     return google_workspace(domain)
 
 
-def people():
+def people(*domains):
     """alice: every rule by email (no choice made); bob: only DNS alerts; carol: everything through a
-    webhook, no email; dave: inactive."""
+    webhook, no email; dave: inactive; all four granted `domains`. erin may see no domain."""
     User = get_user_model()
     users = {
         "alice": User.objects.create_user("alice", "alice@ops.test", "pw"),
@@ -50,6 +50,10 @@ def people():
         "carol": User.objects.create_user("carol", "carol@ops.test", "pw"),
         "dave": User.objects.create_user("dave", "dave@ops.test", "pw", is_active=False),
     }
+    for name in users:
+        if domains:
+            call_command("grant", name, *domains, role="viewer")
+    User.objects.create_user("erin", "erin@ops.test", "pw")  # granted nothing
     return users
 
 

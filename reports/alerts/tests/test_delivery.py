@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin(django_user_model):
-    return django_user_model.objects.create_user("alice", "alice@ops.test", "pw", is_staff=True)
+    return django_user_model.objects.create_user(
+        "alice", "alice@ops.test", "pw", is_staff=True, is_superuser=True
+    )
 
 
 def stuck_mailbox(name="reports", hours=7):

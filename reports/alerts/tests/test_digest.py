@@ -40,6 +40,9 @@ def users(django_user_model):
     DigestSubscription.objects.create(user=bob, enabled=False)
     django_user_model.objects.create_user("erin", "", "pw")  # no address: nothing to send to
     frank = django_user_model.objects.create_user("frank", "frank@ops.test", "pw")
+    for name in ("alice", "bob", "erin", "frank"):
+        call_command("grant", name, "digest.example", role="viewer")
+    django_user_model.objects.create_user("gus", "gus@ops.test", "pw")  # granted nothing: no digest
     return alice, bob, frank
 
 
@@ -89,6 +92,7 @@ def test_each_subscribed_user_gets_a_digest_with_the_weeks_figures(dns, settings
 
 def test_a_quiet_week_makes_a_short_digest(dns, settings, smtp, users):
     d = "quiet.example"
+    call_command("grant", "frank", d, role="viewer")
     publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
     build(d, [workspace(d)], p="reject", days=20)
 

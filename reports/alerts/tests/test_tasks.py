@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_an_import_that_breaks_a_sender_alerts_through_the_worker(dns, settings, smtp, celery_worker):
     d = "hook.example"
     publish(dns, settings, d, f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}")
-    people()
+    people(d)
     today = timezone.now().date()
     build(d, [workspace(d), ses_aligned(d)], p="reject", days=28, today=today - timedelta(days=1))
     # The history's own evaluations are not this test's: drop them before the worker starts.

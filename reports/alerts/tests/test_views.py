@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ HOSTILE = '<script>alert("x")</script>'
 @pytest.fixture
 def operator(client, django_user_model):
     user = django_user_model.objects.create_user("op", "op@ops.test", "pw")
+    call_command("grant", "op", "example.com", "other.example", role="operator")
     client.force_login(user)
     return user
 
@@ -74,6 +76,20 @@ def test_the_overview_shows_the_open_alerts_of_its_domain(operator, client, doma
     assert 'id="open-alerts"' not in client.get("/?domain=other.example").content.decode()
 
 
+def test_a_user_sees_and_sets_the_alerts_of_their_own_domains_only(client, django_user_model, domains):
+    alert("example.com", "Amazon SES")
+    alert("other.example", "SendGrid")
+    django_user_model.objects.create_user("viewer", "v@ops.test", "pw")
+    call_command("grant", "viewer", "example.com", role="viewer")
+    client.force_login(django_user_model.objects.get(username="viewer"))
+
+    page = client.get("/alerts/").content.decode()
+    assert "Amazon SES" in page and "SendGrid" not in page
+    assert client.get("/alerts/?domain=other.example").status_code == 404
+    settings_page = client.get("/alerts/settings/").content.decode()
+    assert "example.com" in settings_page and "other.example" not in settings_page
+
+
 def test_the_alert_pages_need_a_login(client):
     assert client.get("/alerts/").status_code == 302
     assert client.get("/alerts/settings/").status_code == 302
@@ -107,6 +123,7 @@ def test_the_unsubscribe_link_of_an_alert_email_stops_that_domains_alert_email_o
     client, django_user_model, db
 ):
     user = django_user_model.objects.create_user("op", "op@ops.test", "pw")
+    call_command("grant", "op", "example.com", "other.example", role="viewer")
     token = links.unsubscribe_token(user_id=user.pk, scope="alerts:example.com", address="op@ops.test")
     path = links.unsubscribe_url(token).removeprefix(links.absolute(""))
     assert b"Stop alert emails for example.com to op@ops.test?" in client.get(path).content
