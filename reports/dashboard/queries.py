@@ -321,26 +321,14 @@ def sources(
             clauses.append("source_ip = ANY(%s::inet[])")
             params.append(named)
         where.append("(" + " OR ".join(clauses) + ")")
-    # The name filters read the small per-source tables, never the records.
-    if flt.service == UNIDENTIFIED:
-        where.append(
-            "source_ip NOT IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND service <> '')"
-        )
-        params.append(domain)
-    elif flt.service:
-        where.append("source_ip IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND service = %s)")
-        params += [domain, flt.service]
-    if flt.category:
-        where.append(
-            "source_ip IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND category = %s)"
-        )
-        params += [domain, flt.category]
-    if flt.asn is not None:
-        where.append("source_ip IN (SELECT ip FROM reports_sourcenetwork WHERE asn = %s)")
-        params.append(flt.asn)
-    if flt.country:
-        where.append("source_ip IN (SELECT ip FROM reports_sourcenetwork WHERE country = %s)")
-        params.append(flt.country.upper())
+    # The name filters read the small per-source tables first, and narrow the sums to those addresses:
+    # a join of those tables with the aggregate leaves the planner to guess, and it may guess badly.
+    only, exclude = _named_ips(domain, flt)
+    inner, inner_params = "", []
+    if only is not None:
+        inner, inner_params = " AND source_ip = ANY(%s::inet[])", [only]
+    elif exclude:
+        inner, inner_params = " AND NOT source_ip = ANY(%s::inet[])", [exclude]
     order, needed = SORTS.get(flt.sort, SORTS["messages"])
     if flt.failing:
         needed = {*needed, "messages", "dmarc_pass"}
@@ -352,14 +340,14 @@ def sources(
     sql = f"""
         SELECT {", ".join(["source_ip", *columns, "count(*) OVER ()"])} FROM (
             SELECT {", ".join(["source_ip", *(f"{SUMMED[c]} AS {c}" for c in columns)])}
-            FROM reports_sourceperiod WHERE {PIECES}
+            FROM reports_sourceperiod WHERE {PIECES}{inner}
             GROUP BY source_ip
         ) agg
         {"WHERE " + " AND ".join(where) if where else ""}
         ORDER BY {order} {direction}, source_ip
         {"LIMIT %s OFFSET %s" if limit is not None else ""}
     """
-    args = [domain, years, months, days, *params]
+    args = [domain, years, months, days, *inner_params, *params]
     if limit is not None:
         args += [limit, offset]
     with transaction.atomic(), connection.cursor() as cur:
@@ -381,6 +369,34 @@ def sources(
         s.about = names[s.ip]
         s.name = s.about.rdns
     return result, total
+
+
+def _named_ips(domain: str, flt: SourceFilter) -> tuple[list[str] | None, list[str]]:
+    """The addresses the service, category, AS and country filters allow (None: no such filter), and
+    those the "unidentified" filter excludes."""
+    from reports.models import SourceNetwork, SourceService
+
+    sets = []
+    services = SourceService.objects.filter(domain=domain)
+    if flt.service and flt.service != UNIDENTIFIED:
+        sets.append(set(services.filter(service=flt.service).values_list("ip", flat=True)))
+    if flt.category:
+        sets.append(set(services.filter(category=flt.category).values_list("ip", flat=True)))
+    if flt.asn is not None:
+        sets.append(set(SourceNetwork.objects.filter(asn=flt.asn).values_list("ip", flat=True)))
+    if flt.country:
+        sets.append(
+            set(SourceNetwork.objects.filter(country=flt.country.upper()).values_list("ip", flat=True))
+        )
+    only = sorted(set.intersection(*sets)) if sets else None
+    exclude = []
+    if flt.service == UNIDENTIFIED:
+        identified = set(services.exclude(service="").values_list("ip", flat=True))
+        if only is not None:
+            only = [ip for ip in only if ip not in identified]
+        else:
+            exclude = sorted(identified)
+    return only, exclude
 
 
 def _source_sums(domain, years, months, days, ips) -> dict[str, dict]:
