@@ -355,6 +355,7 @@ def _name_sources(log) -> None:
             return
         t = time.perf_counter()
         cur.execute(_NAME_SOURCES, {"domain": DOMAIN})
+        cur.execute("ANALYZE reports_reversedns, reports_sourcenetwork, reports_sourceservice")
     log(f"named the sources in {time.perf_counter() - t:.1f} s")
 
 

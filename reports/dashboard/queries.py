@@ -130,23 +130,29 @@ class Overview:
 # --- naming sources: reverse DNS, network and service, from small tables (never the records) ---
 
 
+# One row per address, its names joined from the three small tables (one query, even for an export).
+_SOURCE_NAMES = """
+SELECT host(a.ip), coalesce(r.hostname, ''), n.asn, coalesce(n.as_name, ''), coalesce(n.country, ''),
+       coalesce(s.service_name, ''), coalesce(s.service, ''), coalesce(s.kind, ''), coalesce(s.category, ''),
+       coalesce(s.by_network, false)
+FROM unnest(%s::inet[]) AS a(ip)
+LEFT JOIN reports_reversedns r ON r.ip = a.ip AND r.confirmed
+LEFT JOIN reports_sourcenetwork n ON n.ip = a.ip AND n.asn IS NOT NULL
+LEFT JOIN reports_sourceservice s ON s.domain = %s AND s.ip = a.ip
+"""
+
+
 def source_names(domain: str, ips: list[str]) -> dict[str, SourceName]:
     """What is known of these sources of `domain`, {ip: SourceName}; every ip gets one."""
-    from reports.models import SourceNetwork, SourceService
-
     names = {ip: SourceName() for ip in ips}
-    for start in range(0, len(ips), 5000):  # keep IN (...) lists bounded
-        chunk = ips[start : start + 5000]
-        for ip, host in reverse_names(chunk).items():
-            names[ip].rdns = host
-        for n in SourceNetwork.objects.filter(ip__in=chunk, asn__isnull=False):
-            names[n.ip].asn, names[n.ip].as_name, names[n.ip].country = n.asn, n.as_name, n.country
-        for s in SourceService.objects.filter(domain=domain, ip__in=chunk).only(
-            "ip", "service", "service_name", "kind", "category", "by_network"
-        ):
-            about = names[s.ip]
-            about.service, about.service_id, about.kind = s.service_name, s.service, s.kind
-            about.category, about.by_network = s.category, s.by_network
+    if not ips:
+        return names
+    with connection.cursor() as cur:
+        cur.execute(_SOURCE_NAMES, [ips, domain])
+        for ip, *fields in cur.fetchall():
+            # host() writes IPv6 as Python does (compressed, lower case), so the keys match.
+            if ip in names:
+                names[ip] = SourceName(*fields)
     return names
 
 
@@ -157,13 +163,6 @@ def services(domain: str) -> list[tuple[str, str]]:
     rows = SourceService.objects.filter(domain=domain).exclude(service="")
     found = rows.values_list("service", "service_name").distinct().order_by()
     return sorted(found, key=lambda r: r[1].lower())
-
-
-def reverse_names(ips: list[str]) -> dict[str, str]:
-    """Known forward-confirmed reverse DNS names of these addresses, {ip: name}."""
-    from reports.rollout.rdns import rdns_names
-
-    return rdns_names(ips, confirmed_only=True)
 
 
 def _like(text: str) -> str:
@@ -324,26 +323,14 @@ def sources(
             clauses.append("source_ip = ANY(%s::inet[])")
             params.append(named)
         where.append("(" + " OR ".join(clauses) + ")")
-    # The name filters read the small per-source tables, never the records.
-    if flt.service == UNIDENTIFIED:
-        where.append(
-            "source_ip NOT IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND service <> '')"
-        )
-        params.append(domain)
-    elif flt.service:
-        where.append("source_ip IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND service = %s)")
-        params += [domain, flt.service]
-    if flt.category:
-        where.append(
-            "source_ip IN (SELECT ip FROM reports_sourceservice WHERE domain = %s AND category = %s)"
-        )
-        params += [domain, flt.category]
-    if flt.asn is not None:
-        where.append("source_ip IN (SELECT ip FROM reports_sourcenetwork WHERE asn = %s)")
-        params.append(flt.asn)
-    if flt.country:
-        where.append("source_ip IN (SELECT ip FROM reports_sourcenetwork WHERE country = %s)")
-        params.append(flt.country.upper())
+    # The name filters read the small per-source tables first, and narrow the sums to those addresses:
+    # a join of those tables with the aggregate leaves the planner to guess, and it may guess badly.
+    only, exclude = _named_ips(domain, flt)
+    inner, inner_params = "", []
+    if only is not None:
+        inner, inner_params = " AND source_ip = ANY(%s::inet[])", [only]
+    elif exclude:
+        inner, inner_params = " AND NOT source_ip = ANY(%s::inet[])", [exclude]
     order, needed = SORTS.get(flt.sort, SORTS["messages"])
     if flt.failing:
         needed = {*needed, "messages", "dmarc_pass"}
@@ -355,14 +342,14 @@ def sources(
     sql = f"""
         SELECT {", ".join(["source_ip", *columns, "count(*) OVER ()"])} FROM (
             SELECT {", ".join(["source_ip", *(f"{SUMMED[c]} AS {c}" for c in columns)])}
-            FROM reports_sourceperiod WHERE {PIECES}
+            FROM reports_sourceperiod WHERE {PIECES}{inner}
             GROUP BY source_ip
         ) agg
         {"WHERE " + " AND ".join(where) if where else ""}
         ORDER BY {order} {direction}, source_ip
         {"LIMIT %s OFFSET %s" if limit is not None else ""}
     """
-    args = [domain, years, months, days, *params]
+    args = [domain, years, months, days, *inner_params, *params]
     if limit is not None:
         args += [limit, offset]
     with transaction.atomic(), connection.cursor() as cur:
@@ -384,6 +371,34 @@ def sources(
         s.about = names[s.ip]
         s.name = s.about.rdns
     return result, total
+
+
+def _named_ips(domain: str, flt: SourceFilter) -> tuple[list[str] | None, list[str]]:
+    """The addresses the service, category, AS and country filters allow (None: no such filter), and
+    those the "unidentified" filter excludes."""
+    from reports.models import SourceNetwork, SourceService
+
+    sets = []
+    services = SourceService.objects.filter(domain=domain)
+    if flt.service and flt.service != UNIDENTIFIED:
+        sets.append(set(services.filter(service=flt.service).values_list("ip", flat=True)))
+    if flt.category:
+        sets.append(set(services.filter(category=flt.category).values_list("ip", flat=True)))
+    if flt.asn is not None:
+        sets.append(set(SourceNetwork.objects.filter(asn=flt.asn).values_list("ip", flat=True)))
+    if flt.country:
+        sets.append(
+            set(SourceNetwork.objects.filter(country=flt.country.upper()).values_list("ip", flat=True))
+        )
+    only = sorted(set.intersection(*sets)) if sets else None
+    exclude = []
+    if flt.service == UNIDENTIFIED:
+        identified = set(services.exclude(service="").values_list("ip", flat=True))
+        if only is not None:
+            only = [ip for ip in only if ip not in identified]
+        else:
+            exclude = sorted(identified)
+    return only, exclude
 
 
 def _source_sums(domain, years, months, days, ips) -> dict[str, dict]:
