@@ -50,5 +50,6 @@ def schedule_polls(sender, **kwargs):
         ("reverse dns", "reports.rollout.tasks.resolve_reverse_dns", 900),
         ("readiness summaries", "reports.rollout.tasks.refresh_readiness", 600),
         ("forget raw mail", "reports.mail.tasks.forget_raw_mail", 3600),
+        ("purge old reports", "reports.ingest.tasks.purge_old_reports", 86400),
     ):
         sender.add_periodic_task(every, sender.signature(task), name=name, expires=every - 60)

@@ -220,6 +220,17 @@ if env.str("DMARC_IMAP_HOST", default=""):
     if not DMARC_IMAP["username"]:
         raise ImproperlyConfigured("DMARC_IMAP_USER must be set when DMARC_IMAP_HOST is set")
 
+# --- Deleting and uploading (reports/ingest/retention.py, reports/ingest/tasks.py) ---
+# Reports whose period ended more than this many days ago are purged daily, with
+# their records and rollup counts. 0 keeps every report.
+DMARC_RETENTION_DAYS = envint("DMARC_RETENTION_DAYS", 0, minimum=0)
+# An ingest task is told to stop after the soft limit (seconds) and killed at the
+# hard one: a hostile upload cannot hold a worker for ever.
+DMARC_INGEST_SOFT_TIME_LIMIT = envint("DMARC_INGEST_SOFT_TIME_LIMIT", 600, minimum=1)
+DMARC_INGEST_TIME_LIMIT = envint("DMARC_INGEST_TIME_LIMIT", 660, minimum=1)
+if DMARC_INGEST_TIME_LIMIT <= DMARC_INGEST_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("DMARC_INGEST_TIME_LIMIT must be greater than DMARC_INGEST_SOFT_TIME_LIMIT")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -38,6 +38,18 @@ class Domain(models.Model):
         return self.name
 
 
+class ReportQuerySet(models.QuerySet):
+    def delete(self):
+        """Delete through reports.ingest.store, which takes the counts out of the rollups
+        and deletes the records in the database instead of loading them."""
+        from reports.ingest.store import remove_reports
+
+        return remove_reports(self.order_by().values_list("id", flat=True)).as_django()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class Report(models.Model):
     org_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
@@ -75,6 +87,8 @@ class Report(models.Model):
     source = models.CharField(max_length=512, blank=True, help_text="How the report arrived.")
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = ReportQuerySet.as_manager()
+
     class Meta:
         constraints = [
             # Google resends reports, and operators forward them by hand: the
@@ -90,6 +104,11 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.org_name} {self.report_id} ({self.domain})"
+
+    def delete(self, using=None, keep_parents=False):
+        from reports.ingest.store import remove_reports
+
+        return remove_reports([self.pk]).as_django()
 
 
 class Record(models.Model):

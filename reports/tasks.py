@@ -1,5 +1,6 @@
 """Where Celery's autodiscovery looks: each capability keeps its tasks in its own package."""
 
+from reports.ingest.tasks import purge_old_reports
 from reports.mail.tasks import forget_raw_mail, ingest_message, poll_all_mailboxes, poll_mailbox
 from reports.rollout.tasks import refresh_readiness, resolve_reverse_dns
 
@@ -8,6 +9,7 @@ __all__ = [
     "ingest_message",
     "poll_all_mailboxes",
     "poll_mailbox",
+    "purge_old_reports",
     "refresh_readiness",
     "resolve_reverse_dns",
 ]

@@ -28,6 +28,8 @@ def check(**env):
         ("CELERY_BROKER_URL", "ftp://127.0.0.1"),
         ("DMARC_MAX_ZIP_MEMBERS", "twenty"),
         ("DMARC_MAX_INPUT_BYTES", "-5"),
+        ("DMARC_RETENTION_DAYS", "a year"),
+        ("DMARC_INGEST_TIME_LIMIT", "10"),  # below the soft limit
     ],
 )
 def test_a_bad_value_stops_the_start_and_names_the_variable(name, value):
