@@ -51,5 +51,6 @@ def schedule_polls(sender, **kwargs):
         ("readiness summaries", "reports.rollout.tasks.refresh_readiness", 600),
         ("forget raw mail", "reports.mail.tasks.forget_raw_mail", 3600),
         ("purge old reports", "reports.ingest.tasks.purge_old_reports", 86400),
+        ("queue waiting uploads", "reports.ingest.tasks.queue_waiting_uploads", 300),
     ):
         sender.add_periodic_task(every, sender.signature(task), name=name, expires=every - 60)

@@ -439,3 +439,47 @@ class ReverseDns(models.Model):
 
     def __str__(self):
         return f"{self.ip} {self.hostname}"
+
+
+# --- Uploads (reports/ingest/uploads.py) ---
+
+
+class Upload(models.Model):
+    """A file uploaded on the ingestion page, kept until a Celery task has ingested it.
+
+    The web request only saves the bytes; the task records one outcome per report
+    found (every report of a zip), as it goes, so the upload page can show progress.
+    """
+
+    QUEUED = "queued"
+    WORKING = "working"
+    DONE = "done"
+    FAILED = "failed"  # refused (too large) or stopped (time limit); see `error`
+    STATE_CHOICES = [(QUEUED, "Queued"), (WORKING, "Working"), (DONE, "Done"), (FAILED, "Failed")]
+
+    name = models.CharField(max_length=512)
+    size = models.BigIntegerField()
+    # Emptied once ingested: the reports and rejections keep their own bytes.
+    data = models.BinaryField(blank=True)
+    state = models.CharField(max_length=8, choices=STATE_CHOICES, default=QUEUED)
+    outcomes = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The upload page: the latest uploads, newest first.
+            models.Index(fields=["-created"], name="upload_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.state})"
+
+    @property
+    def pending(self) -> bool:
+        return self.state in (self.QUEUED, self.WORKING)

@@ -1,15 +1,17 @@
 """Where Celery's autodiscovery looks: each capability keeps its tasks in its own package."""
 
-from reports.ingest.tasks import purge_old_reports
+from reports.ingest.tasks import ingest_upload, purge_old_reports, queue_waiting_uploads
 from reports.mail.tasks import forget_raw_mail, ingest_message, poll_all_mailboxes, poll_mailbox
 from reports.rollout.tasks import refresh_readiness, resolve_reverse_dns
 
 __all__ = [
     "forget_raw_mail",
     "ingest_message",
+    "ingest_upload",
     "poll_all_mailboxes",
     "poll_mailbox",
     "purge_old_reports",
+    "queue_waiting_uploads",
     "refresh_readiness",
     "resolve_reverse_dns",
 ]

@@ -5,22 +5,29 @@ from __future__ import annotations
 import csv
 import gzip
 import ipaddress
+import logging
 import math
 import re
+from functools import partial
 
-from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
+from kombu.exceptions import OperationalError as BrokerError
 
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
-from reports.ingest.pipeline import ingest_bytes
+from reports.ingest.uploads import recent as recent_uploads
+from reports.ingest.uploads import save_upload
 from reports.models import Record, Rejection, Report
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
@@ -273,26 +280,58 @@ def status(request):
     if request.method == "POST":
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
-            request.session["upload_results"] = [_import_upload(f) for f in form.cleaned_data["files"]]
-            # Redirect so that a reload does not import the files again.
-            return redirect("status")
+            # Parsing belongs to a worker: the request only saves the files.
+            saved = [save_upload(f, request.user) for f in form.cleaned_data["files"]]
+            for upload in saved:
+                if upload.pending:
+                    transaction.on_commit(partial(_queue_upload, request, upload.pk))
+            # Redirect so that a reload does not upload the files again.
+            return redirect("uploads")
     else:
         form = UploadForm()
     ctx = _selection(request)
     ctx.update(
         form=form,
-        results=request.session.pop("upload_results", None),
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
     )
     return render(request, "reports/status.html", ctx)
 
 
-def _import_upload(upload) -> dict:
-    name = upload.name
-    if upload.size > settings.DMARC_MAX_INPUT_BYTES:
-        limit = settings.DMARC_MAX_INPUT_BYTES
-        error = f"The file is {upload.size} bytes, more than the {limit}-byte input limit."
-        return {"name": name, "outcomes": [{"status": "rejected", "error": error}]}
-    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}")
-    return {"name": name, "outcomes": [{**o.as_json(), "report_pk": o.report_pk} for o in outcomes]}
+def _queue_upload(request, pk: int) -> None:
+    from reports.ingest.tasks import queue_upload
+
+    try:
+        queue_upload(pk)
+    except BrokerError as e:
+        log.warning("cannot queue upload %s: %s", pk, e)
+        messages.warning(
+            request, "The task queue is not reachable: the file is saved and will be ingested once it is."
+        )
+
+
+@login_required
+def uploads(request):
+    rows = [_upload_row(u) for u in recent_uploads()]
+    ctx = _selection(request)
+    ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
+    return render(request, "reports/uploads.html", ctx)
+
+
+def _upload_row(upload) -> dict:
+    outcomes = upload.outcomes if isinstance(upload.outcomes, list) else []
+    if upload.state == upload.QUEUED:
+        note = "Waiting for a worker."
+    elif upload.state == upload.WORKING:
+        note = "Reading the file: more reports may follow." if outcomes else "Reading the file."
+    elif upload.error:
+        note = upload.error
+    else:
+        note = "" if outcomes else "No report found."
+    return {
+        "upload": upload,
+        "outcomes": outcomes,
+        "note": note,
+        "failed": upload.state == upload.FAILED,
+        "span": len(outcomes) + (1 if note else 0),
+    }

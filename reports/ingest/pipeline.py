@@ -58,7 +58,10 @@ class Outcome:
         }
 
 
-def ingest_bytes(data: bytes, source: str, *, keep_rejected: bool = True, limits: Limits | None = None):
+def ingest_bytes(
+    data: bytes, source: str, *, keep_rejected: bool = True, limits: Limits | None = None, progress=None
+):
+    """progress, if given, is called with each outcome as soon as it is known."""
     limits = limits or Limits.from_settings()
     outcomes = []
     for part in unpack(data, limits):
@@ -69,6 +72,8 @@ def ingest_bytes(data: bytes, source: str, *, keep_rejected: bool = True, limits
         else:
             outcome = ingest_document(part, source, keep_rejected=keep_rejected)
         outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
     return outcomes
 
 

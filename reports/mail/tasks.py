@@ -9,12 +9,13 @@ messages out of the folder and picks up whatever arrived meanwhile.
 
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from dmarcapp.celery import app
 from reports.mail import mailbox as mail
-from reports.models import Mailbox
+from reports.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,24 @@ def _queue_ingests(message_ids):
             ingest_message.apply_async((pk,), producer=producer)
 
 
-@app.task(acks_late=True, autoretry_for=(OperationalError, InterfaceError), max_retries=10, **_RETRY)
+@app.task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=10,
+    soft_time_limit=settings.DMARC_INGEST_SOFT_TIME_LIMIT,
+    time_limit=settings.DMARC_INGEST_TIME_LIMIT,
+    **_RETRY,
+)
 def ingest_message(message_id):
-    done = mail.ingest_message(message_id)
+    try:
+        done = mail.ingest_message(message_id)
+    except SoftTimeLimitExceeded:
+        # Left `new`, every poll would hand it out again, and it would be stopped again.
+        limit = settings.DMARC_INGEST_SOFT_TIME_LIMIT
+        MailMessage.objects.filter(pk=message_id, state=MailMessage.NEW).update(
+            state=MailMessage.FAILED, error=f"Ingestion took longer than {limit} seconds and was stopped."
+        )
+        return
     if done is not None and mail.nothing_left_to_ingest(done.message.mailbox_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 
