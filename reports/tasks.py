@@ -2,7 +2,7 @@
 
 from reports.ingest.tasks import ingest_upload, purge_old_reports, queue_waiting_uploads
 from reports.mail.tasks import forget_raw_mail, ingest_message, poll_all_mailboxes, poll_mailbox
-from reports.rollout.tasks import refresh_readiness, resolve_reverse_dns
+from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns
 
 __all__ = [
     "forget_raw_mail",
@@ -13,5 +13,6 @@ __all__ = [
     "purge_old_reports",
     "queue_waiting_uploads",
     "refresh_readiness",
+    "refresh_summary",
     "resolve_reverse_dns",
 ]

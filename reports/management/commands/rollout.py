@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.models import Report
-from reports.rollout import readiness as rollout
+from reports.rollout import readiness, rules
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("domain")
         parser.add_argument(
-            "--days", type=int, default=rollout.WINDOW_DAYS, help="Window in days (default 30)."
+            "--days", type=int, default=rules.WINDOW_DAYS, help="Window in days (default 30)."
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--refresh-dns", action="store_true", help="Look the DNS records up again now.")
@@ -26,7 +26,7 @@ class Command(BaseCommand):
             raise CommandError("--days must be between 1 and 366")
         if not Report.objects.filter(domain=domain).exists():
             raise CommandError(f"No reports for {domain}.")
-        r = rollout.assess(domain, days=options["days"], refresh_dns=options["refresh_dns"])
+        r = readiness.assess(domain, days=options["days"], refresh_dns=options["refresh_dns"])
         if options["json"]:
             self.stdout.write(json.dumps(r.as_json(), indent=None))
             return
@@ -54,5 +54,5 @@ class Command(BaseCommand):
         w("Sources:")
         for s in r.sources:
             w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}")
-            if s.category != rollout.ALIGNED:
+            if s.category != rules.ALIGNED:
                 w(f"      {s.diagnosis}")
