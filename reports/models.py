@@ -483,3 +483,34 @@ class Upload(models.Model):
     @property
     def pending(self) -> bool:
         return self.state in (self.QUEUED, self.WORKING)
+
+
+# --- Stored readiness summaries (reports/rollout/summaries.py) ---
+
+
+class ReadinessSummary(models.Model):
+    """A domain's readiness over a window, computed by a Celery task and read by the pages.
+
+    `page` holds what the readiness page shows, as plain JSON (the sources shown,
+    not all of them); the other fields are the overview's stage badge.
+    """
+
+    domain = models.CharField(max_length=255)
+    days = models.PositiveSmallIntegerField()
+    computed = models.DateTimeField()
+    seconds = models.FloatField(default=0, help_text="How long the computation took.")
+    stage = models.CharField(max_length=16)
+    next_stage = models.CharField(max_length=16, blank=True)
+    ready = models.BooleanField(default=False)
+    blocking = models.JSONField(default=list, blank=True)
+    page = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "readiness summaries"
+        constraints = [
+            # Also serves the pages: one domain's summary for one window.
+            models.UniqueConstraint(fields=["domain", "days"], name="readinesssummary_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} ({self.days} days)"

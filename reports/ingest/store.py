@@ -326,8 +326,12 @@ def remove_reports(report_ids) -> Removed:
             chunk = ids[i : i + REMOVE_CHUNK]
             # Lock the reports first, in id order: two removals of one report must not both
             # take its counts out of the rollups, and two removals must not deadlock.
-            cur.execute("SELECT id FROM reports_report WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [chunk])
-            chunk = [row[0] for row in cur.fetchall()]
+            cur.execute(
+                "SELECT id, domain FROM reports_report WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [chunk]
+            )
+            rows = cur.fetchall()
+            chunk = [row[0] for row in rows]
+            removed.domains.update(row[1] for row in rows)
             if not chunk:
                 continue
             rollup.subtract_reports(cur, chunk)
@@ -337,7 +341,17 @@ def remove_reports(report_ids) -> Removed:
             removed.records += cur.rowcount
             cur.execute("DELETE FROM reports_report WHERE id = ANY(%s)", [chunk])
             removed.reports += cur.rowcount
+    if removed.domains:
+        # Their readiness summaries count the deleted reports: computed again once this commits.
+        domains = set(removed.domains)
+        transaction.on_commit(lambda: _queue_summaries(domains))
     return removed
+
+
+def _queue_summaries(domains: set[str]) -> None:
+    from reports.rollout.tasks import queue_summaries
+
+    queue_summaries(domains)
 
 
 @dataclass
@@ -345,6 +359,7 @@ class Removed:
     reports: int = 0
     records: int = 0
     rollup_rows: int = 0
+    domains: set[str] = field(default_factory=set)
 
     def as_django(self) -> tuple[int, dict[str, int]]:
         """What Django's delete() returns: the total, and the count per model."""

@@ -16,6 +16,7 @@ from django.db import InterfaceError, OperationalError
 from dmarcapp.celery import app
 from reports.mail import mailbox as mail
 from reports.models import Mailbox, MailMessage
+from reports.rollout.tasks import queue_summaries
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def ingest_message(message_id):
             state=MailMessage.FAILED, error=f"Ingestion took longer than {limit} seconds and was stopped."
         )
         return
+    if done is not None:
+        queue_summaries(o.domain for o in done.outcomes if o.status == "imported")
     if done is not None and mail.nothing_left_to_ingest(done.message.mailbox_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 

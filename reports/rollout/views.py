@@ -15,14 +15,13 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reports.ingest.alignment import normalise
 from reports.models import Report
-from reports.rollout import readiness as assessment
-from reports.rollout import rules
+from reports.rollout import rules, summaries
 from reports.rollout.senders import KIND_LABELS, table
+from reports.rollout.tasks import queue_summary
 
 log = logging.getLogger(__name__)
 
 DAY_CHOICES = (14, 30, 60, 90)
-SOURCES_SHOWN = 50  # per category: spoofers come from thousands of addresses
 
 
 def _domain_or_404(domain: str) -> str:
@@ -44,41 +43,26 @@ def _days(request) -> int:
 def readiness(request, domain):
     domain = _domain_or_404(domain)
     days = _days(request)
-    r = assessment.assess(domain, days=days)
-    qs = urlencode(
-        {"domain": domain, "range": "custom", "start": r.start.isoformat(), "end": r.end.isoformat()}
-    )
-    groups = []
-    for category in rules.CATEGORIES:
-        sources = r.by_category[category]
-        groups.append(
-            {
-                "category": category,
-                "sources": sources[:SOURCES_SHOWN],
-                "hidden": max(0, len(sources) - SOURCES_SHOWN),
-                "count": len(sources),
-                "messages": sum(s.messages for s in sources),
-            }
-        )
+    # Assessing reads every group of the domain's records: a worker does it, the page reads the result.
+    page = summaries.stored_page(domain, days)
     ctx = {
-        "r": r,
         "domain": domain,
         "days": days,
         "day_choices": DAY_CHOICES,
-        "groups": groups,
-        "failed_checks": [c for c in r.checks if not c.ok and c.blocking],
-        "passed_checks": [c for c in r.checks if c.ok or not c.blocking],
-        "impact_rows": [
-            {
-                "category": c,
-                "quarantine": r.impact["quarantine"].by_category[c],
-                "reject": r.impact["reject"].by_category[c],
-            }
-            for c in rules.FAILING
-        ],
-        "source_qs": qs,
         "qs": urlencode({"domain": domain}),
+        "r": page,
     }
+    if page is None:
+        ctx["queued"] = queue_summary(domain, days)
+        return render(request, "reports/rollout_pending.html", ctx)
+    ctx["source_qs"] = urlencode(
+        {
+            "domain": domain,
+            "range": "custom",
+            "start": page["start"].isoformat(),
+            "end": page["end"].isoformat(),
+        }
+    )
     return render(request, "reports/rollout_readiness.html", ctx)
 
 
@@ -86,8 +70,12 @@ def readiness(request, domain):
 @require_POST
 def refresh_dns(request, domain):
     domain = _domain_or_404(domain)
-    assessment.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
-    messages.success(request, f"DNS records of {domain} fetched again.")
+    days = _days(request)
+    # DNS lookups belong to a worker: it fetches the records again and stores a new summary.
+    if queue_summary(domain, days, refresh_dns=True):
+        messages.success(request, f"DNS records of {domain} are being fetched again: reload in a moment.")
+    else:
+        messages.warning(request, "The DNS records could not be queued: the task queue is not reachable.")
     # Reverse DNS names take longer (one lookup per source): a worker resolves them.
     from reports.rollout.tasks import resolve_reverse_dns
 
@@ -97,7 +85,6 @@ def refresh_dns(request, domain):
         log.warning("cannot queue reverse DNS for %s: %s", domain, e)
         messages.warning(request, "Reverse DNS names could not be queued: the task queue is not reachable.")
     url = reverse("rollout", args=[domain])
-    days = _days(request)
     return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
 
 

@@ -129,3 +129,20 @@ def test_the_daily_task_purges_only_when_a_retention_is_set(scenario, settings):
     assert purge_old_reports() is None and Report.objects.count() == 6
     settings.DMARC_RETENTION_DAYS = 30
     assert purge_old_reports() == 1 and Report.objects.count() == 5
+
+
+def test_a_deletion_queues_the_readiness_summary_of_its_domain(
+    scenario, celery_broker, django_capture_on_commit_callbacks
+):
+    import base64
+
+    import redis
+
+    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        Report.objects.filter(domain="other.example").delete()
+    queued = [json.loads(m) for m in redis.Redis.from_url(TEST_BROKER_URL).lrange(TEST_QUEUE, 0, -1)]
+    assert [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in queued] == [
+        ("reports.rollout.tasks.refresh_summary", ["other.example", 30, False])
+    ]

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reports.demo.report_xml import record_xml
-from reports.models import Report, Upload
+from reports.models import ReadinessSummary, Report, Upload
 from reports.tests.dashboard import daily_report
 from reports.tests.workers import wait_for
 
@@ -43,6 +43,8 @@ def test_a_worker_ingests_every_report_of_an_uploaded_zip(client, celery_broker,
     assert sorted(Report.objects.values_list("report_id", flat=True)) == ["zip-1", "zip-2", "zip-3"]
     assert [o["status"] for o in page.context["uploads"][0]["outcomes"]] == ["imported"] * 3
     assert not page.context["pending"] and "refresh.js" not in body
+    # The import touched example.com: a worker computes its readiness summary, which the pages read.
+    wait_for(lambda: ReadinessSummary.objects.filter(domain="example.com").exists(), timeout=60)
 
 
 def test_an_upload_past_the_time_limit_is_stopped_and_keeps_its_bytes(
