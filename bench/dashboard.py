@@ -514,8 +514,11 @@ def _drop_queue() -> None:
     import redis
     from django.conf import settings
 
+    queue = settings.CELERY_TASK_DEFAULT_QUEUE
     try:
-        redis.Redis.from_url(settings.CELERY_BROKER_URL).delete(settings.CELERY_TASK_DEFAULT_QUEUE)
+        r = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+        # The queue, and kombu's bindings for it.
+        r.delete(queue, *r.keys(f"_kombu.binding*.{queue}"))
     except redis.RedisError:
         pass
 
