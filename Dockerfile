@@ -9,4 +9,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v 0
 RUN useradd --system --home /app dmarc
 USER dmarc
 EXPOSE 8000
-CMD ["gunicorn", "dmarcapp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# --timeout 30: no request does heavy work (see the README's "Web server").
+CMD ["gunicorn", "dmarcapp.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "30", "--graceful-timeout", "30"]

@@ -380,6 +380,17 @@ if _digest_day not in _DAYS:
     raise ImproperlyConfigured(f"DMARC_DIGEST_DAY must be a day of the week in English, not {_digest_day!r}")
 DMARC_DIGEST_DAY = _DAYS.index(_digest_day)  # 0 = Monday, as date.weekday()
 
+# --- Deleting and uploading (reports/ingest/retention.py, reports/ingest/tasks.py) ---
+# Reports whose period ended more than this many days ago are purged daily, with
+# their records and rollup counts. 0 keeps every report.
+DMARC_RETENTION_DAYS = envint("DMARC_RETENTION_DAYS", 0, minimum=0)
+# An ingest task is told to stop after the soft limit (seconds) and killed at the
+# hard one: a hostile upload cannot hold a worker for ever.
+DMARC_INGEST_SOFT_TIME_LIMIT = envint("DMARC_INGEST_SOFT_TIME_LIMIT", 600, minimum=1)
+DMARC_INGEST_TIME_LIMIT = envint("DMARC_INGEST_TIME_LIMIT", 660, minimum=1)
+if DMARC_INGEST_TIME_LIMIT <= DMARC_INGEST_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("DMARC_INGEST_TIME_LIMIT must be greater than DMARC_INGEST_SOFT_TIME_LIMIT")
+
 # --- Background schedule (Celery beat), seconds between runs ---
 # Each run expires a little before the next is due, so a stalled worker does
 # not come back to a pile of identical runs.
@@ -404,6 +415,9 @@ CELERY_BEAT_SCHEDULE = {
     "alerts": _every("reports.alerts.tasks.evaluate_alerts", DMARC_ALERT_INTERVAL),
     "alert deliveries": _every("reports.alerts.tasks.send_alert_deliveries", 60),
     "weekly digests": _every("reports.alerts.tasks.send_weekly_digests", 3600),
+    # Retention (DMARC_RETENTION_DAYS), and uploads still queued when the broker was down.
+    "purge old reports": _every("reports.ingest.tasks.purge_old_reports", 86400),
+    "queue waiting uploads": _every("reports.ingest.tasks.queue_waiting_uploads", 300),
 }
 
 LOGGING = {

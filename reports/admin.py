@@ -255,6 +255,23 @@ class ReportAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    # Deleting goes through Report.delete() and ReportQuerySet.delete(), which take the
+    # counts out of the rollups. Django's own confirmation page would load every record
+    # of the reports to list them: it lists the reports and their record counts instead.
+    def get_deleted_objects(self, objs, request):
+        reports = list(objs) if not hasattr(objs, "only") else list(objs.only(*REPORT_SUMMARY))
+        records = sum(r.record_count for r in reports)
+        listed = [f"Report: {r} ({r.record_count:,} records, {r.message_count:,} messages)" for r in reports]
+        perms_needed = set() if self.has_delete_permission(request) else {"report"}
+        counts = {"reports": len(reports), "records": records}
+        return listed, counts, perms_needed, []
+
+    def delete_queryset(self, request, queryset):
+        queryset.delete()
+
+
+REPORT_SUMMARY = ("id", "org_name", "report_id", "domain", "record_count", "message_count")
+
 
 @admin.register(Rejection)
 class RejectionAdmin(admin.ModelAdmin):

@@ -20,6 +20,31 @@ celery_app.conf.broker_url = TEST_BROKER_URL
 celery_app.conf.task_default_queue = TEST_QUEUE
 
 
+# --- Counts stay exact ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def rollups_match_records(request):
+    """After every test that uses the database, check_rollups' comparison finds no difference.
+
+    A test that breaks the rollups on purpose marks itself `rollups_broken`.
+    """
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames) or request.node.get_closest_marker(
+        "django_db"
+    )
+    if not uses_db or request.node.get_closest_marker("rollups_broken"):
+        yield
+        return
+    # Requested here (pytest-django's own helper picks plain or transactional), so that the
+    # database is torn down after this fixture's check.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from reports.ingest.consistency import differences
+
+    found = differences()
+    assert not found, "rollups differ from the records:\n" + "\n".join(map(str, found[:20]))
+
+
 # --- Dovecot ------------------------------------------------------------------------------------------------
 
 
@@ -79,11 +104,17 @@ def _drop_test_queue():
 
 
 @pytest.fixture
-def celery_broker():
+def celery_broker(django_db_blocker):
     """This process's Celery app, on the tests' Redis database, emptied of earlier tests' tasks."""
     import redis
 
     redis.Redis.from_url(TEST_BROKER_URL).delete(TEST_QUEUE)
+    # The marks of tasks queued before (reports.rollout.tasks.queue_summary) go with them: the
+    # database cache outlives a transactional test's flush.
+    from django.core.cache import cache
+
+    with django_db_blocker.unblock():
+        cache.clear()
     return celery_app
 
 

@@ -42,6 +42,18 @@ class Domain(models.Model):
         return self.name
 
 
+class ReportQuerySet(models.QuerySet):
+    def delete(self):
+        """Delete through reports.ingest.store, which takes the counts out of the rollups
+        and deletes the records in the database instead of loading them."""
+        from reports.ingest.store import remove_reports
+
+        return remove_reports(self.order_by().values_list("id", flat=True)).as_django()
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class Report(models.Model):
     org_name = models.CharField(max_length=255, blank=True)
     email = models.CharField(max_length=255, blank=True)
@@ -86,6 +98,7 @@ class Report(models.Model):
     signing_domain = models.CharField(max_length=253, blank=True, help_text="The DKIM d= seen.")
     # Verified, or uploaded by a signed-in user: what DMARC_REQUIRE_VERIFIED_REPORTS counts.
     trusted = models.BooleanField(default=False)
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -102,6 +115,11 @@ class Report(models.Model):
 
     def __str__(self):
         return f"{self.org_name} {self.report_id} ({self.domain})"
+
+    def delete(self, using=None, keep_parents=False):
+        from reports.ingest.store import remove_reports
+
+        return remove_reports([self.pk]).as_django()
 
 
 class Record(models.Model):
@@ -819,3 +837,78 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.when:%Y-%m-%d %H:%M} {self.username or '(system)'} {self.action} {self.target}"
+
+
+# --- Uploads (reports/ingest/uploads.py) ---
+
+
+class Upload(models.Model):
+    """A file uploaded on the ingestion page, kept until a Celery task has ingested it.
+
+    The web request only saves the bytes; the task records one outcome per report
+    found (every report of a zip), as it goes, so the upload page can show progress.
+    """
+
+    QUEUED = "queued"
+    WORKING = "working"
+    DONE = "done"
+    FAILED = "failed"  # refused (too large) or stopped (time limit); see `error`
+    STATE_CHOICES = [(QUEUED, "Queued"), (WORKING, "Working"), (DONE, "Done"), (FAILED, "Failed")]
+
+    name = models.CharField(max_length=512)
+    size = models.BigIntegerField()
+    # Emptied once ingested: the reports and rejections keep their own bytes.
+    data = models.BinaryField(blank=True)
+    state = models.CharField(max_length=8, choices=STATE_CHOICES, default=QUEUED)
+    outcomes = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The upload page: the latest uploads, newest first.
+            models.Index(fields=["-created"], name="upload_created"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.state})"
+
+    @property
+    def pending(self) -> bool:
+        return self.state in (self.QUEUED, self.WORKING)
+
+
+# --- Stored readiness summaries (reports/rollout/summaries.py) ---
+
+
+class ReadinessSummary(models.Model):
+    """A domain's readiness over a window, computed by a Celery task and read by the pages.
+
+    `page` holds what the readiness page shows, as plain JSON (the sources shown,
+    not all of them); the other fields are the overview's stage badge.
+    """
+
+    domain = models.CharField(max_length=255)
+    days = models.PositiveSmallIntegerField()
+    computed = models.DateTimeField()
+    seconds = models.FloatField(default=0, help_text="How long the computation took.")
+    stage = models.CharField(max_length=16)
+    next_stage = models.CharField(max_length=16, blank=True)
+    ready = models.BooleanField(default=False)
+    blocking = models.JSONField(default=list, blank=True)
+    page = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "readiness summaries"
+        constraints = [
+            # Also serves the pages: one domain's summary for one window.
+            models.UniqueConstraint(fields=["domain", "days"], name="readinesssummary_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} ({self.days} days)"

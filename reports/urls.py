@@ -21,6 +21,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("status/", views.status, name="status"),
+    path("uploads/", views.uploads, name="uploads"),
     # Mailbox status partial (views_mail.py)
     path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
     # Rollout assistant (views_rollout.py)

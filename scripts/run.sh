@@ -16,7 +16,10 @@ if [ -f dmarcapp/celery.py ]; then
   $BIN/celery -A dmarcapp beat --loglevel=INFO --schedule=.run/celerybeat-schedule >.run/beat.log 2>&1 &
   pids+=($!)
 fi
-$BIN/gunicorn dmarcapp.wsgi --bind "$HOST:$PORT" --workers 2 --access-logfile - >.run/web.log 2>&1 &
+# --timeout 30: no request does heavy work (uploads and readiness run in Celery), so a
+# worker silent for 30 s is stuck, and gunicorn replaces it. See the README's "Web server".
+$BIN/gunicorn dmarcapp.wsgi --bind "$HOST:$PORT" --workers 2 --timeout 30 --graceful-timeout 30 \
+  --access-logfile - >.run/web.log 2>&1 &
 pids+=($!)
 
 for _ in $(seq 1 50); do

@@ -4,30 +4,39 @@ from __future__ import annotations
 
 import csv
 import gzip
+import logging
 import math
 import re
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
+from kombu.exceptions import OperationalError as BrokerError
 
 from reports.access import audit, guard, rules
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
-from reports.ingest.pipeline import configured_domains, ingest_bytes
+from reports.ingest.pipeline import configured_domains
+from reports.ingest.uploads import recent as recent_uploads
+from reports.ingest.uploads import save_upload
 from reports.mail.status import mailboxes_for_status_page
 from reports.models import AuditEntry, ForeignReport, Record, Rejection, Report
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 FOREIGN_SHOWN = 20
@@ -343,17 +352,20 @@ def status(request):
         guard.require(request, rules.UPLOAD)
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
+            # Parsing belongs to a worker: the request only saves the files.
             for f in form.cleaned_data["files"]:
                 audit.record(request.user, AuditEntry.UPLOAD, f.name, bytes=f.size)
-            request.session["upload_results"] = [_import_upload(f) for f in form.cleaned_data["files"]]
-            # Redirect so that a reload does not import the files again.
-            return redirect("status")
+            saved = [save_upload(f, request.user) for f in form.cleaned_data["files"]]
+            for upload in saved:
+                if upload.pending:
+                    transaction.on_commit(partial(_queue_upload, request, upload.pk))
+            # Redirect so that a reload does not upload the files again.
+            return redirect("uploads")
     else:
         form = UploadForm()
     ctx = _selection(request)
     ctx.update(
         form=form,
-        results=request.session.pop("upload_results", None),
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
         mailboxes=mailboxes_for_status_page(),
@@ -381,12 +393,40 @@ def _untrusted_input() -> dict:
     }
 
 
-def _import_upload(upload) -> dict:
-    name = upload.name
-    if upload.size > settings.DMARC_MAX_INPUT_BYTES:
-        limit = settings.DMARC_MAX_INPUT_BYTES
-        error = f"The file is {upload.size} bytes, more than the {limit}-byte input limit."
-        return {"name": name, "outcomes": [{"status": "rejected", "error": error}]}
-    # A signed-in user vouches for what they upload (DMARC_REQUIRE_VERIFIED_REPORTS counts it).
-    outcomes = ingest_bytes(upload.read(), source=f"upload:{name}", trusted=True)
-    return {"name": name, "outcomes": [{**o.as_json(), "report_pk": o.report_pk} for o in outcomes]}
+def _queue_upload(request, pk: int) -> None:
+    from reports.ingest.tasks import queue_upload
+
+    try:
+        queue_upload(pk)
+    except BrokerError as e:
+        log.warning("cannot queue upload %s: %s", pk, e)
+        messages.warning(
+            request, "The task queue is not reachable: the file is saved and will be ingested once it is."
+        )
+
+
+@login_required
+def uploads(request):
+    rows = [_upload_row(u) for u in recent_uploads()]
+    ctx = _selection(request)
+    ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
+    return render(request, "reports/uploads.html", ctx)
+
+
+def _upload_row(upload) -> dict:
+    outcomes = upload.outcomes if isinstance(upload.outcomes, list) else []
+    if upload.state == upload.QUEUED:
+        note = "Waiting for a worker."
+    elif upload.state == upload.WORKING:
+        note = "Reading the file: more reports may follow." if outcomes else "Reading the file."
+    elif upload.error:
+        note = upload.error
+    else:
+        note = "" if outcomes else "No report found."
+    return {
+        "upload": upload,
+        "outcomes": outcomes,
+        "note": note,
+        "failed": upload.state == upload.FAILED,
+        "span": len(outcomes) + (1 if note else 0),
+    }

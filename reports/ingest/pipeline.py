@@ -108,10 +108,12 @@ def ingest_bytes(
     trusted: bool = False,
     defer_on_dns_failure: bool = False,
     vouched: Verdict | None = None,
+    progress=None,
 ):
     """Every report in `data`, stored. `trusted`: uploaded by a signed-in user, who vouches for
     it (its emails' signatures are not checked: no DNS inside a page request);
-    `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails."""
+    `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails; `progress`,
+    if given, is called with each outcome as soon as it is known."""
     limits = limits or Limits.from_settings()
     ctx = Context(
         source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
@@ -140,6 +142,8 @@ def ingest_bytes(
         else:
             outcome = ingest_document(part, ctx)
         outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
     if keep_rejected and any(o.status in ("rejected", "not-dmarc") for o in outcomes):
         drop_old_rejected_bytes()
     after_import(o.domain for o in outcomes if o.status == "imported")

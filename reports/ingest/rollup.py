@@ -15,7 +15,7 @@ per table, always in the same order of tables and keys, so that concurrent
 imports take their row locks in the same order. The tables go from the least
 to the most shared rows: every report of a domain and day updates the same
 DomainDay row, so that one is locked last, for the shortest time before the
-commit. subtract_report() adds the rows negated, deletes those that reach zero
+commit. subtract_reports() adds the rows negated, deletes those that reach zero
 and recomputes first/last seen of the month and year rows it touched; call it
 before the report's DailyRollup rows are deleted.
 """
@@ -99,12 +99,13 @@ def add_reports(cursor, report_ids: Iterable[int]) -> None:
             cursor.execute(sql, {"ids": ids, "sign": 1})
 
 
-def subtract_report(cursor, report_pk: int) -> None:
-    """Take a report back out of the coarser rollups; call before deleting its DailyRollup rows."""
-    params = {"ids": [report_pk], "sign": -1}
-    with transaction.atomic():
-        for sql in (*FOLDS, *CLEAN_UP):
-            cursor.execute(sql, params)
+def subtract_reports(cursor, report_ids: Iterable[int]) -> None:
+    """Take reports back out of the coarser rollups; call before deleting their DailyRollup rows."""
+    params = {"ids": list(report_ids), "sign": -1}
+    if params["ids"]:
+        with transaction.atomic():
+            for sql in (*FOLDS, *CLEAN_UP):
+                cursor.execute(sql, params)
 
 
 def rebuild(domain: str | None = None, batch: int = 200) -> None:

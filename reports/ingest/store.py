@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from reports.ingest import rollup
 from reports.ingest.alignment import evaluate
@@ -333,13 +333,67 @@ def _write_batch(cur, head, esc, js, batch, add_to_rollup):
 
 def remove_report(report_pk: int) -> None:
     """Delete a report and take its counts back out of the rollups (for reprocess)."""
-    with connection.cursor() as cur:
-        # Lock the report first: two removals of one report must not both take
-        # its counts out of the rollups.
-        cur.execute("SELECT 1 FROM reports_report WHERE id = %s FOR UPDATE", [report_pk])
-        if cur.fetchone() is None:
-            return
-        rollup.subtract_report(cur, report_pk)
-        cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = %s", [report_pk])
-        cur.execute("DELETE FROM reports_record WHERE report_id = %s", [report_pk])
-        cur.execute("DELETE FROM reports_report WHERE id = %s", [report_pk])
+    remove_reports([report_pk])
+
+
+# Reports taken out per statement: ANY(ids) stays a short array, and each
+# statement's sort of the DailyRollup rows stays small.
+REMOVE_CHUNK = 100
+
+
+def remove_reports(report_ids) -> Removed:
+    """Delete reports, their records and DailyRollup rows, and take their counts back out of
+    the coarser rollups, all in one transaction (the caller's, if any).
+
+    Rows are deleted by the database, never loaded: a report can hold millions of records.
+    """
+    ids = sorted(set(report_ids))
+    removed = Removed()
+    with transaction.atomic(), connection.cursor() as cur:
+        for i in range(0, len(ids), REMOVE_CHUNK):
+            chunk = ids[i : i + REMOVE_CHUNK]
+            # Lock the reports first, in id order: two removals of one report must not both
+            # take its counts out of the rollups, and two removals must not deadlock.
+            cur.execute(
+                "SELECT id, domain FROM reports_report WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [chunk]
+            )
+            rows = cur.fetchall()
+            chunk = [row[0] for row in rows]
+            removed.domains.update(row[1] for row in rows)
+            if not chunk:
+                continue
+            rollup.subtract_reports(cur, chunk)
+            cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = ANY(%s)", [chunk])
+            removed.rollup_rows += cur.rowcount
+            cur.execute("DELETE FROM reports_record WHERE report_id = ANY(%s)", [chunk])
+            removed.records += cur.rowcount
+            cur.execute("DELETE FROM reports_report WHERE id = ANY(%s)", [chunk])
+            removed.reports += cur.rowcount
+    if removed.domains:
+        # Their readiness summaries count the deleted reports: computed again once this commits.
+        domains = set(removed.domains)
+        transaction.on_commit(lambda: _queue_summaries(domains))
+    return removed
+
+
+def _queue_summaries(domains: set[str]) -> None:
+    from reports.rollout.tasks import queue_summaries
+
+    queue_summaries(domains)
+
+
+@dataclass
+class Removed:
+    reports: int = 0
+    records: int = 0
+    rollup_rows: int = 0
+    domains: set[str] = field(default_factory=set)
+
+    def as_django(self) -> tuple[int, dict[str, int]]:
+        """What Django's delete() returns: the total, and the count per model."""
+        per_model = {
+            "reports.Report": self.reports,
+            "reports.Record": self.records,
+            "reports.DailyRollup": self.rollup_rows,
+        }
+        return sum(per_model.values()), {k: v for k, v in per_model.items() if v}

@@ -9,6 +9,7 @@ messages out of the folder and picks up whatever arrived meanwhile.
 
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -16,7 +17,8 @@ from dmarcapp.celery import app
 from reports.ingest.errors import VerificationDeferred
 from reports.mail import check, config, messages, poll, retention
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
-from reports.models import Mailbox
+from reports.models import Mailbox, MailMessage
+from reports.rollout.tasks import queue_summaries
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +66,22 @@ def _queue_ingests(message_ids):
     acks_late=True,
     autoretry_for=(OperationalError, InterfaceError, VerificationDeferred),
     max_retries=10,
+    soft_time_limit=settings.DMARC_INGEST_SOFT_TIME_LIMIT,
+    time_limit=settings.DMARC_INGEST_TIME_LIMIT,
     **_RETRY,
 )
 def ingest_message(message_id):
-    done = messages.ingest_message(message_id)
+    try:
+        done = messages.ingest_message(message_id)
+    except SoftTimeLimitExceeded:
+        # Left `new`, every poll would hand it out again, and it would be stopped again.
+        limit = settings.DMARC_INGEST_SOFT_TIME_LIMIT
+        MailMessage.objects.filter(pk=message_id, state=MailMessage.NEW).update(
+            state=MailMessage.FAILED, error=f"Ingestion took longer than {limit} seconds and was stopped."
+        )
+        return
+    if done is not None:
+        queue_summaries(o.domain for o in done.outcomes if o.status == "imported")
     if done is not None and messages.nothing_left_to_ingest(done.message.mailbox_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 

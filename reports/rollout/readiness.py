@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
 
 from reports.ingest.alignment import normalise, org_domain
@@ -179,39 +178,33 @@ def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource
     return sources[0]
 
 
-# Beat refreshes every summary well within this (reports.rollout.tasks.refresh_readiness),
-# and a page that finds none queues its computation (reports.rollout.tasks.queue_summary).
-SUMMARY_SECONDS = 6 * 3600
-
-
-def _summary_key(domain: str, days: int) -> str:
-    return f"rollout:summary:{domain}:{days}:{timezone.now().date().isoformat()}"
+# The pages read stored summaries (reports.rollout.summaries), which Celery tasks compute:
+# after imports and deletions, on beat's schedule, and when a page finds none.
 
 
 def _remember(r: Readiness) -> dict:
-    found = {
-        "stage": r.stage,
-        "next_stage": r.next_stage,
-        "ready": r.ready,
-        "blocking": [c.message for c in r.checks if not c.ok and c.blocking],
-    }
-    cache.set(_summary_key(r.domain, r.days), found, SUMMARY_SECONDS)
-    return found
+    from reports.rollout import summaries
+
+    return summaries.store(r)
 
 
 def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:
-    """Assess every domain with reports in the window and keep the overview's summary."""
+    """Assess every domain with reports in the window and store its summary."""
+    from reports.rollout import summaries
+
     since = timezone.now() - timedelta(days=days)
     domains = sorted(set(Report.objects.filter(end__gte=since).values_list("domain", flat=True)))
     for domain in domains:
-        _remember(assess(domain, days=days))
+        summaries.compute(domain, days=days)
     return domains
 
 
 def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict | None:
     """Stage and readiness for the overview, as last computed, or None when not computed yet.
 
-    Pages read only this (never assess): every assessment (beat, the readiness
-    page, the command) refreshes it, so they never disagree for long.
+    Pages read only this (never assess): every assessment (a task, the command)
+    stores it, so they never disagree for long.
     """
-    return cache.get(_summary_key(normalise(domain), days))
+    from reports.rollout import summaries
+
+    return summaries.stored_badge(normalise(domain), days)

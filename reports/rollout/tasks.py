@@ -14,6 +14,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
 from reports.rollout import rdns
+from reports.rollout.rules import WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -59,28 +60,33 @@ def refresh_readiness():
 
 
 @app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
-def refresh_summary(domain: str):
-    """Assess one domain, which stores its summary (a page found none)."""
-    from reports.rollout.readiness import assess
+def refresh_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False):
+    """Assess one domain and store its summary (after an import or a deletion, or a page found none)."""
+    from reports.rollout import summaries
 
-    try:
-        assess(domain)
-    finally:
-        cache.delete(_queued_key(domain))
-
-
-def _queued_key(domain: str) -> str:
-    return f"rollout:summary-queued:{domain}"
+    # Taken off before the work: a change that arrives meanwhile queues another run.
+    cache.delete(_queued_key(domain, days))
+    summaries.compute(domain, days=days, refresh_dns=refresh_dns)
 
 
-def queue_summary(domain: str) -> bool:
+def _queued_key(domain: str, days: int) -> str:
+    return f"rollout:summary-queued:{domain}:{days}"
+
+
+def queue_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False) -> bool:
     """Queue the computation of a summary unless already queued; False if the broker is down."""
-    if not cache.add(_queued_key(domain), True, QUEUED_SECONDS):
+    if not refresh_dns and not cache.add(_queued_key(domain, days), True, QUEUED_SECONDS):
         return True
     try:
-        refresh_summary.delay(domain)
+        refresh_summary.delay(domain, days, refresh_dns)
     except BrokerError as e:
-        cache.delete(_queued_key(domain))
+        cache.delete(_queued_key(domain, days))
         log.warning("cannot queue the readiness summary of %s: %s", domain, e)
         return False
     return True
+
+
+def queue_summaries(domains) -> None:
+    """Reports of these domains were stored or deleted: their summaries are computed again."""
+    for domain in sorted({d for d in domains if d}):
+        queue_summary(domain)

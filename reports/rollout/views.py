@@ -20,6 +20,7 @@ from reports.models import AuditEntry, Report
 from reports.rollout import readiness as assessment
 from reports.rollout import rules, trust
 from reports.rollout.senders import KIND_LABELS, table
+from reports.rollout.tasks import queue_summary
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,6 @@ def readiness(request, domain):
             }
         )
     ctx = {
-        "r": r,
         "domain": domain,
         "days": days,
         "day_choices": DAY_CHOICES,
@@ -97,8 +97,12 @@ def readiness(request, domain):
 def refresh_dns(request, domain):
     domain = guard.domain_or_404(request, _domain_or_404(domain), access_rules.REFRESH_DNS)
     audit.record(request.user, AuditEntry.REFRESH_DNS, domain)
-    assessment.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
-    messages.success(request, f"DNS records of {domain} fetched again.")
+    days = _days(request)
+    # DNS lookups belong to a worker: it fetches the records again and stores a new summary.
+    if queue_summary(domain, days, refresh_dns=True):
+        messages.success(request, f"DNS records of {domain} are being fetched again: reload in a moment.")
+    else:
+        messages.warning(request, "The DNS records could not be queued: the task queue is not reachable.")
     # Source names take longer (lookups per source): a worker resolves them.
     from reports.rollout.tasks import resolve_sources
 
@@ -108,7 +112,6 @@ def refresh_dns(request, domain):
         log.warning("cannot queue reverse DNS for %s: %s", domain, e)
         messages.warning(request, "Source names could not be queued: the task queue is not reachable.")
     url = reverse("rollout", args=[domain])
-    days = _days(request)
     return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
 
 

@@ -159,25 +159,37 @@ def test_the_top_sources_chart_opens_a_drill_down(page, scenario):
     assert page.locator('[data-total="messages"]').inner_text() == "650"
 
 
-def test_an_upload_through_the_status_page(page, tmp_path):
+def wait_until_ingested(page):
+    """The uploads page reloads itself (static/js/refresh.js) until a worker has ingested every file."""
+    page.wait_for_selector("#uploads:not([data-refresh-seconds])", timeout=60000)
+
+
+def test_an_upload_through_the_status_page(page, tmp_path, celery_broker, celery_worker):
+    celery_worker()
     log_in(page)
     built = tmp_path / "built.xml"
     built.write_bytes(daily_report(1, [record_xml(ip="192.0.2.44", count=21)], org="built.example"))
     real = corpus_dir() / "parsedmarc" / "nice-input.xml.gz"
     page.click("nav >> text=Ingestion")
+    shoot(page, "status")
     page.set_input_files("input[type=file]", [str(built), str(real)])
     page.click("form.upload button[type=submit]")
-    page.wait_for_selector("table.results")
-    rows = page.locator("table.results tbody tr")
+    wait_until_ingested(page)
+    rows = page.locator("table.results tbody.upload")
     assert rows.count() == 2
-    assert "imported" in rows.nth(0).inner_text() and "built.example" in rows.nth(0).inner_text()
-    assert "imported" in rows.nth(1).inner_text()
-    shoot(page, "status")
+    built_row = page.locator("tbody.upload", has_text="built.xml")
+    assert "imported" in built_row.inner_text() and "built.example" in built_row.inner_text()
+    assert "imported" in page.locator("tbody.upload", has_text="nice-input.xml.gz").inner_text()
+    assert page.errors == []
+    shoot(page, "uploads")
     page.goto("/sources/192.0.2.44/")
     assert page.locator('[data-total="messages"]').inner_text() == "21"
 
 
-def test_a_hostile_report_shows_as_text_everywhere_and_runs_nothing(page, hostile, tmp_path):
+def test_a_hostile_report_shows_as_text_everywhere_and_runs_nothing(
+    page, hostile, tmp_path, celery_broker, celery_worker
+):
+    celery_worker()
     log_in(page)
     pages = ["/", "/sources/", "/sources/192.0.2.66/", "/reports/", f"/reports/{hostile.report_pk}/"]
     for url in pages:
@@ -197,7 +209,7 @@ def test_a_hostile_report_shows_as_text_everywhere_and_runs_nothing(page, hostil
     page.goto("/status/")
     page.set_input_files("input[type=file]", [str(evil)])
     page.click("form.upload button[type=submit]")
-    page.wait_for_selector("table.results")
+    wait_until_ingested(page)
     assert HOSTILE_ORG in page.locator("table.results").inner_text()
     assert page.dialogs == []
     assert page.errors == []

@@ -11,7 +11,8 @@ from reports.ingest import rollup
 BEFORE = ("reports", "0005_unbounded_record_text")
 LATEST = ("reports", "0007_sourceperiod_identity_key")
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The rollup rows are written by hand, without records behind them: check_rollups has nothing to compare.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.rollups_broken]
 
 
 def migrate_to(target):

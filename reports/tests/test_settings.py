@@ -36,6 +36,8 @@ def check(**env):
         ("DMARC_IMAP_AUTH", "kerberos"),
         ("DMARC_IMAP_MS_AUTHORITY", "http://login.example.com"),
         ("DMARC_IMAP_GOOGLE_TOKEN_URI", "http://oauth2.example.com/token"),
+        ("DMARC_RETENTION_DAYS", "a year"),
+        ("DMARC_INGEST_TIME_LIMIT", "10"),  # below the soft limit
     ],
 )
 def test_a_bad_value_stops_the_start_and_names_the_variable(name, value):
@@ -87,6 +89,11 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
         "name sources": 1800,
         "readiness summaries": 300,
         "forget raw mail": 7200,
+        "alerts": 900,
+        "alert deliveries": 60,
+        "weekly digests": 3600,
+        "purge old reports": 86400,
+        "queue waiting uploads": 300,
     }
     assert all(0 < expires < every for every, expires in schedule.values())
     assert check(DMARC_NAME_SOURCES_INTERVAL="often").returncode != 0

@@ -5,6 +5,8 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reports.demo.report_xml import record_xml
+from reports.ingest.tasks import ingest_upload
+from reports.models import Upload
 from reports.tests.dashboard import HOSTILE_ID, HOSTILE_ORG, daily_report, xml_text
 
 ESCAPED_ORG = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -46,7 +48,8 @@ def test_hostile_names_are_escaped_on_the_overview_sources_and_search(client, ho
 def test_hostile_names_are_escaped_in_the_upload_results(client, db):
     xml = daily_report(1, [record_xml()], org=xml_text(HOSTILE_ORG), report_id=xml_text(HOSTILE_ID))
     client.post("/status/", {"files": [SimpleUploadedFile("<svg onload=alert(1)>.xml", xml)]})
-    body = client.get("/status/").content.decode()
+    ingest_upload(Upload.objects.get().pk)  # what the worker does
+    body = client.get("/uploads/").content.decode()
     assert_shown_as_text(body, ESCAPED_ORG, ESCAPED_ID, "&lt;svg onload=alert(1)&gt;.xml")
     assert "<svg" not in body
 

@@ -1,4 +1,4 @@
-"""The ingestion status page: rejected inputs, and the upload form importing real report files."""
+"""The ingestion status page: rejected inputs, and the upload form whose files a worker ingests."""
 
 import gzip
 import io
@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reports.demo.report_xml import record_xml
-from reports.models import Rejection, Report
+from reports.ingest.tasks import ingest_upload
+from reports.models import Rejection, Report, Upload
 from reports.tests.dashboard import daily_report
 from reports.tests.helpers import corpus_dir
 
@@ -22,6 +23,12 @@ def client(client, db):
 
 def upload(client, *files):
     return client.post("/status/", {"files": [SimpleUploadedFile(name, data) for name, data in files]})
+
+
+def ingest_queued():
+    """Run the ingest task of every queued upload, here (the worker test below runs them in a worker)."""
+    for pk in Upload.objects.filter(state=Upload.QUEUED).order_by("id").values_list("id", flat=True):
+        ingest_upload(pk)
 
 
 def test_it_imports_several_files_and_shows_the_outcome_of_each(client, db):
@@ -38,26 +45,54 @@ def test_it_imports_several_files_and_shows_the_outcome_of_each(client, db):
         ("d.eml", eml),
         ("notes.txt", b"hello, not a report"),
     )
-    assert response.status_code == 302 and response["Location"] == "/status/"
-    page = client.get("/status/")
-    results = page.context["results"]
-    assert [r["name"] for r in results] == ["a.xml", "b.xml.gz", "c.zip", "d.eml", "notes.txt"]
-    statuses = [[o["status"] for o in r["outcomes"]] for r in results]
+    assert response.status_code == 302 and response["Location"] == "/uploads/"
+    # The request saved the files and parsed nothing.
+    assert not Report.objects.exists()
+    assert list(Upload.objects.order_by("id").values_list("name", "state")) == [
+        (name, "queued") for name in ("a.xml", "b.xml.gz", "c.zip", "d.eml", "notes.txt")
+    ]
+    assert set(Upload.objects.values_list("uploaded_by__username", flat=True)) == {"operator"}
+    ingest_queued()
+    page = client.get("/uploads/")
+    rows = list(reversed(page.context["uploads"]))  # newest first
+    assert [r["upload"].name for r in rows] == ["a.xml", "b.xml.gz", "c.zip", "d.eml", "notes.txt"]
+    statuses = [[o["status"] for o in r["outcomes"]] for r in rows]
     assert statuses[:4] == [["imported"], ["duplicate"], ["imported"], ["imported"]]
     assert statuses[4][0] in ("rejected", "not-dmarc")
-    assert results[0]["outcomes"][0]["messages"] == 12
+    assert rows[0]["outcomes"][0]["messages"] == 12
     body = page.content.decode()
-    assert f'href="/reports/{results[0]["outcomes"][0]["report_pk"]}/"' in body
+    assert f'href="/reports/{rows[0]["outcomes"][0]["report_pk"]}/"' in body
     assert "upload.example" in body and "already stored" in body
-    # The results are shown once: a reload does not repeat them, nor the import.
-    assert client.get("/status/").context["results"] is None
+    assert not page.context["pending"] and "refresh.js" not in body
+    # Ingested: the bytes are gone from the upload (the report keeps its own).
+    assert set(bytes(d) for d in Upload.objects.values_list("data", flat=True)) == {b""}
+    # Running a task again (a redelivery) ingests nothing twice.
+    ingest_upload(Upload.objects.get(name="a.xml").pk)
     assert Report.objects.filter(source="upload:a.xml").count() == 1
     # And the upload reaches the dashboard.
     assert client.get("/sources/192.0.2.5/?domain=example.com").context["detail"].totals.messages == 12
 
 
+def test_a_file_over_the_input_limit_is_refused_unread(client, db, settings):
+    settings.DMARC_MAX_INPUT_BYTES = 100
+    upload(client, ("big.xml", b"x" * 101))
+    row = Upload.objects.get()
+    assert row.state == "failed" and bytes(row.data) == b""
+    page = client.get("/uploads/").content.decode()
+    assert "more than the 100-byte input limit" in page
+
+
+def test_the_uploads_page_refreshes_itself_while_a_file_waits(client, db):
+    upload(client, ("a.xml", daily_report(1, [record_xml(count=1)])))
+    page = client.get("/uploads/")
+    assert page.context["pending"]
+    body = page.content.decode()
+    assert "Waiting for a worker." in body and "/static/js/refresh.js" in body and "<script>" not in body
+
+
 def test_rejected_inputs_are_listed_with_their_error(client, db):
     upload(client, ("empty.xml", (corpus_dir() / "parsedmarc" / "empty.xml").read_bytes()))
+    ingest_queued()
     rejection = Rejection.objects.get(source="upload:empty.xml")
     page = client.get("/status/").content.decode()
     assert "upload:empty.xml" in page

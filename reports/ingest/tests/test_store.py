@@ -135,6 +135,7 @@ def test_strict_alignment_follows_the_published_policy():
 
 
 @pytest.mark.django_db
+@pytest.mark.rollups_broken  # the simulated bug changes DailyRollup behind ReporterDay's back
 def test_reprocess_rebuilds_a_report_from_its_original_bytes():
     ingest_bytes(report_xml(records=[record_xml(count=3), record_xml(ip="192.0.2.7", count=4)]), "orig")
     report = Report.objects.get()

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from reports.ingest.files import default_jobs, import_files, iter_input_files
+from reports.rollout.tasks import queue_summaries
 
 
 class Command(BaseCommand):
@@ -34,9 +35,12 @@ class Command(BaseCommand):
         progress = Progress(len(files), enabled=not as_json and sys.stderr.isatty())
         counts = Counter()
         reasons = []
+        imported = set()
         for path, outcomes in import_files(files, options["jobs"]):
             for outcome in outcomes:
                 counts[outcome.status] += 1
+                if outcome.status == "imported":
+                    imported.add(outcome.domain)
                 if outcome.status == "rejected":
                     where = f"{outcome.source}" + (f" ({outcome.member})" if outcome.member else "")
                     reasons.append(f"{where}: {outcome.error}")
@@ -44,6 +48,8 @@ class Command(BaseCommand):
                     self.stdout.write(json.dumps(outcome.as_json()))
             progress.step(path)
         progress.done()
+        # The readiness summaries of these domains are computed again by a worker (if the queue is up).
+        queue_summaries(imported)
         if not as_json:
             self.stdout.write(
                 f"imported {counts['imported']}, duplicate {counts['duplicate']}, "

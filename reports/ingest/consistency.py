@@ -1,0 +1,154 @@
+"""Do the stored counts still equal what a rebuild from the records gives?
+
+Every rollup is compared with the same rows computed afresh, in SQL:
+
+- Report.record_count and message_count with the report's records;
+- DailyRollup with the records, per report and source (its split over days is
+  Python's, reports.ingest.days, but the days of a report and source must add up
+  to the source's records);
+- DomainDay, ReporterDay and SourcePeriod with a fold of DailyRollup, as
+  reports.ingest.rollup.rebuild() would make them;
+- and no record or DailyRollup row may outlive its report.
+
+A key missing on one side counts as zeros: the rollups drop rows that fall to
+zero messages, while a report can hold records of count 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+
+from reports.ingest.rollup import PERIODS, SUMS
+
+
+@dataclass
+class Difference:
+    table: str
+    key: dict
+    expected: dict
+    found: dict
+
+    def as_json(self) -> dict:
+        return {"table": self.table, "key": self.key, "expected": self.expected, "found": self.found}
+
+    def __str__(self) -> str:
+        key = " ".join(f"{k}={v}" for k, v in self.key.items())
+        cols = [c for c in self.expected if self.expected[c] != self.found.get(c)]
+        diffs = ", ".join(f"{c}: expected {self.expected[c]}, found {self.found.get(c)}" for c in cols)
+        return f"{self.table} {key}: {diffs}"
+
+
+def _sums(prefix: str) -> str:
+    return ", ".join(f"sum({prefix}{c}) AS {c}" for c in SUMS)
+
+
+RECORD_SUMS = """sum(r.count) AS messages,
+    sum(r.count) FILTER (WHERE r.dkim = 'pass' OR r.spf = 'pass') AS dmarc_pass,
+    sum(r.count) FILTER (WHERE r.dkim = 'pass') AS dkim_pass,
+    sum(r.count) FILTER (WHERE r.spf = 'pass') AS spf_pass,
+    sum(r.count) FILTER (WHERE r.disposition = 'quarantine') AS quarantined,
+    sum(r.count) FILTER (WHERE r.disposition = 'reject') AS rejected"""
+
+# (table, key columns, compared columns, expected rows, stored rows)
+COMPARISONS = [
+    (
+        "Report",
+        ("id",),
+        ("record_count", "message_count"),
+        "SELECT r.report_id AS id, count(*) AS record_count, sum(r.count) AS message_count"
+        " FROM reports_record r GROUP BY 1",
+        "SELECT id, record_count, message_count FROM reports_report",
+    ),
+    (
+        "DailyRollup",
+        ("report_id", "source_ip"),
+        SUMS,
+        f"SELECT r.report_id, r.source_ip, {RECORD_SUMS} FROM reports_record r GROUP BY 1, 2",
+        f"SELECT d.report_id, d.source_ip, {_sums('d.')} FROM reports_dailyrollup d GROUP BY 1, 2",
+    ),
+    (
+        "DomainDay",
+        ("domain", "day"),
+        SUMS,
+        f"SELECT d.domain, d.day, {_sums('d.')} FROM reports_dailyrollup d GROUP BY 1, 2",
+        f"SELECT domain, day, {', '.join(SUMS)} FROM reports_domainday",
+    ),
+    (
+        "ReporterDay",
+        ("domain", "day", "reporter"),
+        ("messages",),
+        "SELECT d.domain, d.day, d.reporter, sum(d.messages) AS messages"
+        " FROM reports_dailyrollup d GROUP BY 1, 2, 3",
+        "SELECT domain, day, reporter, messages FROM reports_reporterday",
+    ),
+    (
+        "SourcePeriod",
+        ("domain", "period", "start", "source_ip"),
+        (*SUMS, "first_day", "last_day"),
+        f"""SELECT d.domain, p.period, p.start, d.source_ip, {_sums("d.")},
+            min(d.day) AS first_day, max(d.day) AS last_day
+            FROM reports_dailyrollup d {PERIODS} GROUP BY 1, 2, 3, 4""",
+        f"SELECT domain, period, start, source_ip, {', '.join(SUMS)}, first_day, last_day"
+        " FROM reports_sourceperiod",
+    ),
+]
+
+ORPHANS = [
+    ("Record", "reports_record"),
+    ("DailyRollup", "reports_dailyrollup"),
+]
+
+
+def _compare_sql(keys, columns, expected, found) -> str:
+    on = " AND ".join(f"e.{k} = f.{k}" for k in keys)
+    # Dates are compared only where both sides hold the row: a missing row is zeros.
+    numbers = [c for c in columns if c not in ("first_day", "last_day")]
+    dates = [c for c in columns if c in ("first_day", "last_day")]
+    differs = [f"coalesce(e.{c}, 0) <> coalesce(f.{c}, 0)" for c in numbers]
+    differs += [f"(e.{c} IS NOT NULL AND f.{c} IS NOT NULL AND e.{c} <> f.{c})" for c in dates]
+    pick = ", ".join(f"coalesce(e.{k}, f.{k})" for k in keys)
+    cols = ", ".join([f"coalesce(e.{c}, 0)" for c in numbers] + [f"e.{c}" for c in dates])
+    fcols = ", ".join([f"coalesce(f.{c}, 0)" for c in numbers] + [f"f.{c}" for c in dates])
+    return (
+        f"SELECT {pick}, {cols}, {fcols} FROM ({expected}) e FULL OUTER JOIN ({found}) f ON {on}"
+        f" WHERE {' OR '.join(differs)} ORDER BY 1"
+    )
+
+
+def _plain(value):
+    if isinstance(value, Decimal):  # sum() of bigints
+        return int(value)
+    return value if isinstance(value, int | str) or value is None else str(value)
+
+
+def differences() -> list[Difference]:
+    """Every difference between the stored counts and a rebuild from the records."""
+    out = []
+    with connection.cursor() as cur:
+        for table, keys, columns, expected, found in COMPARISONS:
+            numbers = [c for c in columns if c not in ("first_day", "last_day")]
+            ordered = numbers + [c for c in columns if c in ("first_day", "last_day")]
+            cur.execute(_compare_sql(keys, columns, expected, found))
+            for row in cur.fetchall():
+                row = [_plain(v) for v in row]
+                k, rest = row[: len(keys)], row[len(keys) :]
+                out.append(
+                    Difference(
+                        table,
+                        dict(zip(keys, k, strict=True)),
+                        dict(zip(ordered, rest[: len(ordered)], strict=True)),
+                        dict(zip(ordered, rest[len(ordered) :], strict=True)),
+                    )
+                )
+        for table, db_table in ORPHANS:
+            cur.execute(
+                f"SELECT t.report_id, count(*) FROM {db_table} t"
+                " WHERE NOT EXISTS (SELECT 1 FROM reports_report r WHERE r.id = t.report_id)"
+                " GROUP BY 1 ORDER BY 1"
+            )
+            for report_id, rows in cur.fetchall():
+                out.append(Difference(table, {"report_id": report_id}, {"rows": 0}, {"rows": rows}))
+    return out
