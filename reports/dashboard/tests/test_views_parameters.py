@@ -35,7 +35,7 @@ PROBES = [
 
 @pytest.fixture
 def client(client, db):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     import_ok(daily_report(1, [record_xml(ip="192.0.2.1", count=3)]))
     return client
 

@@ -182,7 +182,7 @@ def test_the_report_pages_and_the_reporters_table_show_the_verdict(tmp_path, dns
             daily_report(1, [record_xml(ip="192.0.2.1", count=6)], org="forger.example"), org="forger.example"
         ),
     )
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
 
     page = client.get(f"/reports/{verified.pk}/").content.decode()
     assert 'data-reporter-verified="true"' in page and f"DKIM-signed by {REPORTER}" in page

@@ -53,7 +53,7 @@ def fresh_cache():
 
 @pytest.fixture
 def operator(client):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     return client
 
 
