@@ -23,7 +23,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import audit, guard, rules
+from reports.access import access_for, audit, guard, rules
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
 from reports.dashboard import queries
@@ -369,7 +369,7 @@ def status(request):
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
         mailboxes=mailboxes_for_status_page(),
-        **_untrusted_input(),
+        **_untrusted_input(request),
         alert_trouble=alert_delivery.trouble(),
     )
     # Rejected inputs belong to no domain, and their names and errors may name any: admins only.
@@ -381,10 +381,11 @@ def status(request):
     return render(request, "reports/status.html", ctx)
 
 
-def _untrusted_input() -> dict:
-    """What the status page says about monitored domains and the rejected bytes kept."""
+def _untrusted_input(request) -> dict:
+    """What the status page says about monitored domains (those the user may see) and the rejected
+    bytes kept."""
     return {
-        "monitored": configured_domains(),
+        "monitored": access_for(request.user).domains(configured_domains()),
         "foreign": ForeignReport.objects.order_by("-reports", "domain")[:FOREIGN_SHOWN],
         "foreign_total": ForeignReport.objects.aggregate(n=Sum("reports"))["n"] or 0,
         # Bytes dropped past DMARC_MAX_REJECTED_BYTES: the row stays, its sha256 says it had some.

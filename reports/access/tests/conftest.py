@@ -17,6 +17,9 @@ def people(db):
     from reports.models import Domain
 
     grant.domains.add(Domain.objects.get_or_create(name="example.com")[0])
+    # Both domains of the scenario are monitored: a grant makes its domain a monitored one, and the
+    # other's reports must not be refused as foreign.
+    Domain.objects.get_or_create(name="other.example")
     return {
         "viewer": person("viewer", "example.com"),
         "operator": person("operator", "example.com", role="operator"),

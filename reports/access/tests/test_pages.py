@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reports.models import AuditEntry, Report
+from reports.ingest.uploads import ingest_upload
+from reports.models import AuditEntry, Report, Upload
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +133,9 @@ def test_an_operator_uploads_and_the_upload_is_audited(people, scenario):
     upload.name = "upload.xml"
     response = client.post(reverse("status"), {"files": upload})
     assert response.status_code == 302
+    (saved,) = Upload.objects.all()
+    assert saved.uploaded_by == people["operator"]
+    ingest_upload(saved.pk)  # the worker's part
     assert Report.objects.filter(org_name="Upload Org", domain=OWN).exists()
     entry = AuditEntry.objects.get(action=AuditEntry.UPLOAD)
     assert (entry.username, entry.user, entry.target) == ("operator", people["operator"], "upload.xml")

@@ -103,6 +103,7 @@ def reports_email() -> EmailMessage:
     return msg
 
 
+@pytest.mark.rollups_broken  # a DomainDay row of no report, as an older version could leave
 def test_a_value_stored_before_names_were_validated_breaks_no_page(client):
     # Rows written by an older version, which took any policy domain.
     today = timezone.now().date()
