@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = ("reports", "0008_domain")
-ACCESS = ("reports", "0011_access")
+ACCESS = ("reports", "0013_access")
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0009_untrusted_input'),
+        ('reports', '0011_untrusted_input'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

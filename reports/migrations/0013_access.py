@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),
-        ('reports', '0014_alerts'),
+        ('reports', '0012_alerts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0011_access'),
+        ('reports', '0013_access'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0013_source_names'),
+        ('reports', '0010_source_names'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0012_mailbox_oauth'),
+        ('reports', '0009_mailbox_oauth'),
     ]
 
     operations = [
