@@ -98,7 +98,7 @@ def overview(request):
             },
         }
     ctx["open_alerts"] = alert_queries.open_alerts(ctx["domain"])
-    return render(request, "reports/overview.html", ctx)
+    return render(request, "reports/dashboard/overview.html", ctx)
 
 
 def _source_label(s: queries.SourceRow) -> str:
@@ -178,7 +178,7 @@ def sources(request):
         unidentified=queries.UNIDENTIFIED,
         filtered=any(filters.get(k) for k in ("q", "failing", "service", "category", "asn", "country")),
     )
-    return render(request, "reports/sources.html", ctx)
+    return render(request, "reports/dashboard/sources.html", ctx)
 
 
 def _header(key, label, flt, filters) -> dict:
@@ -247,7 +247,7 @@ def senders(request):
         service_ips=queries.SERVICE_IPS,
         assessed=any(r.category for r in rows),
     )
-    return render(request, "reports/senders.html", ctx)
+    return render(request, "reports/dashboard/senders.html", ctx)
 
 
 @login_required
@@ -279,12 +279,12 @@ def source(request, ip):
             "fail": [c.dmarc_fail for _, c in detail.daily],
         },
     )
-    return render(request, "reports/source.html", ctx)
+    return render(request, "reports/dashboard/source.html", ctx)
 
 
 @login_required
 def bad_url_part(request, what):
-    return render(request, "reports/bad_request.html", {"what": what}, status=400)
+    return render(request, "reports/dashboard/bad_request.html", {"what": what}, status=400)
 
 
 REPORT_LIST_FIELDS = (
@@ -304,7 +304,7 @@ def report_list(request):
         reports = reports.filter(org_name__icontains=q) | reports.filter(report_id__icontains=q)
     page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     ctx.update(page_obj=page, q=q, page_qs=urlencode({**ctx["keep"], "q": q}) if q else ctx["qs"])
-    return render(request, "reports/report_list.html", ctx)
+    return render(request, "reports/dashboard/report_list.html", ctx)
 
 
 @login_required
@@ -319,7 +319,7 @@ def report_detail(request, pk):
         r.about = names[str(r.source_ip)]
     ctx = _selection(request)
     ctx.update(report=report, page_obj=page)
-    return render(request, "reports/report_detail.html", ctx)
+    return render(request, "reports/dashboard/report_detail.html", ctx)
 
 
 def _download_name(report: Report) -> str:
@@ -378,7 +378,7 @@ def status(request):
         can_retry=guard.can(request, rules.RETRY),
         show_rejections=request.user.is_superuser,
     )
-    return render(request, "reports/status.html", ctx)
+    return render(request, "reports/dashboard/status.html", ctx)
 
 
 def _untrusted_input(request) -> dict:
@@ -411,7 +411,7 @@ def uploads(request):
     rows = [_upload_row(u) for u in recent_uploads()]
     ctx = _selection(request)
     ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
-    return render(request, "reports/uploads.html", ctx)
+    return render(request, "reports/dashboard/uploads.html", ctx)
 
 
 def _upload_row(upload) -> dict:

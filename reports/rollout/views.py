@@ -89,7 +89,7 @@ def readiness(request, domain):
         "qs": urlencode({"domain": domain}),
         "can_refresh": guard.can(request, access_rules.REFRESH_DNS, domain),
     }
-    return render(request, "reports/rollout_readiness.html", ctx)
+    return render(request, "reports/rollout/readiness.html", ctx)
 
 
 @login_required
@@ -126,4 +126,4 @@ def how(request):
         "aligned_share": f"{rules.ALIGNED_SHARE:.0%}",
         "noise_share": f"{rules.NOISE_SHARE:.0%}",
     }
-    return render(request, "reports/rollout_how.html", ctx)
+    return render(request, "reports/rollout/how.html", ctx)

@@ -107,4 +107,4 @@ def test_it_asks_for_a_file(client, db):
 
 def test_the_status_page_includes_the_mailbox_status(client, db):
     response = client.get("/status/")
-    assert "reports/_mailbox_status.html" in [t.name for t in response.templates]
+    assert "reports/mail/_mailbox_status.html" in [t.name for t in response.templates]
