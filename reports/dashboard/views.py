@@ -116,7 +116,12 @@ def sources(request):
             rows, total = queries.sources(
                 ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
             )
-    filters = {**ctx["keep"], "q": flt.search, "failing": "on" if flt.failing else ""}
+    filters = {
+        **ctx["keep"],
+        "q": flt.search,
+        "failing": "on" if flt.failing else "",
+        "new": "on" if flt.new else "",
+    }
     filters = {k: v for k, v in filters.items() if v}
     sorted_by = {**filters, "sort": flt.sort, "dir": "desc" if flt.descending else "asc"}
     pages = max(1, math.ceil(total / PAGE_SIZE))
