@@ -1,6 +1,7 @@
 from django.urls import path
 
 from reports.dashboard import views
+from reports.domains import views as views_domains
 from reports.mail import views as views_mail
 from reports.rollout import views as views_rollout
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report_detail"),
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("status/", views.status, name="status"),
+    # Domains list (reports/domains/)
+    path("domains/", views_domains.domain_list, name="domains"),
     # Mailbox status partial (views_mail.py)
     path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
     # Rollout assistant (views_rollout.py)

@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 
+from reports.access import visible_domains
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
+from reports.domains.queries import has_several as has_several_domains
 from reports.ingest.pipeline import ingest_bytes
 from reports.models import Record, Rejection, Report
 
@@ -60,6 +62,8 @@ def _selection(request) -> dict:
 
 @login_required
 def overview(request):
+    if not request.GET and has_several_domains(visible_domains(request.user)):
+        return redirect("domains")
     ctx = _selection(request)
     if ctx["domain"]:
         ov = queries.overview(ctx["domain"], ctx["rng"])

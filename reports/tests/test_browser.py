@@ -97,6 +97,13 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
     shoot(page, "login")
     log_in(page)
 
+    # Two domains: home is the domains list, one row each; a domain's name opens its overview.
+    assert page.locator("h1").inner_text() == "Domains"
+    assert page.locator("table.domains tbody tr").count() == 2
+    shoot(page, "domains")
+    page.click("table.domains >> text=example.com")
+    page.wait_for_url("**domain=example.com**")
+
     # Overview: totals and three drawn charts.
     assert page.locator("h1").inner_text() == "example.com"
     assert page.locator('[data-total="messages"]').inner_text() == "674"
@@ -144,7 +151,7 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
 
     # Every page fits the phone width: only tables scroll sideways.
     page.set_viewport_size({"width": 390, "height": 844})
-    for url in ("/", "/sources/", "/sources/192.0.2.10/", "/reports/", "/status/"):
+    for url in ("/", "/?domain=example.com", "/sources/", "/sources/192.0.2.10/", "/reports/", "/status/"):
         page.goto(url)
         assert no_horizontal_page_scroll(page), url
     assert page.errors == []
@@ -152,6 +159,7 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
 
 def test_the_top_sources_chart_opens_a_drill_down(page, scenario):
     log_in(page)
+    page.goto("/?domain=example.com")
     box = page.locator("#chart-top").bounding_box()
     # The first bar is the busiest source, at the top of the chart.
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.12)

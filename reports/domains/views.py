@@ -1,0 +1,22 @@
+"""The domains list: every monitored domain's state on one page."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from reports.access import visible_domains
+from reports.domains import queries
+
+
+@login_required
+def domain_list(request):
+    rows = queries.domain_rows(visible_domains(request.user))
+    ctx = {
+        "rows": rows,
+        "period_days": queries.PERIOD_DAYS,
+        "report_days": settings.DMARC_FRESH_REPORT_DAYS,
+        "assessing": any(r.verdict is None for r in rows),
+    }
+    return render(request, "reports/domains.html", ctx)
