@@ -21,6 +21,7 @@ from reports.access import visible_domains
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, UploadForm
 from reports.domains.queries import has_several as has_several_domains
+from reports.freshness.queries import freshness
 from reports.ingest.pipeline import ingest_bytes
 from reports.models import Record, Rejection, Report
 
@@ -68,6 +69,7 @@ def overview(request):
     if ctx["domain"]:
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
+        ctx["fresh"] = freshness(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
         ctx["chart"] = {
             "days": [d.isoformat() for d, _ in ov.daily],

@@ -32,9 +32,8 @@ class Freshness:
     banners: list[str] = field(default_factory=list)
     silent: list[rules.ReporterLast] = field(default_factory=list)
 
-    @property
-    def silent_names(self) -> set[str]:
-        return {r.reporter for r in self.silent}
+    lookback_days: int = REPORTER_LOOKBACK_DAYS
+    report_days: int = 0
 
 
 def mailbox_health(now: datetime | None = None) -> list[rules.MailboxHealth]:
@@ -66,7 +65,7 @@ def freshness(domain: str, now: datetime | None = None) -> Freshness:
     now = now or timezone.now()
     last = Report.objects.filter(domain=domain).aggregate(end=Max("end"), received=Max("created"))
     found = Freshness(domain, now, last["end"], last["received"], reporters(domain, now), mailbox_health(now))
-    days = settings.DMARC_FRESH_REPORT_DAYS
+    days = found.report_days = settings.DMARC_FRESH_REPORT_DAYS
     found.checks = rules.checks(
         domain, found.last_end, found.mailboxes, now, days, settings.DMARC_FRESH_POLL_HOURS
     )
