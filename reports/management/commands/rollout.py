@@ -1,4 +1,6 @@
 import json
+import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,18 +21,34 @@ class Command(BaseCommand):
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--refresh-dns", action="store_true", help="Look the DNS records up again now.")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Exit 0 when the domain is ready for the next stage, 1 when it is not, 2 on an error "
+            "(for scripts: `manage.py rollout example.com --check --json`).",
+        )
 
     def handle(self, *args, **options):
         domain = options["domain"].strip().lower().rstrip(".")
+        # A script gating on --check must tell "not ready" (1) from "could not tell" (2).
+        error_code = 2 if options["check"] else 1
         if not 1 <= options["days"] <= 366:
-            raise CommandError("--days must be between 1 and 366")
+            raise CommandError("--days must be between 1 and 366", returncode=error_code)
         if not Report.objects.filter(domain=domain).exists():
-            raise CommandError(f"No reports for {domain}.")
+            raise CommandError(f"No reports for {domain}.", returncode=error_code)
         r = rollout.assess(domain, days=options["days"], refresh_dns=options["refresh_dns"])
-        if options["json"]:
-            self.stdout.write(json.dumps(r.as_json(), indent=None))
-            return
-        self._text(r)
+        try:
+            if options["json"]:
+                self.stdout.write(json.dumps(r.as_json(), indent=None))
+            else:
+                self._text(r)
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader (`| head`) has gone: say nothing more, and keep Python from
+            # failing again when it flushes stdout on exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if options["check"]:
+            sys.exit(0 if r.ready else 1)
 
     def _text(self, r):
         w = self.stdout.write
