@@ -129,6 +129,16 @@ def domains() -> list[str]:
     return [r["domain"] for r in rows]
 
 
+def domain_of_source(ip: str, visible: list[str] | None = None) -> str | None:
+    """The busiest domain with data from this source, or None (one index probe per domain)."""
+    for domain in domains():
+        if visible is not None and domain not in visible:
+            continue
+        if DailyRollup.objects.filter(domain=domain, source_ip=ip).exists():
+            return domain
+    return None
+
+
 def data_span(domain: str) -> tuple[date | None, date | None]:
     span = DomainDay.objects.filter(domain=domain).aggregate(lo=Min("day"), hi=Max("day"))
     return span["lo"], span["hi"]

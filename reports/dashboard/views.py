@@ -204,6 +204,13 @@ def source(request, ip):
         ip = str(ipaddress.ip_address(ip))
     except ValueError:
         raise Http404("Not an IP address") from None
+    if not request.GET.get("domain"):
+        # A bare link (from a log, a chat) names only the address: open it for a domain that has its data.
+        found = queries.domain_of_source(ip, visible_domains(request.user))
+        if found:
+            return redirect(
+                reverse("source", args=[ip]) + "?" + urlencode({**request.GET.dict(), "domain": found})
+            )
     ctx = _selection(request)
     if not ctx["domain"]:
         return redirect("overview")

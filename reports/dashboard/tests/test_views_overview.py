@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from reports.demo.report_xml import record_xml
 from reports.tests.dashboard import daily_report, import_ok
 
-PAGES = ["/", "/sources/", "/sources.csv", "/sources/192.0.2.10/", "/reports/", "/reports/1/",
+PAGES = ["/", "/domains/", "/sources/", "/sources.csv", "/sources/192.0.2.10/", "/reports/", "/reports/1/",
          "/reports/1/download/", "/status/"]  # fmt: skip
 
 
