@@ -28,9 +28,10 @@ def resolve_reverse_dns(ips: list[str] | None = None, days: int = 30, limit: int
 @app.task(ignore_result=True, soft_time_limit=120, time_limit=150)
 def refresh_domain_dns(domain: str):
     """Fetch the domain's DMARC, SPF and DKIM records again (the readiness page's Refresh button)."""
+    from reports.demo.scenarios import is_demo
     from reports.rollout.readiness import assess
 
-    assess(domain, refresh_dns=True)
+    assess(domain, refresh_dns=not is_demo(domain))
 
 
 @app.task(ignore_result=True, soft_time_limit=1800, time_limit=1900)

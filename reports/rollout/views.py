@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
+from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
 from reports.models import Report
 from reports.rollout import readiness as rollout
@@ -85,6 +86,12 @@ def readiness(request, domain):
 @require_POST
 def refresh_dns(request, domain):
     domain = _domain_or_404(domain)
+    if is_demo(domain):
+        # The demo's names exist nowhere: a live lookup would turn its verdict by itself.
+        install_demo_dns()
+        rollout.assess(domain)
+        messages.info(request, f"{domain} is a demo domain with no live DNS: its demo records were kept.")
+        return _back_to_readiness(request, domain)
     rollout.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
     messages.success(request, f"DNS records of {domain} fetched again.")
     # Reverse DNS names take longer (one lookup per source): a worker resolves them.
@@ -95,6 +102,10 @@ def refresh_dns(request, domain):
     except BrokerError as e:
         log.warning("cannot queue reverse DNS for %s: %s", domain, e)
         messages.warning(request, "Reverse DNS names could not be queued: the task queue is not reachable.")
+    return _back_to_readiness(request, domain)
+
+
+def _back_to_readiness(request, domain):
     url = reverse("rollout", args=[domain])
     days = _days(request)
     return redirect(f"{url}?days={days}" if days != rollout.WINDOW_DAYS else url)

@@ -4,6 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from reports.demo.scenarios import is_demo
 from reports.models import Report
 from reports.rollout import readiness as rollout
 
@@ -36,7 +37,11 @@ class Command(BaseCommand):
             raise CommandError("--days must be between 1 and 366", returncode=error_code)
         if not Report.objects.filter(domain=domain).exists():
             raise CommandError(f"No reports for {domain}.", returncode=error_code)
-        r = rollout.assess(domain, days=options["days"], refresh_dns=options["refresh_dns"])
+        refresh = options["refresh_dns"]
+        if refresh and is_demo(domain):
+            self.stderr.write(f"{domain} is a demo domain with no live DNS: its demo records are kept.")
+            refresh = False
+        r = rollout.assess(domain, days=options["days"], refresh_dns=refresh)
         try:
             if options["json"]:
                 self.stdout.write(json.dumps(r.as_json(), indent=None))
