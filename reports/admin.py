@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from reports.models import Mailbox, MailMessage, Rejection, Report
+from reports.models import Mailbox, MailMessage, Rejection, Report, SenderMark
 
 
 class MailboxForm(forms.ModelForm):
@@ -78,4 +78,16 @@ class RejectionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+# The operator's marks on senders (reports/marks/): set from the pages or `manage.py mark`.
+@admin.register(SenderMark)
+class SenderMarkAdmin(admin.ModelAdmin):
+    list_display = ["domain", "kind", "value", "verdict", "marked_by", "marked_at"]
+    list_filter = ["verdict", "kind"]
+    search_fields = ["domain", "value", "marked_by"]
+    readonly_fields = ["marked_by", "marked_at"]
+
+    def has_add_permission(self, request):
         return False

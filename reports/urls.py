@@ -3,6 +3,7 @@ from django.urls import path
 from reports.dashboard import views
 from reports.domains import views as views_domains
 from reports.mail import views as views_mail
+from reports.marks import views as views_marks
 from reports.rollout import views as views_rollout
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     path("status/", views.status, name="status"),
     # Domains list (reports/domains/)
     path("domains/", views_domains.domain_list, name="domains"),
+    # The operator's marks on senders (reports/marks/)
+    path("marks/<str:domain>/", views_marks.mark, name="mark_sender"),
     # Mailbox status partial (views_mail.py)
     path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
     # Rollout assistant (views_rollout.py)
