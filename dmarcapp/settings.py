@@ -178,7 +178,7 @@ DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
 # decades would write a row per record and day. Real periods are a day, at most weeks.
 DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
-# --- DNS for the rollout assistant (reports/dnscheck.py) ---
+# --- DNS for the rollout assistant (reports/rollout/resolve.py) ---
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.
 DMARC_DNS_NAMESERVERS = env.list("DMARC_DNS_NAMESERVERS", default=[])
 DMARC_DNS_TIMEOUT = envint("DMARC_DNS_TIMEOUT", 3, minimum=1)  # seconds for one lookup, all servers

@@ -7,6 +7,7 @@ import gzip
 import ipaddress
 import math
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,8 @@ from reports.domains.queries import has_several as has_several_domains
 from reports.freshness.queries import freshness
 from reports.ingest.pipeline import ingest_bytes
 from reports.models import Record, Rejection, Report
+from reports.rollout import readiness
+from reports.rollout import tasks as rollout_tasks
 
 PAGE_SIZE = 50
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
@@ -70,6 +73,7 @@ def overview(request):
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
         ctx["fresh"] = freshness(ctx["domain"])
+        ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
         ctx["chart"] = {
             "days": [d.isoformat() for d, _ in ov.daily],
@@ -86,6 +90,14 @@ def overview(request):
             },
         }
     return render(request, "reports/overview.html", ctx)
+
+
+def _stage(domain: str) -> dict:
+    """The domain's rollout stage as last computed; a missing one is queued, never computed here."""
+    found = readiness.summary(domain)
+    if found is None:
+        return {"pending": True, "queued": rollout_tasks.queue_summary(domain)}
+    return found
 
 
 def _source_url(ip: str, qs: str) -> str:
@@ -217,9 +229,15 @@ def source(request, ip):
     page = SourceFilterForm(request.GET).page_number()
     detail = queries.source_detail(ctx["domain"], ip, ctx["rng"])
     records = queries.source_records(ctx["domain"], ip, ctx["rng"], offset=(page - 1) * PAGE_SIZE)
+    # The verdict is about how the sender is set up now, so it reads the last
+    # rollout window of the range: older mail may predate a fix, and a year of a
+    # busy sender's raw records would make the drill-down slow.
+    rng = ctx["rng"]
+    verdict_start = max(rng.start, rng.end - timedelta(days=readiness.WINDOW_DAYS - 1))
     ctx.update(
         ip=ip,
         detail=detail,
+        verdict=readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end),
         records=records[:PAGE_SIZE],
         page=page,
         prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
@@ -66,11 +65,11 @@ def monitored(visible: list[str] | None) -> list[str]:
 
 
 def stored_verdicts(domains: list[str]) -> dict[str, dict]:
-    """The readiness summaries the Celery task keeps; a page never assesses a domain itself."""
+    """The readiness summaries the Celery tasks keep; a page never assesses a domain itself."""
     from reports.rollout import readiness
 
-    keys = {readiness._summary_key(d, readiness.WINDOW_DAYS): d for d in domains}
-    return {keys[k]: v for k, v in cache.get_many(list(keys)).items()}
+    found = {d: readiness.summary(d) for d in domains}
+    return {d: v for d, v in found.items() if v is not None}
 
 
 def _counts(domains: list[str], start: date, end: date) -> dict[str, Counts]:

@@ -8,11 +8,16 @@ from django.shortcuts import render
 
 from reports.access import visible_domains
 from reports.domains import queries
+from reports.rollout import tasks as rollout_tasks
 
 
 @login_required
 def domain_list(request):
     rows = queries.domain_rows(visible_domains(request.user))
+    for row in rows:
+        if row.verdict is None and row.current.messages:
+            # Computed by a worker, once per domain however many pages ask.
+            rollout_tasks.queue_summary(row.name)
     ctx = {
         "rows": rows,
         "period_days": queries.PERIOD_DAYS,

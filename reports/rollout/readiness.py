@@ -1,435 +1,22 @@
-"""The rollout assistant: is this domain ready for the next DMARC policy, and what would break?
-
-Over a window (30 days by default) every source (sending IP) of the policy
-domain is named (reports.rollout.senders), put into one category, and explained.
-
-How a group of messages is classified. Messages of one source that share the
-same evidence (verdicts, override reasons, DKIM and SPF results) form a group:
-
-1. **aligned**: the reporter says DMARC passes (policy_evaluated dkim or spf
-   is pass). The reporter's verdict is the truth, not our recomputation.
-2. **forwarded**: DMARC fails, but the evidence says forwarding: an override
-   reason forwarded, mailing_list or trusted_forwarder, or local_policy with
-   "arc=pass" in its comment; or the service is a known forwarder or mailing
-   list (its DKIM may pass, but for its own domain); or a mailbox provider
-   that auto-forwards (Gmail, Outlook.com, GMX...) re-sent a message that
-   still carries your domain's (now broken) DKIM signature.
-3. **misconfigured**: DMARC fails and the source is a known, legitimate
-   service: identified by its DKIM or MAIL FROM domain, or by its reverse DNS
-   name when some authentication passes. Also any source whose DKIM or SPF
-   passes for a subdomain of yours but fails only because the record asks for
-   strict alignment (adkim=s / aspf=s).
-4. **unknown**: nothing of the above: no known service and nothing aligned.
-   Usually spoofing, which enforcement is meant to stop.
-
-A source's category is that of its failing messages: "aligned" when fewer than
-2% of its messages fail (a stray forward or a reporter quirk is not worth
-acting on), otherwise the category with the most failing messages.
-
-Readiness for the next stage (none -> quarantine -> reject) needs all of:
-the DMARC record has no errors; no legitimate source is misconfigured; at
-least 98% of legitimate mail (aligned + misconfigured) is aligned; no new
-legitimate sender in the last 14 days; reports from at least 2 reporters on
-at least 14 days of the window.
-
-The what-if counts, per day of data, the messages that fail DMARC: under
-p=quarantine they would go to spam, under p=reject they would bounce. Both
-are split by category, so that spoofing (unknown) stands apart from mail you
-want delivered.
-
-The next record keeps rua, ruf, sp, np, fo and the alignment tags, drops the
-obsolete pct, rf and ri, and drops aspf=s/adkim=s when they break senders.
-"""
+"""Readiness of a policy domain: gathers the evidence (reports.rollout.evidence) and the DNS records
+(reports.rollout.lint through reports.rollout.resolve), applies the rules (reports.rollout.rules),
+and keeps the overview's summary."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import Count, Min
 from django.utils import timezone
 
-from reports.dashboard.queries import DateRange, json_list
 from reports.ingest.alignment import normalise, org_domain
-from reports.models import DailyRollup, Record, Report, ReporterDay
-from reports.rollout import dnscheck
-from reports.rollout.senders import OWN, Identification, Sender, Signals, identify, rdns_names
+from reports.models import Report
+from reports.rollout import evidence, lint, resolve, rules
+from reports.rollout.rdns import rdns_names
+from reports.rollout.rules import CATEGORIES, WINDOW_DAYS, Check, Group, Impact, SenderSource
 
-WINDOW_DAYS = 30
-ALIGNED_SHARE = 0.98  # of legitimate volume
-NEW_SOURCE_DAYS = 14
-MIN_REPORTERS = 2
-MIN_DAYS = 14
-NOISE_SHARE = 0.02  # failing share under which a source still counts as aligned
 MAX_DKIM_SELECTORS = 10
-
-ALIGNED, FORWARDED, MISCONFIGURED, UNKNOWN = "aligned", "forwarded", "misconfigured", "unknown"
-CATEGORIES = (ALIGNED, FORWARDED, MISCONFIGURED, UNKNOWN)
-FAILING = (FORWARDED, MISCONFIGURED, UNKNOWN)
-LEGITIMATE = (ALIGNED, MISCONFIGURED)
-STAGES = ("none", "quarantine", "reject")
-FORWARDING_REASONS = ("forwarded", "mailing_list", "trusted_forwarder")
-# Which failing category names a mixed source when volumes tie.
-_PRIORITY = {MISCONFIGURED: 3, UNKNOWN: 2, FORWARDED: 1}
-
-
-# ---------------------------------------------------------------- evidence
-
-
-@dataclass
-class Group:
-    """Messages of one source that carry the same evidence."""
-
-    ip: str
-    header_from: str
-    envelope_from: str
-    dkim_verdict: str
-    spf_verdict: str
-    reasons: tuple[tuple[str, str], ...]
-    dkim: tuple[tuple[str, str, str], ...]  # (domain, selector, result)
-    spf: tuple[tuple[str, str, str], ...]  # (domain, scope, result)
-    messages: int
-    category: str = ""
-    identification: Identification | None = None
-
-    @property
-    def passes(self) -> bool:
-        return self.dkim_verdict == "pass" or self.spf_verdict == "pass"
-
-    @property
-    def mail_from_domains(self) -> list[str]:
-        domains = [d for d, scope, _ in self.spf if scope in ("", "mfrom") and d]
-        if not domains and self.envelope_from:
-            domains.append(self.envelope_from)
-        return domains
-
-
-def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> list[Group]:
-    """Records whose report begins within [start, end], grouped by source and evidence, in SQL."""
-    params = [domain, *DateRange(start, end).moments()]
-    only_ip = ""
-    if ip:
-        only_ip = "AND r.source_ip = %s"
-        params.append(ip)
-    sql = f"""
-        SELECT host(r.source_ip), lower(r.header_from), lower(r.envelope_from), lower(r.dkim),
-               lower(r.spf), r.reasons::text, r.auth::text, SUM(r.count)
-        FROM {Record._meta.db_table} r
-        WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-    """
-    # The same evidence can still arrive in several shapes (results in another
-    # order, a human_result): the database groups the exact text, this the meaning.
-    merged: dict[tuple, Group] = {}
-    with connection.cursor() as cur:
-        cur.execute(sql, params)
-        for ip_, hfrom, efrom, dkim, spf, reasons, auth, messages in cur.fetchall():
-            reason_list = tuple(
-                ((r.get("type") or "").lower(), r.get("comment") or "")
-                for r in json_list(reasons)
-                if isinstance(r, dict)
-            )
-            results = [a for a in json_list(auth) if isinstance(a, list) and len(a) >= 5]
-            group = Group(
-                ip=ip_,
-                header_from=hfrom or domain,
-                envelope_from=efrom or "",
-                dkim_verdict=dkim or "",
-                spf_verdict=spf or "",
-                reasons=reason_list,
-                dkim=tuple(
-                    sorted(
-                        (str(d).lower(), s, str(r).lower()) for k, d, s, _, r, *_ in results if k == "dkim"
-                    )
-                ),
-                spf=tuple(
-                    sorted(
-                        (str(d).lower(), str(sc).lower(), str(r).lower())
-                        for k, d, _, sc, r, *_ in results
-                        if k == "spf"
-                    )
-                ),
-                messages=int(messages),
-            )
-            key = (group.ip, group.header_from, group.envelope_from, group.dkim_verdict, group.spf_verdict,
-                   group.reasons, group.dkim, group.spf)  # fmt: skip
-            if key in merged:
-                merged[key].messages += group.messages
-            else:
-                merged[key] = group
-    return list(merged.values())
-
-
-# ---------------------------------------------------------------- classification
-
-
-def forwarding_reason(reasons) -> str:
-    """The override reason that shows forwarding, as text, or ""."""
-    for rtype, comment in reasons:
-        if rtype in FORWARDING_REASONS:
-            return rtype + (f" ({comment})" if comment else "")
-        if rtype == "local_policy" and "arc=pass" in comment.lower().replace(" ", ""):
-            return f"local_policy ({comment})"
-    return ""
-
-
-def _strict_only(group: Group, adkim: str, aspf: str) -> tuple[list[str], list[str]]:
-    """Passing DKIM/SPF domains that align under relaxed alignment but not under the strict mode asked for."""
-    hf = group.header_from
-    spf = [
-        d
-        for d, scope, r in group.spf
-        if r == "pass" and scope in ("", "mfrom") and d != hf and d and org_domain(d) == org_domain(hf)
-    ]
-    dkim = [d for d, _, r in group.dkim if r == "pass" and d != hf and d and org_domain(d) == org_domain(hf)]
-    return (spf if aspf == "s" else []), (dkim if adkim == "s" else [])
-
-
-def classify(group: Group, policy_domain: str, adkim: str, aspf: str) -> str:
-    if group.passes:
-        return ALIGNED
-    if forwarding_reason(group.reasons):
-        return FORWARDED
-    sender = group.identification.sender if group.identification else None
-    if sender and sender.forwarding:
-        return FORWARDED
-    own = org_domain(policy_domain)
-    if sender and sender.forwards and any(org_domain(d) == own and r != "pass" for d, _, r in group.dkim):
-        return FORWARDED  # the author's own signature, broken by the mailbox provider's forwarding
-    if sender and _credible(group, sender):
-        return MISCONFIGURED
-    strict_spf, strict_dkim = _strict_only(group, adkim, aspf)
-    if strict_spf or strict_dkim:
-        return MISCONFIGURED
-    return UNKNOWN
-
-
-def _credible(group: Group, sender: Sender) -> bool:
-    """A match on DKIM or MAIL FROM names the service; a reverse DNS name alone only names a network,
-    so it needs some authentication to pass as well (a spoofer on a rented server is not the host)."""
-    evidence = group.identification.evidence if group.identification else []
-    if sender is OWN or any(not e.startswith("reverse DNS") for e in evidence):
-        return True
-    return any(r == "pass" for *_, r in group.dkim) or any(r == "pass" for *_, r in group.spf)
-
-
-# ---------------------------------------------------------------- sources
-
-
-@dataclass
-class Source:
-    ip: str
-    messages: int = 0
-    by_category: dict[str, int] = field(default_factory=lambda: dict.fromkeys(CATEGORIES, 0))
-    hostname: str = ""
-    sender: Sender | None = None
-    evidence: list[str] = field(default_factory=list)
-    category: str = UNKNOWN
-    problems: list[str] = field(default_factory=list)
-    fixes: list[str] = field(default_factory=list)
-    first_seen: date | None = None
-    groups: list[Group] = field(default_factory=list)
-
-    @property
-    def service(self) -> str:
-        return self.sender.name if self.sender else ""
-
-    @property
-    def failing(self) -> int:
-        return self.messages - self.by_category[ALIGNED]
-
-    @property
-    def diagnosis(self) -> str:
-        return " ".join(self.problems + self.fixes)
-
-    @property
-    def legitimate(self) -> bool:
-        return self.category in LEGITIMATE
-
-    def as_json(self) -> dict:
-        return {
-            "ip": self.ip,
-            "service": self.service,
-            "category": self.category,
-            "messages": self.messages,
-            "diagnosis": self.diagnosis,
-        }
-
-
-def build_sources(groups: list[Group], policy_domain: str, adkim: str, aspf: str) -> list[Source]:
-    hostnames = rdns_names({g.ip for g in groups}, confirmed_only=True)
-    sources: dict[str, Source] = {}
-    for g in groups:
-        signals = Signals(hostnames.get(g.ip, ""), [d for d, _, _ in g.dkim if d], g.mail_from_domains)
-        g.identification = identify(signals, policy_domain)
-        g.category = classify(g, policy_domain, adkim, aspf)
-        src = sources.setdefault(g.ip, Source(g.ip, hostname=hostnames.get(g.ip, "")))
-        src.messages += g.messages
-        src.by_category[g.category] += g.messages
-        src.groups.append(g)
-    for src in sources.values():
-        _settle(src, policy_domain, adkim, aspf)
-    return sorted(sources.values(), key=lambda s: (-s.messages, s.ip))
-
-
-def _settle(src: Source, policy_domain: str, adkim: str, aspf: str) -> None:
-    failing = {c: src.by_category[c] for c in FAILING if src.by_category[c]}
-    if not failing or sum(failing.values()) < NOISE_SHARE * src.messages:
-        src.category = ALIGNED
-    else:
-        src.category = max(failing, key=lambda c: (failing[c], _PRIORITY[c]))
-    # Name the service from the groups that decided the category.
-    decisive = [g for g in src.groups if g.category == src.category] or src.groups
-    named = [g for g in decisive if g.identification and g.identification.sender]
-    if not named:
-        named = [g for g in src.groups if g.identification and g.identification.sender]
-    if named:
-        best = max(named, key=lambda g: g.messages)
-        src.sender, src.evidence = best.identification.sender, best.identification.evidence
-    _diagnose(src, policy_domain, adkim, aspf)
-
-
-# ---------------------------------------------------------------- diagnosis
-
-
-def _fmt(n: int) -> str:
-    return f"{n:,}"
-
-
-def _diagnose(src: Source, policy_domain: str, adkim: str, aspf: str) -> None:
-    failing_groups = [g for g in src.groups if not g.passes]
-    name = src.sender.name if src.sender else ""
-    if src.category == ALIGNED:
-        aligned = [g for g in src.groups if g.passes]
-        via = []
-        if any(g.dkim_verdict == "pass" for g in aligned):
-            via.append("DKIM")
-        if any(g.spf_verdict == "pass" for g in aligned):
-            via.append("SPF")
-        src.problems.append(f"Passes DMARC ({' and '.join(via) or 'aligned'}).")
-        if src.failing:
-            src.problems.append(
-                f"{_fmt(src.failing)} of its {_fmt(src.messages)} messages failed: too few to act on."
-            )
-        return
-    if src.category == FORWARDED:
-        reasons = sorted({forwarding_reason(g.reasons) for g in failing_groups} - {""})
-        who = name or "A forwarder or mailing list"
-        text = f"{who} re-sends mail from your domain, so SPF cannot align"
-        if any(
-            org_domain(d) == org_domain(policy_domain) and r != "pass"
-            for g in failing_groups
-            for d, _, r in g.dkim
-        ):
-            text += " and your DKIM signature breaks in transit"
-        text += "."
-        if reasons:
-            text += f" The receiver saw forwarding: {', '.join(reasons)}."
-        src.problems.append(text)
-        src.fixes.append(
-            "Nothing to fix on your side. Receivers that trust ARC keep delivering it; under p=reject the "
-            "rest may bounce."
-        )
-        return
-    if src.category == UNKNOWN:
-        where = f"reverse DNS {src.hostname}" if src.hostname else "no reverse DNS name"
-        spf = sorted({f"{d or '(empty)'}: {r}" for g in failing_groups for d, sc, r in g.spf if sc != "helo"})
-        text = f"Not a known service ({where}) and nothing aligns"
-        text += f" (SPF {'; '.join(spf)})." if spf else "."
-        src.problems.append(text)
-        if any(org_domain(d) == org_domain(policy_domain) for g in failing_groups for d, _, _ in g.dkim):
-            src.problems.append(
-                "It carries a failing DKIM signature of your domain: it may be forwarded mail."
-            )
-        src.fixes.append(
-            "If you do not know it, it is spoofing, which quarantine and reject are meant to stop. If it is "
-            "yours, add it to your SPF record and sign its mail with DKIM for your domain."
-        )
-        return
-    _diagnose_misconfigured(src, failing_groups, policy_domain, adkim, aspf)
-
-
-def _diagnose_misconfigured(src: Source, groups: list[Group], policy_domain: str, adkim: str, aspf: str):
-    sender = src.sender
-    short = sender.short if sender else "this sender"
-    own = org_domain(policy_domain)
-    problems, fixes = [], []
-
-    def fix(text):
-        if text and text not in fixes:
-            fixes.append(text)
-
-    spf = {(d, r) for g in groups for d, sc, r in g.spf if sc in ("", "mfrom")}
-    dkim = {(d, s, r) for g in groups for d, s, r in g.dkim}
-    spf_problem = dkim_problem = ""
-    for d, r in sorted(spf):
-        if r == "pass" and d and org_domain(d) != own:
-            spf_problem = f"SPF passes for {d}, which is not your domain"
-            fix(sender.spf_fix if sender else "Use a MAIL FROM (return-path) domain under your own domain.")
-        elif r == "pass" and d and org_domain(d) == own and aspf == "s":
-            spf_problem = f"SPF passes for {d}, a subdomain, but your record asks for strict SPF alignment"
-            fix(
-                f"Your record says aspf=s; {short}'s MAIL FROM subdomain can then never align"
-                " — remove aspf=s."
-            )
-        elif r in ("permerror", "temperror"):
-            spf_problem = f"SPF gives {r} for {d}" + (
-                " (a broken SPF record: see the DNS checks)" if r == "permerror" else ""
-            )
-        elif d and org_domain(d) == own and r != "pass":
-            spf_problem = f"SPF {r or 'fails'} for {d}: {short} is not in its SPF record"
-            fix(sender.spf_fix if sender else "Add this source to your SPF record.")
-        if spf_problem:
-            break
-    if not spf_problem and not spf:
-        spf_problem = "There is no SPF result"
-    passing_dkim = [(d, s) for d, s, r in sorted(dkim) if r == "pass"]
-    if any(org_domain(d) == own for d, _ in passing_dkim) and adkim == "s":
-        d = next(d for d, _ in passing_dkim if org_domain(d) == own)
-        dkim_problem = f"DKIM is signed by {d}, a subdomain, but your record asks for strict DKIM alignment"
-        fix(f"Your record says adkim=s; {short} signs with {d}, which can then never align — remove adkim=s.")
-    elif passing_dkim:
-        dkim_problem = f"DKIM is signed d={passing_dkim[0][0]}, not your domain"
-        fix(sender.dkim_fix if sender else "Sign this mail with a DKIM key of your own domain.")
-    else:
-        broken = [(d, s) for d, s, r in sorted(dkim) if org_domain(d) == own]
-        if broken:
-            d, s = broken[0]
-            dkim_problem = f"the DKIM signature of {d} (selector {s or 'unknown'}) fails"
-            fix(f"Check the key published at {s or '<selector>'}._domainkey.{d} against {short}'s settings.")
-        else:
-            dkim_problem = "there is no DKIM signature"
-            fix(sender.dkim_fix if sender else "Sign this mail with a DKIM key of your own domain.")
-    who = sender.name if sender else "This source"
-    problems.append(f"{who}: {spf_problem}, and {dkim_problem}.")
-    if sender and sender is not OWN:
-        fixes.append(
-            f"If you do not use {sender.name}, this is someone else's account sending as your domain."
-        )
-    src.problems.extend(problems)
-    src.fixes.extend(fixes)
-
-
-# ---------------------------------------------------------------- readiness
-
-
-@dataclass
-class Check:
-    code: str
-    ok: bool
-    message: str
-    blocking: bool = True
-
-
-@dataclass
-class Impact:
-    messages_per_day: float
-    by_category: dict[str, float]
-
-    def as_json(self) -> dict:
-        return {"messages_per_day": self.messages_per_day, "by_category": self.by_category}
 
 
 @dataclass
@@ -440,20 +27,20 @@ class Readiness:
     days: int  # window length
     record_raw: str
     record_tags: dict[str, str]
-    problems: list[dnscheck.Problem]
+    problems: list[lint.Problem]
     stage: str
     next_stage: str | None
     ready: bool
     checks: list[Check]
     notes: list[str]
     next_record: str
-    sources: list[Source]
+    sources: list[SenderSource]
     impact: dict[str, Impact]
     reporters: int = 0
     days_with_data: int = 0
     messages: int = 0
     legitimate_share: float | None = None
-    inspection: dnscheck.Inspection | None = None
+    inspection: lint.Inspection | None = None
     record_from_reports: bool = False  # no usable DNS record: the stage comes from the reports
 
     @property
@@ -467,7 +54,7 @@ class Readiness:
         return "" if self.legitimate_share is None else f"{self.legitimate_share:.1%}"
 
     @property
-    def by_category(self) -> dict[str, list[Source]]:
+    def by_category(self) -> dict[str, list[SenderSource]]:
         out = {c: [] for c in CATEGORIES}
         for s in self.sources:
             out[s.category].append(s)
@@ -502,49 +89,46 @@ def assess(
     days: int = WINDOW_DAYS,
     today: date | None = None,
     refresh_dns: bool = False,
-    resolve: dnscheck.Resolve | None = None,
+    resolver: lint.Resolve | None = None,
 ) -> Readiness:
     """Everything the readiness page and `manage.py rollout` show, for one policy domain."""
     domain = normalise(domain)
     start, end = window(days, today)
-    resolve = resolve or dnscheck.cached_resolver(refresh=refresh_dns)
+    dns = resolver or resolve.cached_resolver(refresh=refresh_dns)
 
-    dmarc = dnscheck.check_dmarc(domain, resolve)
+    dmarc = lint.check_dmarc(domain, dns)
     rec = dmarc.record
     record_from_reports = rec is None
     if rec is None:
-        rec = _record_from_reports(domain)
+        rec = evidence.record_from_reports(domain)
     adkim, aspf = rec.adkim, rec.aspf
 
-    groups = load_groups(domain, start, end)
-    sources = build_sources(groups, domain, adkim, aspf)
-    _first_seen(domain, sources)
+    groups = evidence.load_groups(domain, start, end)
+    sources = _sources(groups, domain, adkim, aspf)
+    evidence.first_seen(domain, sources)
     selectors = sorted(
         {(s, d) for g in groups for d, s, _ in g.dkim if s and d and org_domain(d) == org_domain(domain)}
     )[:MAX_DKIM_SELECTORS]
-    inspection = dnscheck.Inspection(
-        dmarc, dnscheck.check_spf(domain, resolve), dnscheck.check_dkim(selectors, resolve)
-    )
+    inspection = lint.Inspection(dmarc, lint.check_spf(domain, dns), lint.check_dkim(selectors, dns))
 
     problems = list(dmarc.problems)
     if dmarc.record is not None:
-        problems += dnscheck.context_problems(
+        problems += lint.context_problems(
             dmarc.record,
-            days_on_none=_days_on_none(domain, end),
-            relaxed_spf=_relying(groups, sources, "spf", domain),
-            relaxed_dkim=_relying(groups, sources, "dkim", domain),
+            days_on_none=evidence.days_on_none(domain, end),
+            relaxed_spf=rules.relying(groups, sources, "spf", domain),
+            relaxed_dkim=rules.relying(groups, sources, "dkim", domain),
         )
 
-    coverage = ReporterDay.objects.filter(domain=domain, day__range=(start, end)).aggregate(
-        reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
-    )
-    reporters, days_with_data = coverage["reporters"] or 0, coverage["days"] or 0
+    reporters, days_with_data = evidence.coverage(domain, start, end)
 
-    stage = rec.p if rec.p in STAGES else "none"
-    next_stage = _next_stage(rec, stage, record_from_reports)
-    impact = _impact(groups, max(days_with_data, 1))
-    checks, share = _checks(problems, sources, reporters, days_with_data, end, record_from_reports, dmarc)
-    notes = _notes(rec, stage, next_stage, impact, problems)
+    stage = rec.p if rec.p in rules.STAGES else "none"
+    next_stage = rules.next_stage(rec, stage, record_from_reports)
+    impact = rules.impact(groups, max(days_with_data, 1))
+    checks, share = rules.checks(
+        problems, sources, reporters, days_with_data, end, record_from_reports, dmarc
+    )
+    notes = rules.notes(rec, stage, next_stage, impact, problems)
     ready = next_stage is not None and all(c.ok for c in checks if c.blocking)
     if next_stage is None:
         checks.insert(0, Check("final", False, "The domain is at p=reject, the last stage: nothing further."))
@@ -561,7 +145,7 @@ def assess(
         ready=ready,
         checks=checks,
         notes=notes,
-        next_record=next_record(rec, next_stage or stage, domain, problems),
+        next_record=rules.next_record(rec, next_stage or stage, domain, problems),
         sources=sources,
         impact=impact,
         reporters=reporters,
@@ -576,231 +160,24 @@ def assess(
     return readiness
 
 
-def _record_from_reports(domain: str) -> dnscheck.DmarcRecord:
-    """No usable DNS record: read the policy the latest report says was published."""
-    report = Report.objects.filter(domain=domain).order_by("-begin").first()
-    if report is None:
-        return dnscheck.DmarcRecord(raw="", tags={"v": "DMARC1", "p": "none"})
-    tags = {"v": "DMARC1", "p": report.p or "none"}
-    for tag in ("sp", "np", "adkim", "aspf", "fo"):
-        value = getattr(report, tag)
-        if value and not (tag in ("adkim", "aspf") and value == "r"):
-            tags[tag] = value
-    if report.testing == "y":
-        tags["t"] = "y"
-    return dnscheck.DmarcRecord(raw="", tags=tags)
+def _sources(groups: list[Group], domain: str, adkim: str, aspf: str) -> list[SenderSource]:
+    hostnames = rdns_names({g.ip for g in groups}, confirmed_only=True)
+    return rules.build_sources(groups, domain, adkim, aspf, hostnames)
 
 
-def _first_seen(domain: str, sources: list[Source]) -> None:
-    ips = [s.ip for s in sources]
-    firsts = {}
-    for i in range(0, len(ips), 5000):
-        rows = (
-            DailyRollup.objects.filter(domain=domain, source_ip__in=ips[i : i + 5000])
-            .values("source_ip")
-            .annotate(first=Min("day"))
-        )
-        firsts.update({r["source_ip"]: r["first"] for r in rows})
-    for s in sources:
-        s.first_seen = firsts.get(s.ip)
-
-
-def _days_on_none(domain: str, today: date) -> int | None:
-    agg = Report.objects.filter(domain=domain).aggregate(first=Min("begin"))
-    if agg["first"] is None:
-        return None
-    if Report.objects.filter(domain=domain).exclude(p__in=("none", "")).exists():
-        return None  # it has been enforced before: not a record left at none from the start
-    return (today - agg["first"].date()).days
-
-
-def _relying(groups: list[Group], sources: list[Source], kind: str, domain: str) -> list[str]:
-    """Names of the senders whose mail aligns only under relaxed alignment (kind spf or dkim)."""
-    by_ip = {s.ip: s for s in sources}
-    names = set()
-    for g in groups:
-        spf, dkim = _strict_only(g, "s", "s")
-        hit = spf if kind == "spf" else dkim
-        if hit:
-            src = by_ip.get(g.ip)
-            names.add(src.service if src and src.service else f"the source {g.ip}")
-    return sorted(names)
-
-
-def _next_stage(rec: dnscheck.DmarcRecord, stage: str, no_record: bool) -> str | None:
-    if no_record and not rec.raw and stage == "none":
-        return "none"  # first publish a monitoring record
-    if rec.testing or rec.pct < 100:
-        return stage  # finish the current stage first: drop t=y / pct
-    if stage == "reject":
-        return None
-    return STAGES[STAGES.index(stage) + 1]
-
-
-def _impact(groups: list[Group], days: int) -> dict[str, Impact]:
-    by_category = dict.fromkeys(FAILING, 0)
-    for g in groups:
-        if not g.passes:
-            by_category[g.category] += g.messages
-    per_day = {c: round(n / days, 1) for c, n in by_category.items()}
-    total = round(sum(by_category.values()) / days, 1)
-    # The same messages: quarantine sends them to spam, reject bounces them.
-    return {
-        "quarantine": Impact(total, dict(per_day)),
-        "reject": Impact(total, dict(per_day)),
-    }
-
-
-def _checks(problems, sources, reporters, days_with_data, end, no_record, dmarc):
-    checks = []
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        checks.append(
-            Check("record", False, "The DMARC record has problems: " + " ".join(p.message for p in errors))
-        )
-    else:
-        checks.append(Check("record", True, "The DMARC record has no errors."))
-
-    total = sum(s.messages for s in sources)
-    if not total:
-        checks.append(Check("data", False, "There are no reports in this window: nothing to judge by yet."))
-
-    misconfigured = [s for s in sources if s.category == MISCONFIGURED]
-    if misconfigured:
-        names = ", ".join(
-            f"{s.service or s.ip} ({s.ip}, {_fmt(s.messages)} messages)" for s in misconfigured[:5]
-        )
-        more = f" and {len(misconfigured) - 5} more" if len(misconfigured) > 5 else ""
-        checks.append(
-            Check(
-                "unaligned",
-                False,
-                f"{len(misconfigured)} legitimate source{'s' if len(misconfigured) > 1 else ''}"
-                f" still not aligned: {names}{more}.",
-            )
-        )
-    elif total:
-        checks.append(Check("unaligned", True, "Every legitimate source is aligned."))
-
-    legit = sum(s.by_category[ALIGNED] + s.by_category[MISCONFIGURED] for s in sources)
-    aligned = sum(s.by_category[ALIGNED] for s in sources)
-    share = aligned / legit if legit else None
-    if share is not None:
-        ok = share >= ALIGNED_SHARE
-        checks.append(
-            Check(
-                "share",
-                ok,
-                f"{share:.1%} of legitimate mail is aligned (at least {ALIGNED_SHARE:.0%} needed).",
-            )
-        )
-
-    since = end - timedelta(days=NEW_SOURCE_DAYS - 1)
-    newest: dict[str, tuple[date, Source]] = {}
-    for s in sources:
-        if s.legitimate and s.first_seen:
-            key = s.service or s.ip
-            if key not in newest or s.first_seen < newest[key][0]:
-                newest[key] = (s.first_seen, s)
-    new = sorted((first, key) for key, (first, _) in newest.items() if first >= since)
-    if new:
-        listed = ", ".join(f"{key} (first seen {first.isoformat()})" for first, key in new[:5])
-        checks.append(
-            Check(
-                "new-source",
-                False,
-                f"New legitimate sender in the last {NEW_SOURCE_DAYS} days: {listed}. "
-                f"Wait until {NEW_SOURCE_DAYS} days pass without a new one, so that rare senders show up.",
-            )
-        )
-    elif total:
-        checks.append(
-            Check("new-source", True, f"No new legitimate sender in the last {NEW_SOURCE_DAYS} days.")
-        )
-
-    ok = reporters >= MIN_REPORTERS and days_with_data >= MIN_DAYS
-    checks.append(
-        Check(
-            "coverage",
-            ok,
-            f"Reports from {reporters} reporter{'s' if reporters != 1 else ''} on "
-            f"{days_with_data} day{'s' if days_with_data != 1 else ''} "
-            f"(at least {MIN_REPORTERS} reporters and "
-            f"{MIN_DAYS} days needed).",
-        )
-    )
-    return checks, share
-
-
-def _notes(rec, stage, next_stage, impact, problems) -> list[str]:
-    notes = []
-    forwarded = impact["reject"].by_category.get(FORWARDED, 0)
-    unknown = impact["reject"].by_category.get(UNKNOWN, 0)
-    if unknown:
-        notes.append(
-            f"{unknown:g} messages a day from unknown sources would be stopped: most likely spoofing."
-        )
-    if next_stage in ("quarantine", "reject") and next_stage != stage:
-        lower = STAGES[STAGES.index(next_stage) - 1]
-        notes.append(
-            f"To ease in, publish the next record with t=y first (RFC 9989 test mode): receivers that follow "
-            f"RFC 9989 then apply p={lower} and report what p={next_stage} would do; "
-            "older receivers ignore t= "
-            "(they read pct= instead, which RFC 9989 made obsolete). Remove t=y after a week or two."
-        )
-    if rec.testing or rec.pct < 100:
-        notes.append(
-            "The record is in a partial step (t=y or pct<100); "
-            f"the next record applies p={stage} to all mail."
-        )
-    if next_stage == "reject" and forwarded:
-        notes.append(
-            f"{forwarded:g} forwarded messages a day would be rejected where receivers do not trust ARC. "
-            "RFC 9989 "
-            "advises against p=reject for domains whose users write to mailing lists."
-        )
-    return notes
-
-
-def next_record(rec: dnscheck.DmarcRecord, policy: str, domain: str, problems: list) -> str:
-    """The record to publish for `policy`, keeping the operator's reporting and alignment choices."""
-    tags = rec.tags
-    codes = {p.code for p in problems}
-    parts = ["v=DMARC1", f"p={policy}"]
-    for tag in ("sp", "np"):
-        if tags.get(tag, "").lower() in dnscheck.POLICIES:
-            parts.append(f"{tag}={tags[tag].lower()}")
-    if tags.get("psd", "").lower() in ("y", "n"):
-        parts.append(f"psd={tags['psd'].lower()}")
-    # Strict alignment that breaks a sender goes; otherwise the operator's choice stays.
-    if rec.adkim == "s" and "strict-dkim" not in codes:
-        parts.append("adkim=s")
-    if rec.aspf == "s" and "strict-spf" not in codes:
-        parts.append("aspf=s")
-    if "fo" in tags and "invalid-fo" not in codes:
-        parts.append(f"fo={tags['fo']}")
-    rua = ",".join(a.uri for a in rec.rua) or f"mailto:dmarc-reports@{domain}"
-    parts.append(f"rua={rua}")
-    if rec.ruf:
-        parts.append("ruf=" + ",".join(a.uri for a in rec.ruf))
-    return "; ".join(parts)
-
-
-def source_verdict(domain: str, ip: str, start: date, end: date) -> Source | None:
+def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource | None:
     """One source's category and diagnosis over a range: the drill-down's verdict (no DNS lookups)."""
     domain = normalise(domain)
-    rec = dnscheck.check_dmarc(domain, dnscheck.cache_only).record or _record_from_reports(domain)
-    adkim, aspf = rec.adkim, rec.aspf
-    groups = load_groups(domain, start, end, ip=ip)
+    rec = lint.check_dmarc(domain, resolve.cache_only).record or evidence.record_from_reports(domain)
+    groups = evidence.load_groups(domain, start, end, ip=ip)
     if not groups:
         return None
-    sources = build_sources(groups, domain, adkim, aspf)
+    sources = _sources(groups, domain, rec.adkim, rec.aspf)
     return sources[0]
 
 
 # Beat refreshes every summary well within this (reports.rollout.tasks.refresh_readiness),
-# so the overview reads a stored verdict and never runs an assessment itself
-# except on a cold start.
+# and a page that finds none queues its computation (reports.rollout.tasks.queue_summary).
 SUMMARY_SECONDS = 6 * 3600
 
 
@@ -828,10 +205,10 @@ def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:
     return domains
 
 
-def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict:
-    """Stage and readiness for the overview, kept for a few minutes so that the overview stays quick.
+def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict | None:
+    """Stage and readiness for the overview, as last computed, or None when not computed yet.
 
-    Every assessment (the readiness page, the command) refreshes it, so the two never disagree for long.
+    Pages read only this (never assess): every assessment (beat, the readiness
+    page, the command) refreshes it, so they never disagree for long.
     """
-    domain = normalise(domain)
-    return cache.get(_summary_key(domain, days)) or _remember(assess(domain, days=days))
+    return cache.get(_summary_key(normalise(domain), days))

@@ -105,12 +105,6 @@ def table() -> tuple[Sender, ...]:
     return tuple(senders)
 
 
-def by_id(sender_id: str) -> Sender | None:
-    if sender_id == OWN.id:
-        return OWN
-    return next((s for s in table() if s.id == sender_id), None)
-
-
 @lru_cache(maxsize=1)
 def _index() -> dict[str, dict[str, list[tuple[int, Sender]]]]:
     """signal -> domain -> [(position in table, sender)]."""
@@ -183,17 +177,3 @@ def identify(signals: Signals, policy_domain: str = "") -> Identification:
         return Identification(None)
     best = max(scores, key=lambda sid: (scores[sid], -positions[sid]))
     return Identification(senders[best], evidence[best])
-
-
-def rdns_names(ips: Iterable[str], *, confirmed_only: bool = False) -> dict[str, str]:
-    """Cached reverse DNS names of the given sources; never asks the DNS (safe in a page request)."""
-    from reports.models import ReverseDns
-
-    ips = list(set(ips))
-    names = {}
-    for start in range(0, len(ips), 5000):  # keep IN (...) lists bounded
-        rows = ReverseDns.objects.filter(ip__in=ips[start : start + 5000]).exclude(hostname="")
-        if confirmed_only:
-            rows = rows.filter(confirmed=True)
-        names.update(rows.values_list("ip", "hostname"))
-    return names

@@ -16,7 +16,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
 from reports.models import Report
-from reports.rollout import readiness as rollout
+from reports.rollout import readiness as assessment
+from reports.rollout import rules
 from reports.rollout.senders import KIND_LABELS, table
 
 log = logging.getLogger(__name__)
@@ -34,22 +35,22 @@ def _domain_or_404(domain: str) -> str:
 
 def _days(request) -> int:
     try:
-        days = int(request.GET.get("days", rollout.WINDOW_DAYS))
+        days = int(request.GET.get("days", rules.WINDOW_DAYS))
     except ValueError:
-        return rollout.WINDOW_DAYS
-    return days if 1 <= days <= 366 else rollout.WINDOW_DAYS
+        return rules.WINDOW_DAYS
+    return days if 1 <= days <= 366 else rules.WINDOW_DAYS
 
 
 @login_required
 def readiness(request, domain):
     domain = _domain_or_404(domain)
     days = _days(request)
-    r = rollout.assess(domain, days=days)
+    r = assessment.assess(domain, days=days)
     qs = urlencode(
         {"domain": domain, "range": "custom", "start": r.start.isoformat(), "end": r.end.isoformat()}
     )
     groups = []
-    for category in rollout.CATEGORIES:
+    for category in rules.CATEGORIES:
         sources = r.by_category[category]
         groups.append(
             {
@@ -74,7 +75,7 @@ def readiness(request, domain):
                 "quarantine": r.impact["quarantine"].by_category[c],
                 "reject": r.impact["reject"].by_category[c],
             }
-            for c in rollout.FAILING
+            for c in rules.FAILING
         ],
         "source_qs": qs,
         "qs": urlencode({"domain": domain}),
@@ -89,10 +90,10 @@ def refresh_dns(request, domain):
     if is_demo(domain):
         # The demo's names exist nowhere: a live lookup would turn its verdict by itself.
         install_demo_dns()
-        rollout.assess(domain)
+        assessment.assess(domain)
         messages.info(request, f"{domain} is a demo domain with no live DNS: its demo records were kept.")
         return _back_to_readiness(request, domain)
-    rollout.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
+    assessment.assess(domain, refresh_dns=True)  # also refreshes the overview's summary
     messages.success(request, f"DNS records of {domain} fetched again.")
     # Reverse DNS names take longer (one lookup per source): a worker resolves them.
     from reports.rollout.tasks import resolve_reverse_dns
@@ -108,17 +109,17 @@ def refresh_dns(request, domain):
 def _back_to_readiness(request, domain):
     url = reverse("rollout", args=[domain])
     days = _days(request)
-    return redirect(f"{url}?days={days}" if days != rollout.WINDOW_DAYS else url)
+    return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
 
 
 @login_required
 def how(request):
     senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
-        "r": rollout,
+        "r": rules,
         "senders": senders,
         "kind_labels": KIND_LABELS,
-        "aligned_share": f"{rollout.ALIGNED_SHARE:.0%}",
-        "noise_share": f"{rollout.NOISE_SHARE:.0%}",
+        "aligned_share": f"{rules.ALIGNED_SHARE:.0%}",
+        "noise_share": f"{rules.NOISE_SHARE:.0%}",
     }
     return render(request, "reports/rollout_how.html", ctx)

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from reports.rollout import dnscheck
+from reports.rollout import lint, resolve
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         domain = options["domain"].strip().lower().rstrip(".")
         selectors = [(s, domain) for s in options["selector"]]
-        i = dnscheck.inspect(domain, dnscheck.cached_resolver(refresh=options["refresh"]), selectors)
+        i = lint.inspect(domain, resolve.cached_resolver(refresh=options["refresh"]), selectors)
         if options["json"]:
             self.stdout.write(
                 json.dumps(

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.demo.scenarios import is_demo
 from reports.models import Report
-from reports.rollout import readiness as rollout
+from reports.rollout import readiness, rules
 
 
 class Command(BaseCommand):
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("domain")
         parser.add_argument(
-            "--days", type=int, default=rollout.WINDOW_DAYS, help="Window in days (default 30)."
+            "--days", type=int, default=rules.WINDOW_DAYS, help="Window in days (default 30)."
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--refresh-dns", action="store_true", help="Look the DNS records up again now.")
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if refresh and is_demo(domain):
             self.stderr.write(f"{domain} is a demo domain with no live DNS: its demo records are kept.")
             refresh = False
-        r = rollout.assess(domain, days=options["days"], refresh_dns=refresh)
+        r = readiness.assess(domain, days=options["days"], refresh_dns=refresh)
         try:
             if options["json"]:
                 self.stdout.write(json.dumps(r.as_json(), indent=None))
@@ -77,5 +77,5 @@ class Command(BaseCommand):
         w("Sources:")
         for s in r.sources:
             w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}")
-            if s.category != rollout.ALIGNED:
+            if s.category != rules.ALIGNED:
                 w(f"      {s.diagnosis}")

@@ -1,5 +1,6 @@
 """The readiness page, the classification page, the DNS refresh action and the dashboard's rollout slots."""
 
+import base64
 import html
 import json
 import re
@@ -140,7 +141,26 @@ def test_the_classification_page_explains_the_rules_and_lists_the_senders(operat
     assert "Amazon SES" in body and "Custom MAIL FROM domain" in body
 
 
-def test_the_overview_shows_the_stage_and_links_to_readiness(operator, ses_domain):
+def queued_tasks() -> list[tuple[str, list]]:
+    """(task name, args) of the messages waiting in the tests' Redis queue."""
+    import redis
+
+    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
+
+    messages = [json.loads(m) for m in redis.Redis.from_url(TEST_BROKER_URL).lrange(TEST_QUEUE, 0, -1)]
+    return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
+
+
+def test_the_overview_shows_the_stage_and_links_to_readiness(operator, ses_domain, celery_broker):
+    # Cold: the page does not assess (no DNS, no records scan); it says so and queues the computation, once.
+    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    assert 'data-stage="pending"' in body and "Readiness not computed yet" in body
+    operator.get(reverse("overview"), {"domain": ses_domain})
+    assert queued_tasks() == [("reports.rollout.tasks.refresh_summary", [ses_domain])]
+
+    from reports.rollout.tasks import refresh_summary
+
+    refresh_summary.apply(args=[ses_domain]).get()  # what the worker runs
     body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
     assert 'class="domain-stage small" data-stage="none" data-ready="false"' in body
     assert "not ready for p=quarantine" in body
@@ -159,6 +179,7 @@ def test_the_background_refresh_keeps_the_overviews_verdict(operator, ses_domain
     from reports.rollout.readiness import refresh_summaries, summary
     from reports.rollout.tasks import refresh_readiness
 
+    assert summary(ses_domain) is None  # nothing computed yet: a page would say so
     refresh_readiness.apply().get()  # what beat runs
     assert ses_domain in refresh_summaries()
     stored = summary(ses_domain)

@@ -2,8 +2,7 @@
 
 import pytest
 
-from reports.models import ReverseDns
-from reports.rollout.senders import OWN, Signals, identify, rdns_names, table
+from reports.rollout.senders import OWN, Signals, identify, table
 
 REQUIRED = [
     "Amazon SES",
@@ -80,20 +79,3 @@ def test_a_reverse_dns_name_in_your_own_domain_means_your_own_servers():
 def test_your_own_domain_in_dkim_or_mail_from_names_no_service():
     assert identify(Signals("", ["example.com"], ["bounce.example.com"]), "example.com").sender is None
     assert identify(Signals("dsl-1-2-3.isp.example.net", [], []), "example.com").sender is None
-
-
-@pytest.mark.django_db
-def test_rdns_names_reads_the_cache_only():
-    from django.utils import timezone
-
-    now = timezone.now()
-    ReverseDns.objects.create(
-        ip="192.0.2.1", hostname="a.example.net", confirmed=True, fetched=now, expires=now
-    )
-    ReverseDns.objects.create(
-        ip="192.0.2.2", hostname="b.example.net", confirmed=False, fetched=now, expires=now
-    )
-    ReverseDns.objects.create(ip="192.0.2.3", hostname="", error="nxdomain", fetched=now, expires=now)
-    ips = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"]
-    assert rdns_names(ips) == {"192.0.2.1": "a.example.net", "192.0.2.2": "b.example.net"}
-    assert rdns_names(ips, confirmed_only=True) == {"192.0.2.1": "a.example.net"}
