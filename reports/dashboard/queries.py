@@ -246,8 +246,13 @@ def sources(
     if flt.failing:
         where.append("messages > dmarc_pass")
     if flt.new:
-        where.append("first_seen >= %s")
-        params.append(rng.start)
+        # Seen before the range: a year row of the range's first year or earlier that starts before it.
+        # An anti-join probes the key per source, instead of summing every source's years.
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM reports_sourceperiod e WHERE e.domain = %s AND e.period = 'y'"
+            " AND e.start = ANY(%s::date[]) AND e.source_ip = agg.source_ip AND e.first_day < %s)"
+        )
+        params += [domain, [y for y in _data_years(domain) if y <= rng.start], rng.start]
     search = flt.search.strip()
     if search:
         clauses = ["host(source_ip) LIKE %s"]
@@ -272,7 +277,7 @@ def sources(
     # then read for the page's sources alone. An export reads them all at once.
     columns = list(SUMMED) if limit is None else [c for c in SUMMED if c in needed]
     # First/last seen ever are joined in only when the sort, the filter or an export needs them.
-    ever = limit is None or flt.new or any(c in needed for c in SEEN)
+    ever = limit is None or any(c in needed for c in SEEN)
     direction = "DESC NULLS LAST" if flt.descending else "ASC NULLS FIRST"
     sql = f"""
         SELECT {", ".join(["source_ip", *columns, *(SEEN if ever else ()), "count(*) OVER ()"])} FROM (
