@@ -15,6 +15,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
+from reports.marks.views import may_mark
 from reports.models import Report
 from reports.rollout import readiness as assessment
 from reports.rollout import rules
@@ -68,15 +69,12 @@ def readiness(request, domain):
         "day_choices": DAY_CHOICES,
         "groups": groups,
         "failed_checks": [c for c in r.checks if not c.ok and c.blocking],
-        "passed_checks": [c for c in r.checks if c.ok or not c.blocking],
-        "impact_rows": [
-            {
-                "category": c,
-                "quarantine": r.impact["quarantine"].by_category[c],
-                "reject": r.impact["reject"].by_category[c],
-            }
-            for c in rules.FAILING
-        ],
+        "passed_checks": [c for c in r.checks if c.ok and c.blocking],
+        "advice": [c for c in r.checks if not c.blocking] + r.notes,
+        "what_if": r.what_if,
+        "fresh": r.freshness,
+        "may_mark": may_mark(request.user),
+        "threshold": f"{rules.ALIGNED_SHARE:.0%}",
         "source_qs": qs,
         "qs": urlencode({"domain": domain}),
     }

@@ -59,23 +59,33 @@ class Command(BaseCommand):
         w = self.stdout.write
         verdict = "READY" if r.ready else ("NOT READY" if r.next_stage else "FINAL STAGE")
         w(f"{r.domain}: p={r.stage} -> {r.next_stage or '-'}: {verdict}  ({r.start} to {r.end})")
-        for reason in r.reasons:
-            w(f"  - {reason}")
+        marks = {True: "✓", False: "✗", None: "·"}
+        for reason in r.reason_objects:
+            w(f"  {marks[reason['ok']]} {reason['text']}")
         w("")
         w(f"Record now:  {r.record_raw or '(none in DNS)'}")
         for p in r.problems:
             w(f"  [{p.severity}] {p.message}")
         w(f"Publish next (TXT _dmarc.{r.domain}):")
-        w(f"  {r.next_record}")
+        for n, step in enumerate(r.steps or [], 1):
+            w(f"  {n}. {step.when}")
+            w(f"     {step.record}")
+        if not r.steps:
+            w(f"  {r.next_record}")
+        for advice in r.subdomain_advice:
+            w(f"  - {advice}")
         w("")
-        w("What would break (messages/day):")
-        for stage in ("quarantine", "reject"):
-            imp = r.impact[stage]
-            parts = ", ".join(f"{k} {v:g}" for k, v in imp.by_category.items())
-            w(f"  p={stage}: {imp.messages_per_day:g} ({parts})")
-        w("")
+        wi = r.what_if
+        if wi and wi.change:
+            w(f"What would change at p={wi.next_stage} (messages/day {wi.becomes}, share of all mail):")
+            for row in wi.rows:
+                w(f"  {row.category:<14} {row.per_day:>10g}  {row.share_text}")
+            w(f"  {'total':<14} {wi.change.per_day:>10g}  {wi.change.share_text}")
+            w(f"  apart: forwarded mail delivered by receivers that trust ARC: {wi.arc.per_day:g} a day")
+            w("")
         w("Sources:")
         for s in r.sources:
-            w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}")
+            marked = f"  [marked {s.mark.label}]" if s.mark else ""
+            w(f"  {s.ip:<40} {s.category:<14} {s.messages:>10,}  {s.service or '-'}{marked}")
             if s.category != rules.ALIGNED:
                 w(f"      {s.diagnosis}")
