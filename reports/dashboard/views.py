@@ -24,6 +24,9 @@ from reports.dashboard.forms import PRESETS, RangeForm, SourceFilterForm, Upload
 from reports.domains.queries import has_several as has_several_domains
 from reports.freshness.queries import freshness
 from reports.ingest.pipeline import ingest_bytes
+from reports.marks import store as marks_store
+from reports.marks.rules import mark_for
+from reports.marks.views import may_mark
 from reports.models import Record, Rejection, Report
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
@@ -234,10 +237,12 @@ def source(request, ip):
     # busy sender's raw records would make the drill-down slow.
     rng = ctx["rng"]
     verdict_start = max(rng.start, rng.end - timedelta(days=readiness.WINDOW_DAYS - 1))
+    verdict = readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end)
     ctx.update(
         ip=ip,
         detail=detail,
-        verdict=readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end),
+        verdict=verdict,
+        **_marking(request, ctx["domain"], ip, verdict.service if verdict else ""),
         records=records[:PAGE_SIZE],
         page=page,
         prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",
@@ -249,6 +254,21 @@ def source(request, ip):
         },
     )
     return render(request, "reports/source.html", ctx)
+
+
+def _marking(request, domain: str, ip: str, service: str) -> dict:
+    """The mark that applies to the source, and what the operator may mark: the address, its network
+    (a /24, or a /48 for IPv6) and its service when it has one."""
+    marks = marks_store.marks(domain)
+    network = ipaddress.ip_network(f"{ip}/{24 if ':' not in ip else 48}", strict=False)
+    targets = [("this address", ip), (f"the network {network}", str(network))]
+    if service:
+        targets.append((f"every source of {service}", service))
+    return {
+        "mark": mark_for(marks, ip, service),
+        "mark_targets": targets,
+        "may_mark": may_mark(request.user),
+    }
 
 
 REPORT_LIST_FIELDS = (

@@ -89,3 +89,33 @@ def test_a_bad_source_from_the_page_is_explained_and_nothing_stored(client):
     assert response.redirect_chain[0][0] == "/"  # no open redirect
     assert "neither an IP address" in response.content.decode()
     assert not SenderMark.objects.exists()
+
+
+def test_the_source_page_shows_the_mark_and_offers_the_address_its_network_and_its_service(client):
+    from reports.demo.report_xml import record_xml
+    from reports.tests.dashboard import daily_report, import_ok
+
+    ses = record_xml(ip="54.240.8.21", count=9, dkim="fail", spf="fail",
+                     dkim_results=(("amazonses.com", "x", "pass"),),
+                     spf_results=(("us-east-1.amazonses.com", "mfrom", "pass"),))  # fmt: skip
+    import_ok(daily_report(1, [ses]))
+    viewer = User.objects.create_user("viewer", password="pw-viewer-12")
+    client.force_login(viewer)
+    url = "/sources/54.240.8.21/?domain=example.com"
+    body = client.get(url).content.decode()
+    assert "Not marked" in body and 'class="mark-targets"' not in body  # viewers see, never mark
+
+    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-admin-123"))
+    body = client.get(url).content.decode()
+    assert '<option value="54.240.8.21">' in body and '<option value="54.240.8.0/24">' in body
+    assert '<option value="Amazon SES">every source of Amazon SES</option>' in body
+    client.post(
+        reverse("mark_sender", args=["example.com"]),
+        {"source": "Amazon SES", "verdict": "not-ours", "next": url},
+    )
+    client.force_login(viewer)
+    response = client.get(url)
+    assert response.context["mark"].value == "Amazon SES"
+    assert response.context["verdict"].category == "unknown"
+    body = response.content.decode()
+    assert "marked not ours" in body and "service Amazon SES, by admin" in body and "Undo" not in body
