@@ -209,3 +209,74 @@ def test_a_hostile_report_shows_as_text_everywhere_and_runs_nothing(page, hostil
     assert HOSTILE_ORG in page.locator("table.results").inner_text()
     assert page.dialogs == []
     assert page.errors == []
+
+
+@pytest.fixture
+def demo(db, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DMARC_DNS_NAMESERVERS = ["127.0.0.1:9"]  # nothing there: the demo's answers come from its cache
+    settings.DMARC_DNS_TIMEOUT = 1
+    call_command("demo", stdout=StringIO())
+
+
+def test_the_record_to_publish_is_copied_with_its_button(browser, live_server, demo):
+    from reports.demo.scenarios import READY
+
+    User.objects.create_user("operator", password="pw-operator-1")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        base_url=live_server.url,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(page)
+        page.goto(f"/rollout/{READY}/")
+        steps = page.locator("ol.steps > li")
+        assert steps.count() == 2
+        first = page.locator("#step-1-record").inner_text()
+        assert "t=y" in first
+        steps.nth(0).locator("button.copy").click()
+        page.wait_for_function("document.querySelector('ol.steps button.copy').textContent === 'Copied'")
+        assert page.evaluate("navigator.clipboard.readText()") == first
+        steps.nth(1).locator("button.copy").click()
+        assert page.evaluate("navigator.clipboard.readText()") == (
+            f"v=DMARC1; p=quarantine; fo=1; rua=mailto:dmarc@{READY}"
+        )
+        # The script is a static file: the page carries no inline script.
+        assert page.locator('script:not([src]):not([type="application/json"])').count() == 0
+        shoot(page, "readiness")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_at_390_px_the_what_ifs_numbers_and_the_diagnoses_are_visible(page, demo):
+    from reports.demo.scenarios import NOT_READY
+
+    log_in(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/rollout/{NOT_READY}/")
+    assert no_horizontal_page_scroll(page)
+    cells = page.locator("#impact tbody td.num, #impact tbody th.num")
+    assert cells.count() >= 8
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        cell.scroll_into_view_if_needed()
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
+        assert cell.inner_text().strip(), i
+    assert page.locator('#impact tr[data-category="misconfigured"] [data-per-day]').inner_text() != "0"
+    diagnosis = page.locator("#sources-misconfigured td.diagnosis").first
+    diagnosis.scroll_into_view_if_needed()
+    box = diagnosis.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and diagnosis.inner_text().strip()
+    page.goto("/domains/")
+    assert no_horizontal_page_scroll(page)
+    shoot(page, "readiness-not-ready")
