@@ -30,16 +30,20 @@ A source's category is that of its failing messages: "aligned" when fewer than
 2% of its messages fail (a stray forward or a reporter quirk is not worth
 acting on), otherwise the category with the most failing messages.
 
+The operator's marks (reports.marks) come before the evidence: a failing
+group of a source marked "ours" is misconfigured (legitimate, a blocker until
+fixed), one marked "not ours" is unknown (what enforcement is for).
+
 Readiness for the next stage (none -> quarantine -> reject) needs all of:
 the DMARC record has no errors; no legitimate source is misconfigured; at
 least 98% of legitimate mail (aligned + misconfigured) is aligned; no new
 legitimate sender in the last 14 days; reports from at least 2 reporters on
-at least 14 days of the window.
+at least 14 days of the window; and fresh data (reports.freshness: a report
+within the last days, every mailbox polled lately), added by the assessment.
 
-The what-if counts, per day of data, the messages that fail DMARC: under
-p=quarantine they would go to spam, under p=reject they would bounce. Both
-are split by category, so that spoofing (unknown) stands apart from mail you
-want delivered.
+The what-if (reports.rollout.decision) counts, for the next stage only, the
+failing messages whose disposition would change from today's, by category,
+with forwarded mail that ARC-trusting receivers deliver anyway apart.
 
 The next record keeps rua, ruf, sp, np, fo and the alignment tags, drops the
 obsolete pct, rf and ri, and drops aspf=s/adkim=s when they break senders.
