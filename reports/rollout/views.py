@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -119,5 +120,7 @@ def how(request):
         "kind_labels": KIND_LABELS,
         "aligned_share": f"{rules.ALIGNED_SHARE:.0%}",
         "noise_share": f"{rules.NOISE_SHARE:.0%}",
+        "fresh_days": settings.DMARC_FRESH_REPORT_DAYS,
+        "fresh_hours": settings.DMARC_FRESH_POLL_HOURS,
     }
     return render(request, "reports/rollout_how.html", ctx)
