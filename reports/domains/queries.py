@@ -18,7 +18,7 @@ from django.utils import timezone
 from reports.dashboard.queries import Counts
 from reports.freshness import queries as freshness
 from reports.freshness import rules
-from reports.models import Domain, DomainDay
+from reports.models import Domain, DomainDay, Report
 
 PERIOD_DAYS = 30
 
@@ -33,6 +33,7 @@ class DomainRow:
     last_received: datetime | None = None
     fresh: rules.Finding | None = None
     mailboxes: list[rules.MailboxHealth] = field(default_factory=list)
+    reported_policy: str = ""  # p= of the newest report, shown until the verdict is computed
 
     @property
     def pass_pct(self) -> float | None:
@@ -98,6 +99,17 @@ def _mailboxes_by_domain(domains: list[str], since: datetime) -> dict[str, set[s
     return out
 
 
+def _reported_policies(domains: list[str]) -> dict[str, str]:
+    # One row per domain from the (domain, -begin) index.
+    rows = (
+        Report.objects.filter(domain__in=domains)
+        .order_by("domain", "-begin")
+        .distinct("domain")
+        .values_list("domain", "p")
+    )
+    return dict(rows)
+
+
 def domain_rows(visible: list[str] | None, today: date | None = None) -> list[DomainRow]:
     now = timezone.now()
     today = today or now.date()
@@ -109,6 +121,7 @@ def domain_rows(visible: list[str] | None, today: date | None = None) -> list[Do
     last = freshness.last_reports()
     health = {h.name: h for h in freshness.mailbox_health(now)}
     delivered_by = _mailboxes_by_domain(names, now - timedelta(days=PERIOD_DAYS))
+    policies = _reported_policies(names)
     rows = []
     for name in names:
         end, received = last.get(name, (None, None))
@@ -122,6 +135,7 @@ def domain_rows(visible: list[str] | None, today: date | None = None) -> list[Do
                 last_received=received,
                 fresh=rules.report_check(name, end, now, settings.DMARC_FRESH_REPORT_DAYS),
                 mailboxes=[health[m] for m in sorted(delivered_by.get(name, ())) if m in health],
+                reported_policy=policies.get(name, ""),
             )
         )
     return rows

@@ -83,6 +83,8 @@ def test_the_page_never_assesses_a_domain_itself(client, scenario):
         response = client.get(reverse("domains"))
     assert all(r.verdict is None for r in response.context["rows"])
     assert "being assessed" in response.content.decode()
+    # Until then the policy is the one the newest report saw.
+    assert {r.name: r.reported_policy for r in response.context["rows"]}["example.com"] == "none"
     # No records, no per-day rollup: an assessment reads them, the page reads only summaries.
     assert not [
         q["sql"] for q in queries if "reports_record" in q["sql"] or "reports_dailyrollup" in q["sql"]
