@@ -16,6 +16,7 @@ from reports.tests.rollout_scenarios import REPORTERS, Flow, build, day, google_
 pytestmark = pytest.mark.django_db
 
 DOMAINS = ("share.example", "quiet.example", "marks.example")
+STRICT = "strict.example"  # at p=quarantine
 
 
 @pytest.fixture
@@ -25,6 +26,8 @@ def dns(settings):
         for d in DOMAINS:
             server.txt(f"_dmarc.{d}", f"v=DMARC1; p=none; rua=mailto:dmarc@{d}")
             server.txt(d, "v=spf1 include:_spf.google.com -all")
+        server.txt(f"_dmarc.{STRICT}", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{STRICT}")
+        server.txt(STRICT, "v=spf1 include:_spf.google.com -all")
         server.serve(settings)
         yield server
 
@@ -153,3 +156,35 @@ def test_the_record_to_publish_eases_in_with_t_y_and_says_what_to_do_with_sp(dns
     assert data["next_record"] == data["publish"][-1]["record"]
     assert any("sp=" in a for a in data["subdomains"]) and any("np=" in a for a in data["subdomains"])
     assert readiness.summary(d)["ready"] is True
+
+
+def test_at_the_reject_step_the_what_if_counts_what_changes_and_keeps_arc_trusted_mail_apart(dns):
+    from reports.demo.report_xml import record_xml
+    from reports.tests.dashboard import daily_report, import_ok
+
+    d = STRICT
+    for back in range(1, 11):
+        records = [
+            record_xml(ip="209.85.220.41", count=900, header_from=d, dkim_results=((d, "google", "pass"),),
+                       spf_results=((d, "mfrom", "pass"),)),
+            # Spoofing, quarantined today: rejected at p=reject.
+            record_xml(ip="203.0.113.7", count=60, disposition="quarantine", dkim="fail", spf="fail",
+                       header_from=d, dkim_results=(), spf_results=((d, "mfrom", "fail"),)),
+            # Already rejected by this receiver: no change.
+            record_xml(ip="203.0.113.8", count=30, disposition="reject", dkim="fail", spf="fail",
+                       header_from=d, dkim_results=(), spf_results=((d, "mfrom", "fail"),)),
+            # A list the receiver let through on ARC: apart.
+            record_xml(ip="23.83.209.10", count=10, dkim="fail", spf="fail", header_from=d,
+                       dkim_results=(("lists.example.net", "list", "pass"), (d, "google", "fail")),
+                       spf_results=(("lists.example.net", "mfrom", "pass"),),
+                       reasons=(("local_policy", "arc=pass"),)),
+        ]  # fmt: skip
+        import_ok(daily_report(back, records, domain=d, p="quarantine"))
+    impact = rollout_json(d)["impact"]
+    assert (impact["stage"], impact["next_stage"], impact["days"]) == ("quarantine", "reject", 10)
+    rows = {r["category"]: r for r in impact["by_category"]}
+    assert rows["unknown"]["messages_per_day"] == 60
+    assert rows["unknown"]["share"] == 0.06
+    assert rows["forwarded"]["messages_per_day"] == rows["misconfigured"]["messages_per_day"] == 0
+    assert impact["change"]["messages_per_day"] == 60
+    assert impact["forwarded_arc_trusted"]["messages_per_day"] == 10
