@@ -411,6 +411,10 @@ def _measure(log) -> tuple[list, dict]:
         "sources, sorted by last seen": f"/sources/?{year}&sort=last_seen",
         "sources, failing only": f"/sources/?{year}&failing=on",
         "sources, page 100": f"/sources/?{year}&page=100",
+        # First and last seen ever (not clipped to the range) for every source: the year rows joined in.
+        "sources, sorted by first seen": f"/sources/?{year}&sort=first_seen",
+        "sources, new in the last 30 days": f"/sources/?domain={DOMAIN}&range=30&new=on",
+        "domains list": "/domains/",
         "overview, 30 days": f"/?domain={DOMAIN}&range=30",
         # Data on both sides of the range: both edge months are read day by day (the slow case).
         "sources, 300 days ending 30 days ago": f"/sources/?domain={DOMAIN}&range=custom"

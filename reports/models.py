@@ -801,7 +801,7 @@ class AccessGrant(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what, and when: uploads, retries, DNS refreshes, mailbox, access and alert changes."""
+    """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access and alert changes."""
 
     UPLOAD = "upload"
     RETRY = "retry"
@@ -809,6 +809,7 @@ class AuditEntry(models.Model):
     MAILBOX = "mailbox"
     ACCESS = "access"
     ALERTS = "alerts"
+    MARK = "mark"
     ACTION_CHOICES = [
         (UPLOAD, "Uploaded a file"),
         (RETRY, "Retried a message"),
@@ -816,6 +817,7 @@ class AuditEntry(models.Model):
         (MAILBOX, "Changed a mailbox"),
         (ACCESS, "Changed access"),
         (ALERTS, "Changed alert settings"),
+        (MARK, "Marked a sender"),
     ]
 
     when = models.DateTimeField(auto_now_add=True)
@@ -912,3 +914,31 @@ class ReadinessSummary(models.Model):
 
     def __str__(self):
         return f"{self.domain} ({self.days} days)"
+
+
+# --- The operator's marks on senders (reports/marks/) ---
+
+
+class SenderMark(models.Model):
+    """What the operator knows: this address, network or service sends "ours" (legitimate) mail for
+    the domain, or is "not ours" (spoofing). Readiness, the what-if and `rollout --json` use it."""
+
+    KIND_CHOICES = [("ip", "address"), ("network", "network"), ("service", "service")]
+    VERDICT_CHOICES = [("ours", "ours"), ("not-ours", "not ours")]
+
+    domain = models.CharField(max_length=255)
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    value = models.CharField(max_length=255, help_text="The address, the network (CIDR) or the service name.")
+    verdict = models.CharField(max_length=8, choices=VERDICT_CHOICES)
+    marked_by = models.CharField(max_length=150)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # One mark per sender and domain: marking again replaces it. Also serves the
+            # readiness lookup: every mark of one domain.
+            models.UniqueConstraint(fields=["domain", "kind", "value"], name="sendermark_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.kind} {self.value}: {self.verdict}"

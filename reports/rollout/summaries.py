@@ -86,7 +86,7 @@ def page_data(r) -> dict:
             {"code": c.code, "message": c.message} for c in r.checks if not c.ok and c.blocking
         ],
         "passed_checks": [{"code": c.code, "message": c.message} for c in r.checks if c.ok or not c.blocking],
-        "notes": list(r.notes),
+        "notes": [c.message for c in r.notes],
         "next_record": r.next_record,
         "days_with_data": r.days_with_data,
         "impact": {k: {"messages_per_day": v.messages_per_day} for k, v in r.impact.items()},
