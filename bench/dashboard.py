@@ -531,8 +531,11 @@ def _measure_readiness(log, timed) -> tuple[list, dict]:
     done = run_measured([sys.executable, "-c", code], {**os.environ, "PYTHONPATH": str(ROOT)})
     if done["returncode"] != 0:
         raise RuntimeError(f"the readiness summary failed: {done['stderr'][-2000:]}")
+    from reports.rollout.summaries import stored_page
+
     summary = ReadinessSummary.objects.get(domain=DOMAIN, days=30)
-    counts = {g["category"]: g["count"] for g in summary.page["groups"]}
+    counts = {g["category"]: g["count"] for g in stored_page(DOMAIN, 30)["groups"]}
+    log(f"stored readiness page: {len(summary.page_state) / 1024:.0f} KiB")
     log(
         f"readiness summary: {done['seconds']:.1f} s wall ({summary.seconds:.1f} s assessing),"
         f" peak RSS {done['max_rss_mib']:.0f} MiB, sources {counts}"

@@ -891,8 +891,9 @@ class Upload(models.Model):
 class ReadinessSummary(models.Model):
     """A domain's readiness over a window, computed by a Celery task and read by the pages.
 
-    `page` holds what the readiness page shows, as plain JSON (the sources shown,
-    not all of them); the other fields are the overview's stage badge.
+    `page_state` holds everything the readiness page shows (reports.rollout.page),
+    pickled, bounded whatever the number of sources; the other fields are the
+    stage badge of the overview and the domains list.
     """
 
     domain = models.CharField(max_length=255)
@@ -903,7 +904,7 @@ class ReadinessSummary(models.Model):
     next_stage = models.CharField(max_length=16, blank=True)
     ready = models.BooleanField(default=False)
     blocking = models.JSONField(default=list, blank=True)
-    page = models.JSONField(default=dict, blank=True)
+    page_state = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         verbose_name_plural = "readiness summaries"

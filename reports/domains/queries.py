@@ -18,6 +18,7 @@ from django.utils import timezone
 from reports.dashboard.queries import Counts
 from reports.freshness import queries as freshness
 from reports.freshness import rules
+from reports.ingest.names import domain_name
 from reports.models import Domain, DomainDay, Report
 
 PERIOD_DAYS = 30
@@ -50,6 +51,11 @@ class DomainRow:
     def first_blocker(self) -> str:
         blocking = (self.verdict or {}).get("blocking") or []
         return blocking[0] if blocking else ""
+
+    @property
+    def has_readiness_page(self) -> bool:
+        # A name stored before names were validated has data, but no readiness URL.
+        return domain_name(self.name) == self.name
 
     @property
     def mailbox_problems(self) -> list[rules.MailboxHealth]:

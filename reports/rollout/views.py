@@ -20,8 +20,7 @@ from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
 from reports.marks.views import may_mark
 from reports.models import AuditEntry, Report
-from reports.rollout import page, rules, trust
-from reports.rollout import readiness as assessment
+from reports.rollout import rules, summaries
 from reports.rollout.senders import KIND_LABELS, table
 from reports.rollout.tasks import queue_summary
 
@@ -49,21 +48,30 @@ def _days(request) -> int:
 def readiness(request, domain):
     domain = guard.domain_or_404(request, _domain_or_404(domain))
     days = _days(request)
-    r = assessment.assess(domain, days=days)
-    shown = page.build(r, trust.verified_share(domain, r.start, r.end))
-    qs = urlencode(
-        {"domain": domain, "range": "custom", "start": r.start.isoformat(), "end": r.end.isoformat()}
-    )
     ctx = {
-        "r": shown,
         "domain": domain,
         "days": days,
         "day_choices": DAY_CHOICES,
-        "may_mark": may_mark(request, domain),
-        "source_qs": qs,
         "qs": urlencode({"domain": domain}),
-        "can_refresh": guard.can(request, access_rules.REFRESH_DNS, domain),
     }
+    # The page reads what a worker computed (reports.rollout.summaries): never an assessment here.
+    shown = summaries.stored_page(domain, days)
+    if shown is None:
+        ctx["queued"] = queue_summary(domain, days)
+        return render(request, "reports/rollout_pending.html", ctx)
+    ctx.update(
+        r=shown,
+        may_mark=may_mark(request, domain),
+        can_refresh=guard.can(request, access_rules.REFRESH_DNS, domain),
+        source_qs=urlencode(
+            {
+                "domain": domain,
+                "range": "custom",
+                "start": shown["start"].isoformat(),
+                "end": shown["end"].isoformat(),
+            }
+        ),
+    )
     return render(request, "reports/rollout_readiness.html", ctx)
 
 

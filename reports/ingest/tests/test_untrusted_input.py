@@ -19,7 +19,8 @@ from reports.tests.report_mail import plain_email, report_email
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ["/", "/sources/", "/sources.csv", "/reports/", "/status/", "/rollout/how/"]
+# "/" alone opens the domains list when there are several domains: the overview is asked for a range.
+PAGES = ["/?range=30", "/domains/", "/sources/", "/sources.csv", "/reports/", "/status/", "/rollout/how/"]
 
 
 def run_import(path) -> list[dict]:
@@ -42,9 +43,15 @@ def test_a_forged_policy_domain_is_rejected_and_every_page_still_answers(tmp_pat
     assert good["status"] == "imported"
     assert list(Report.objects.values_list("domain", flat=True)) == ["example.com"]
 
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    # Not a test of access: a superuser sees every domain.
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     report = Report.objects.get()
-    for url in [*PAGES, f"/reports/{report.pk}/", "/sources/192.0.2.1/", "/rollout/example.com/"]:
+    for url in [
+        *PAGES,
+        f"/reports/{report.pk}/",
+        "/sources/192.0.2.1/?domain=example.com",
+        "/rollout/example.com/",
+    ]:
         assert client.get(url).status_code == 200, url
 
 
@@ -69,7 +76,7 @@ def test_only_monitored_domains_and_their_subdomains_are_stored(tmp_path, settin
         "badexample.com": 1,
     }
 
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     status = client.get("/status/").content.decode()
     assert '<td class="break">other.example</td><td class="num">2</td>' in status
     assert "No domain configured" not in status
@@ -81,7 +88,7 @@ def test_with_no_domain_configured_every_report_is_accepted_and_the_status_page_
     (tmp_path / "any.xml").write_bytes(daily_report(1, [record_xml()], domain="any.example"))
     [line] = run_import(tmp_path)
     assert line["status"] == "imported"
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     status = client.get("/status/").content.decode()
     assert "No domain configured: every report is accepted" in status
     assert 'href="/admin/reports/domain/add/"' in status
@@ -103,6 +110,8 @@ def reports_email() -> EmailMessage:
     return msg
 
 
+# The older version's rows are written directly, without their records: the rollups differ on purpose.
+@pytest.mark.rollups_broken
 def test_a_value_stored_before_names_were_validated_breaks_no_page(client):
     # Rows written by an older version, which took any policy domain.
     today = timezone.now().date()
@@ -110,7 +119,7 @@ def test_a_value_stored_before_names_were_validated_breaks_no_page(client):
     DomainDay.objects.create(domain="evil/x.example", day=today, messages=100)
     report = Report.objects.get()
     Report.objects.filter(pk=report.pk).update(domain="evil/x.example")
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     for url in [*PAGES, f"/reports/{report.pk}/", "/?domain=evil/x.example"]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -174,5 +183,5 @@ def test_rejected_bytes_past_their_total_cap_are_dropped_oldest_first(settings, 
     assert drop_old_rejected_bytes() == 3
     kept = set(Rejection.objects.exclude(original=None).values_list("source", flat=True))
     assert kept == {"test-3", "test-4"}
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
     assert "The bytes of 3 older rejected inputs were dropped" in client.get("/status/").content.decode()

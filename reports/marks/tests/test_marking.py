@@ -137,3 +137,44 @@ def test_the_source_page_shows_the_mark_and_offers_the_address_its_network_and_i
     assert response.context["verdict"].category == "unknown"
     body = response.content.decode()
     assert "marked not ours" in body and "service Amazon SES, by admin" in body and "Undo" not in body
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_mark_from_the_page_has_a_worker_compute_the_readiness_again(
+    client, celery_broker, celery_worker, settings
+):
+    import redis
+
+    from reports.rollout.tasks import refresh_summary
+    from reports.tests.rollout_scenarios import build, google_workspace, ses_default
+    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, wait_for
+
+    # No DNS to ask: the record comes from the reports, here and in the worker.
+    settings.DMARC_DNS_NAMESERVERS, settings.DMARC_DNS_TIMEOUT = ["127.0.0.1:9"], 1
+    d = "marks.example"
+    build(d, [google_workspace(d), ses_default(d)])
+    refresh_summary.apply(args=[d]).get()
+    queue = redis.Redis.from_url(TEST_BROKER_URL)
+    queue.delete(TEST_QUEUE)  # the imports' own computations: only the mark's remains to prove
+    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-admin-123"))
+    url = reverse("rollout", args=[d])
+    assert 'data-ip="54.240.8.21" data-category="misconfigured"' in client.get(url).content.decode()
+
+    response = client.post(
+        reverse("mark_sender", args=[d]),
+        {"source": "Amazon SES", "verdict": "not-ours", "next": url},
+        follow=True,
+    )
+    assert "is being computed again with this mark" in response.content.decode()
+    assert queue.llen(TEST_QUEUE) == 1
+    # The page still shows the stored summary until the worker has computed the new one.
+    assert 'data-ip="54.240.8.21" data-category="misconfigured"' in response.content.decode()
+
+    celery_worker(DMARC_DNS_NAMESERVERS="127.0.0.1:9", DMARC_DNS_TIMEOUT=1)
+    body = wait_for(
+        lambda: (page := client.get(url).content.decode()) and 'data-category="unknown"' in page and page,
+        timeout=60,
+        message="the worker to compute the readiness with the mark",
+    )
+    assert 'data-ip="54.240.8.21" data-category="unknown"' in body and "marked not ours" in body

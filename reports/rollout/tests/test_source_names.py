@@ -222,6 +222,9 @@ def test_the_drill_down_the_report_and_the_readiness_pages_show_the_names(operat
     body = operator.get(reverse("report_detail", args=[report.pk])).content.decode()
     assert "a8-21.smtp-out.amazonses.com" in body and "Amazon SES" in body and f"AS15169 {GOOGLE}" in body
 
+    from reports.rollout.tasks import refresh_summary
+
+    refresh_summary.apply(args=[D]).get()  # the worker's summary, which the readiness page reads
     body = operator.get(reverse("rollout", args=[D])).content.decode()
     assert "a8-97.smtp-out.amazonses.com" in body
     # The unknown sources fold into one row for their network.
