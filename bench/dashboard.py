@@ -411,6 +411,10 @@ def _measure(log) -> tuple[list, dict]:
         "sources, sorted by last seen": f"/sources/?{year}&sort=last_seen",
         "sources, failing only": f"/sources/?{year}&failing=on",
         "sources, page 100": f"/sources/?{year}&page=100",
+        # First and last seen ever (not clipped to the range) for every source: the year rows joined in.
+        "sources, sorted by first seen": f"/sources/?{year}&sort=first_seen",
+        "sources, new in the last 30 days": f"/sources/?domain={DOMAIN}&range=30&new=on",
+        "domains list": "/domains/",
         "overview, 30 days": f"/?domain={DOMAIN}&range=30",
         # Data on both sides of the range: both edge months are read day by day (the slow case).
         "sources, 300 days ending 30 days ago": f"/sources/?domain={DOMAIN}&range=custom"
@@ -527,8 +531,11 @@ def _measure_readiness(log, timed) -> tuple[list, dict]:
     done = run_measured([sys.executable, "-c", code], {**os.environ, "PYTHONPATH": str(ROOT)})
     if done["returncode"] != 0:
         raise RuntimeError(f"the readiness summary failed: {done['stderr'][-2000:]}")
+    from reports.rollout.summaries import stored_page
+
     summary = ReadinessSummary.objects.get(domain=DOMAIN, days=30)
-    counts = {g["category"]: g["count"] for g in summary.page["groups"]}
+    counts = {g["category"]: g["count"] for g in stored_page(DOMAIN, 30)["groups"]}
+    log(f"stored readiness page: {len(summary.page_state) / 1024:.0f} KiB")
     log(
         f"readiness summary: {done['seconds']:.1f} s wall ({summary.seconds:.1f} s assessing),"
         f" peak RSS {done['max_rss_mib']:.0f} MiB, sources {counts}"

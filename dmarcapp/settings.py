@@ -215,6 +215,11 @@ DMARC_DNS_TIMEOUT = envint("DMARC_DNS_TIMEOUT", 3, minimum=1)  # seconds for one
 # Look up each source's network (AS, country) at Team Cymru over DNS; false keeps addresses in house.
 DMARC_ASN_LOOKUP = envbool("DMARC_ASN_LOOKUP", True)
 
+# --- Freshness of the data behind a verdict (reports/freshness/) ---
+# Readiness needs a report within this many days and every mailbox polled within this many hours.
+DMARC_FRESH_REPORT_DAYS = envint("DMARC_FRESH_REPORT_DAYS", 3, minimum=1)
+DMARC_FRESH_POLL_HOURS = envint("DMARC_FRESH_POLL_HOURS", 6, minimum=1)
+
 # --- IMAP polling (reports/mail/) ---
 DMARC_POLL_INTERVAL = envint("DMARC_POLL_INTERVAL", 300, minimum=10)  # seconds between beat polls
 DMARC_POLL_MAX_MESSAGES = envint("DMARC_POLL_MAX_MESSAGES", 500, minimum=1)  # a backlog drains over polls

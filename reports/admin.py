@@ -16,6 +16,7 @@ from reports.models import (
     MailMessage,
     Rejection,
     Report,
+    SenderMark,
 )
 
 # Stored secrets are never rendered back into the page: an empty field keeps the stored value.
@@ -425,3 +426,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
 class AlertThresholdsAdmin(admin.ModelAdmin):
     list_display = ("domain", "silent_days", "min_messages", "recent_days", "hourly_cap")
     search_fields = ("domain",)
+
+
+# The operator's marks on senders (reports/marks/): set from the pages or `manage.py mark`.
+@admin.register(SenderMark)
+class SenderMarkAdmin(admin.ModelAdmin):
+    list_display = ["domain", "kind", "value", "verdict", "marked_by", "marked_at"]
+    list_filter = ["verdict", "kind"]
+    search_fields = ["domain", "value", "marked_by"]
+    readonly_fields = ["marked_by", "marked_at"]
+
+    def has_add_permission(self, request):
+        return False

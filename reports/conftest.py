@@ -165,6 +165,11 @@ def scenario(db):
     import_ok(daily_report(2, [record_xml(ip="192.0.2.10", count=50)], org="Yahoo"))
     # Outside the default 30 days, inside 90.
     import_ok(daily_report(60, [record_xml(ip="192.0.2.99", count=7000)]))
+    from reports.models import Domain
+
+    # A second domain with data: monitored too when the test set up monitored domains (a grant does).
+    if Domain.objects.exists():
+        Domain.objects.get_or_create(name="other.example")
     import_ok(daily_report(1, [record_xml(ip="192.0.2.77", count=11, header_from="other.example")],
                            domain="other.example"))  # fmt: skip
 

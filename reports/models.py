@@ -801,7 +801,7 @@ class AccessGrant(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what, and when: uploads, retries, DNS refreshes, mailbox, access and alert changes."""
+    """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access and alert changes."""
 
     UPLOAD = "upload"
     RETRY = "retry"
@@ -809,6 +809,7 @@ class AuditEntry(models.Model):
     MAILBOX = "mailbox"
     ACCESS = "access"
     ALERTS = "alerts"
+    MARK = "mark"
     ACTION_CHOICES = [
         (UPLOAD, "Uploaded a file"),
         (RETRY, "Retried a message"),
@@ -816,6 +817,7 @@ class AuditEntry(models.Model):
         (MAILBOX, "Changed a mailbox"),
         (ACCESS, "Changed access"),
         (ALERTS, "Changed alert settings"),
+        (MARK, "Marked a sender"),
     ]
 
     when = models.DateTimeField(auto_now_add=True)
@@ -889,8 +891,9 @@ class Upload(models.Model):
 class ReadinessSummary(models.Model):
     """A domain's readiness over a window, computed by a Celery task and read by the pages.
 
-    `page` holds what the readiness page shows, as plain JSON (the sources shown,
-    not all of them); the other fields are the overview's stage badge.
+    `page_state` holds everything the readiness page shows (reports.rollout.page),
+    pickled, bounded whatever the number of sources; the other fields are the
+    stage badge of the overview and the domains list.
     """
 
     domain = models.CharField(max_length=255)
@@ -901,7 +904,7 @@ class ReadinessSummary(models.Model):
     next_stage = models.CharField(max_length=16, blank=True)
     ready = models.BooleanField(default=False)
     blocking = models.JSONField(default=list, blank=True)
-    page = models.JSONField(default=dict, blank=True)
+    page_state = models.BinaryField(blank=True, default=b"")
 
     class Meta:
         verbose_name_plural = "readiness summaries"
@@ -912,3 +915,31 @@ class ReadinessSummary(models.Model):
 
     def __str__(self):
         return f"{self.domain} ({self.days} days)"
+
+
+# --- The operator's marks on senders (reports/marks/) ---
+
+
+class SenderMark(models.Model):
+    """What the operator knows: this address, network or service sends "ours" (legitimate) mail for
+    the domain, or is "not ours" (spoofing). Readiness, the what-if and `rollout --json` use it."""
+
+    KIND_CHOICES = [("ip", "address"), ("network", "network"), ("service", "service")]
+    VERDICT_CHOICES = [("ours", "ours"), ("not-ours", "not ours")]
+
+    domain = models.CharField(max_length=255)
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    value = models.CharField(max_length=255, help_text="The address, the network (CIDR) or the service name.")
+    verdict = models.CharField(max_length=8, choices=VERDICT_CHOICES)
+    marked_by = models.CharField(max_length=150)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # One mark per sender and domain: marking again replaces it. Also serves the
+            # readiness lookup: every mark of one domain.
+            models.UniqueConstraint(fields=["domain", "kind", "value"], name="sendermark_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.kind} {self.value}: {self.verdict}"

@@ -3,7 +3,9 @@ from django.urls import path, re_path, register_converter
 from reports import converters
 from reports.alerts import views as views_alerts
 from reports.dashboard import views
+from reports.domains import views as views_domains
 from reports.mail import views as views_mail
+from reports.marks import views as views_marks
 from reports.rollout import views as views_rollout
 
 # Only a valid domain name or IP address reaches a view (reports.ingest.names).
@@ -22,6 +24,10 @@ urlpatterns = [
     path("reports/<int:pk>/download/", views.report_download, name="report_download"),
     path("status/", views.status, name="status"),
     path("uploads/", views.uploads, name="uploads"),
+    # Domains list (reports/domains/)
+    path("domains/", views_domains.domain_list, name="domains"),
+    # The operator's marks on senders (reports/marks/)
+    path("marks/<domain:domain>/", views_marks.mark, name="mark_sender"),
     # Mailbox status partial (views_mail.py)
     path("mail/<int:pk>/retry/", views_mail.retry_message, name="retry_message"),
     # Rollout assistant (views_rollout.py)

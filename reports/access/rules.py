@@ -19,6 +19,7 @@ UPLOAD = "upload_reports"
 RETRY = "retry_mail"
 REFRESH_DNS = "refresh_dns"
 EDIT_ALERTS = "edit_alerts"
+MARK_SENDERS = "mark_sender"
 
 PERMISSIONS = [
     (VIEW, "Read the pages of their domains"),
@@ -26,11 +27,12 @@ PERMISSIONS = [
     (RETRY, "Retry failed mail"),
     (REFRESH_DNS, "Refresh DNS checks"),
     (EDIT_ALERTS, "Edit alert settings"),
+    (MARK_SENDERS, "Mark senders ours or not ours"),
 ]
 
 VIEWER = "viewer"
 OPERATOR = "operator"
-ROLES = {VIEWER: [VIEW], OPERATOR: [VIEW, UPLOAD, RETRY, REFRESH_DNS, EDIT_ALERTS]}
+ROLES = {VIEWER: [VIEW], OPERATOR: [VIEW, UPLOAD, RETRY, REFRESH_DNS, EDIT_ALERTS, MARK_SENDERS]}
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ SORT_CHOICES = [(key, key) for key in SORTS]
 class SourceFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search")
     failing = forms.BooleanField(required=False, label="Failing only")
+    new = forms.BooleanField(required=False, label="New in this range")
     sort = forms.ChoiceField(choices=SORT_CHOICES, required=False)
     dir = forms.ChoiceField(choices=[("desc", "desc"), ("asc", "asc")], required=False)
     # Bounded so that the offset fits the database; past the last page shows the last one.
@@ -90,6 +91,7 @@ class SourceFilterForm(forms.Form):
         return SourceFilter(
             search=data.get("q") or "",
             failing=bool(data.get("failing")),
+            new=bool(data.get("new")),
             sort=sort,
             descending=(data.get("dir") or default_dir) == "desc",
             service=data.get("service") or "",

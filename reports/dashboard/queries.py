@@ -113,6 +113,7 @@ class SourceName:
 class SourceRow(Counts):
     ip: str = ""
     name: str = ""  # reverse DNS, when known
+    # The first and last day the source was ever seen for the domain, not only within the range.
     first_seen: date | None = None
     last_seen: date | None = None
     about: SourceName = field(default_factory=SourceName)
@@ -200,6 +201,16 @@ def domains() -> list[str]:
     return [r["domain"] for r in rows if is_domain_name(r["domain"])]
 
 
+def domain_of_source(ip: str, visible: list[str] | None = None) -> str | None:
+    """The busiest domain with data from this source, or None (one index probe per domain)."""
+    for domain in domains():
+        if visible is not None and domain not in visible:
+            continue
+        if DailyRollup.objects.filter(domain=domain, source_ip=ip).exists():
+            return domain
+    return None
+
+
 def data_span(domain: str) -> tuple[date | None, date | None]:
     span = DomainDay.objects.filter(domain=domain).aggregate(lo=Min("day"), hi=Max("day"))
     return span["lo"], span["hi"]
@@ -227,6 +238,7 @@ def overview(domain: str, rng: DateRange, top: int = 10) -> Overview:
 class SourceFilter:
     search: str = ""
     failing: bool = False  # only sources with DMARC-failing messages
+    new: bool = False  # only sources first seen (ever) within the range
     sort: str = "messages"
     descending: bool = True
     service: str = ""  # a senders.json id, or UNIDENTIFIED
@@ -251,14 +263,20 @@ SORTS = {
     "first_seen": ("first_seen", ("first_seen",)),
     "last_seen": ("last_seen", ("last_seen",)),
 }
-# Every column of a source, summed over the pieces of a range.
-SUMMED = {
-    **{f: f"sum({f})" for f in COUNT_FIELDS},
-    "first_seen": "min(first_day)",
-    "last_seen": "max(last_day)",
-}
+# Every count of a source, summed over the pieces of a range.
+SUMMED = {f: f"sum({f})" for f in COUNT_FIELDS}
 PIECES = """domain = %s AND ((period = 'y' AND start = ANY(%s::date[]))
     OR (period = 'm' AND start = ANY(%s::date[])) OR (period = 'd' AND start = ANY(%s::date[])))"""
+# First and last day ever seen, from the year rows: one row per source and year of data, whatever the range.
+SEEN = ("first_seen", "last_seen")
+EVER = """SELECT source_ip, min(first_day) AS first_seen, max(last_day) AS last_seen
+    FROM reports_sourceperiod WHERE domain = %s AND period = 'y' AND start = ANY(%s::date[]) {only}
+    GROUP BY source_ip"""
+
+
+def _data_years(domain: str) -> list[date]:
+    lo, hi = data_span(domain)
+    return [] if lo is None else [date(y, 1, 1) for y in range(lo.year, hi.year + 1)]
 
 
 def period_pieces(domain: str, rng: DateRange) -> tuple[list[date], list[date], list[date]]:
@@ -306,6 +324,14 @@ def sources(
     where, params = [], []
     if flt.failing:
         where.append("messages > dmarc_pass")
+    if flt.new:
+        # Seen before the range: a year row of the range's first year or earlier that starts before it.
+        # An anti-join probes the key per source, instead of summing every source's years.
+        where.append(
+            "NOT EXISTS (SELECT 1 FROM reports_sourceperiod e WHERE e.domain = %s AND e.period = 'y'"
+            " AND e.start = ANY(%s::date[]) AND e.source_ip = agg.source_ip AND e.first_day < %s)"
+        )
+        params += [domain, [y for y in _data_years(domain) if y <= rng.start], rng.start]
     search = flt.search.strip()
     if search:
         clauses = ["host(source_ip) LIKE %s"]
@@ -338,18 +364,22 @@ def sources(
     # hash table over up to 50,000 sources is the cost); the full sums are
     # then read for the page's sources alone. An export reads them all at once.
     columns = list(SUMMED) if limit is None else [c for c in SUMMED if c in needed]
+    # First/last seen ever are joined in only when the sort, the filter or an export needs them.
+    ever = limit is None or any(c in needed for c in SEEN)
     direction = "DESC NULLS LAST" if flt.descending else "ASC NULLS FIRST"
     sql = f"""
-        SELECT {", ".join(["source_ip", *columns, "count(*) OVER ()"])} FROM (
+        SELECT {", ".join(["source_ip", *columns, *(SEEN if ever else ()), "count(*) OVER ()"])} FROM (
             SELECT {", ".join(["source_ip", *(f"{SUMMED[c]} AS {c}" for c in columns)])}
             FROM reports_sourceperiod WHERE {PIECES}{inner}
             GROUP BY source_ip
         ) agg
+        {f"JOIN ({EVER.format(only='')}) ever USING (source_ip)" if ever else ""}
         {"WHERE " + " AND ".join(where) if where else ""}
         ORDER BY {order} {direction}, source_ip
         {"LIMIT %s OFFSET %s" if limit is not None else ""}
     """
-    args = [domain, years, months, days, *inner_params, *params]
+    ever_params = [domain, _data_years(domain)] if ever else []
+    args = [domain, years, months, days, *inner_params, *ever_params, *params]
     if limit is not None:
         args += [limit, offset]
     with transaction.atomic(), connection.cursor() as cur:
@@ -362,9 +392,12 @@ def sources(
     # Addresses come back as ipaddress objects (host() in SQL would run for every source, not 50).
     ips = [str(row[0]) for row in rows]
     if limit is None:
-        sums = {str(row[0]): dict(zip(columns, row[1:-1], strict=True)) for row in rows}
+        sums = {str(row[0]): dict(zip([*columns, *SEEN], row[1:-1], strict=True)) for row in rows}
     else:
         sums = _source_sums(domain, years, months, days, ips)
+        seen = seen_ever(domain, ips)
+        for ip in ips:
+            sums[ip].update(seen.get(ip, dict.fromkeys(SEEN)))
     result = [_source(ip, sums[ip]) for ip in ips]
     names = source_names(domain, ips)
     for s in result:
@@ -411,6 +444,20 @@ def _source_sums(domain, years, months, days, ips) -> dict[str, dict]:
             [domain, years, months, days, ips],
         )
         return {row[0]: dict(zip(SUMMED, row[1:], strict=True)) for row in cur.fetchall()}
+
+
+def seen_ever(domain: str, ips: list[str]) -> dict[str, dict]:
+    """{ip: {"first_seen", "last_seen"}}: the days these sources were first and last seen for the domain."""
+    if not ips:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT host(source_ip), first_seen, last_seen FROM ("
+            + EVER.format(only="AND source_ip = ANY(%s::inet[])")
+            + ") ever",
+            [domain, _data_years(domain), ips],
+        )
+        return {row[0]: dict(zip(SEEN, row[1:], strict=True)) for row in cur.fetchall()}
 
 
 def _source(ip: str, sums: dict) -> SourceRow:
@@ -610,6 +657,9 @@ def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
         row.category = max(row.categories, key=lambda c: (row.categories[c], c))
         ips = sorted(leads[service])
         sums = _source_sums(domain, years, months, days, ips)
+        seen = seen_ever(domain, ips)
+        for ip in ips:
+            sums[ip].update(seen.get(ip, dict.fromkeys(SEEN)))
         row.ips = sorted((_source(ip, sums[ip]) for ip in ips), key=lambda s: (-s.messages, s.ip))[
             :SERVICE_IPS
         ]

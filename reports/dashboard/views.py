@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import ipaddress
 import logging
 import math
 import re
@@ -23,15 +24,20 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import access_for, audit, guard, rules
+from reports.access import access_for, audit, guard, rules, visible_domains
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
 from reports.dashboard import queries
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
+from reports.domains.queries import has_several as has_several_domains
+from reports.freshness.queries import freshness
 from reports.ingest.pipeline import configured_domains
 from reports.ingest.uploads import recent as recent_uploads
 from reports.ingest.uploads import save_upload
 from reports.mail.status import mailboxes_for_status_page
+from reports.marks import store as marks_store
+from reports.marks.rules import mark_for
+from reports.marks.views import may_mark
 from reports.models import AuditEntry, ForeignReport, Record, Rejection, Report
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
@@ -77,10 +83,13 @@ def _selection(request) -> dict:
 
 @login_required
 def overview(request):
+    if not request.GET and has_several_domains(visible_domains(request.user)):
+        return redirect("domains")
     ctx = _selection(request)
     if ctx["domain"]:
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
+        ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
         ctx["chart"] = {
@@ -154,6 +163,7 @@ def sources(request):
         **ctx["keep"],
         "q": flt.search,
         "failing": "on" if flt.failing else "",
+        "new": "on" if flt.new else "",
         "service": flt.service,
         "category": flt.category,
         "asn": "" if flt.asn is None else str(flt.asn),
@@ -176,7 +186,9 @@ def sources(request):
         services=queries.services(ctx["domain"]) if ctx["domain"] else [],
         categories=("aligned", "forwarded", "misconfigured", "unknown"),
         unidentified=queries.UNIDENTIFIED,
-        filtered=any(filters.get(k) for k in ("q", "failing", "service", "category", "asn", "country")),
+        filtered=any(
+            filters.get(k) for k in ("q", "failing", "new", "service", "category", "asn", "country")
+        ),
     )
     return render(request, "reports/dashboard/sources.html", ctx)
 
@@ -253,6 +265,13 @@ def senders(request):
 @login_required
 def source(request, ip):
     # `ip` is canonical: the URL converter accepts only an address (reports.converters).
+    if not request.GET.get("domain"):
+        # A bare link (from a log, a chat) names only the address: open it for a domain that has its data.
+        found = queries.domain_of_source(ip, visible_domains(request.user))
+        if found:
+            return redirect(
+                reverse("source", args=[ip]) + "?" + urlencode({**request.GET.dict(), "domain": found})
+            )
     ctx = _selection(request)
     if not ctx["domain"]:
         return redirect("overview")
@@ -264,11 +283,13 @@ def source(request, ip):
     # busy sender's raw records would make the drill-down slow.
     rng = ctx["rng"]
     verdict_start = max(rng.start, rng.end - timedelta(days=readiness.WINDOW_DAYS - 1))
+    verdict = readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end)
     ctx.update(
         ip=ip,
         detail=detail,
-        verdict=readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end),
+        verdict=verdict,
         reporters=[(name, n, detail.reporters_verified.get(name, 0)) for name, n in detail.reporters],
+        **_marking(request, ctx["domain"], ip, verdict.service if verdict else ""),
         records=records[:PAGE_SIZE],
         page=page,
         prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",
@@ -280,6 +301,21 @@ def source(request, ip):
         },
     )
     return render(request, "reports/dashboard/source.html", ctx)
+
+
+def _marking(request, domain: str, ip: str, service: str) -> dict:
+    """The mark that applies to the source, and what the operator may mark: the address, its network
+    (a /24, or a /48 for IPv6) and its service when it has one."""
+    marks = marks_store.marks(domain)
+    network = ipaddress.ip_network(f"{ip}/{24 if ':' not in ip else 48}", strict=False)
+    targets = [("this address", ip), (f"the network {network}", str(network))]
+    if service:
+        targets.append((f"every source of {service}", service))
+    return {
+        "mark": mark_for(marks, ip, service),
+        "mark_targets": targets,
+        "may_mark": may_mark(request, domain),
+    }
 
 
 @login_required
@@ -369,9 +405,12 @@ def status(request):
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
         mailboxes=mailboxes_for_status_page(),
-        **_untrusted_input(request),
+        **_untrusted_input(),
         alert_trouble=alert_delivery.trouble(),
     )
+    # The monitored domains a user is not granted stay unnamed, as on every other page.
+    ctx["any_monitored"] = bool(ctx["monitored"])
+    ctx["monitored"] = access_for(request.user).domains(ctx["monitored"])
     # Rejected inputs belong to no domain, and their names and errors may name any: admins only.
     ctx.update(
         can_upload=guard.can(request, rules.UPLOAD),
@@ -381,11 +420,10 @@ def status(request):
     return render(request, "reports/dashboard/status.html", ctx)
 
 
-def _untrusted_input(request) -> dict:
-    """What the status page says about monitored domains (those the user may see) and the rejected
-    bytes kept."""
+def _untrusted_input() -> dict:
+    """What the status page says about monitored domains and the rejected bytes kept."""
     return {
-        "monitored": access_for(request.user).domains(configured_domains()),
+        "monitored": configured_domains(),
         "foreign": ForeignReport.objects.order_by("-reports", "domain")[:FOREIGN_SHOWN],
         "foreign_total": ForeignReport.objects.aggregate(n=Sum("reports"))["n"] or 0,
         # Bytes dropped past DMARC_MAX_REJECTED_BYTES: the row stays, its sha256 says it had some.

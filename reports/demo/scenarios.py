@@ -271,11 +271,24 @@ def demo_dns() -> dict[tuple[str, str], list[str]]:
     return {(name, "TXT"): texts for name, texts in txt.items()}
 
 
+DEMO_SOURCE = "demo/"  # how `manage.py demo` names the reports it imports
+
+
+def is_demo(domain: str) -> bool:
+    """A demo domain whose every report came from `manage.py demo`: it has no live DNS to refresh."""
+    from reports.models import Report
+
+    if domain not in (READY, NOT_READY):
+        return False
+    reports = Report.objects.filter(domain=domain)
+    return reports.exists() and not reports.exclude(source__startswith=DEMO_SOURCE).exists()
+
+
 def install_demo_dns(years: int = 10) -> None:
     """Put the demo domains' DNS answers and reverse DNS names in the caches (no network needed).
 
-    They are stored as if just fetched, valid for `years`: the demo has no real DNS behind it.
-    Refresh DNS on the readiness page replaces them with what the real DNS says.
+    They are stored as if just fetched, valid for `years`: the demo has no real DNS behind it,
+    so a refresh of a demo domain (is_demo) installs them again instead of asking the DNS.
     """
     from django.utils import timezone
 

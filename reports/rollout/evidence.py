@@ -24,17 +24,17 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
         params.append(ip)
     sql = f"""
         SELECT host(r.source_ip), lower(r.header_from), lower(r.envelope_from), lower(r.dkim),
-               lower(r.spf), r.reasons::text, r.auth::text, SUM(r.count)
+               lower(r.spf), r.reasons::text, r.auth::text, lower(r.disposition), SUM(r.count)
         FROM {Record._meta.db_table} r
         WHERE r.domain = %s AND r.begin >= %s AND r.begin < %s {only_ip} {trust.records_filter("r")}
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
     """
     # The same evidence can still arrive in several shapes (results in another
     # order, a human_result): the database groups the exact text, this the meaning.
     merged: dict[tuple, Group] = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)
-        for ip_, hfrom, efrom, dkim, spf, reasons, auth, messages in cur.fetchall():
+        for ip_, hfrom, efrom, dkim, spf, reasons, auth, disposition, messages in cur.fetchall():
             reason_list = tuple(
                 ((r.get("type") or "").lower(), r.get("comment") or "")
                 for r in json_list(reasons)
@@ -61,9 +61,10 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
                     )
                 ),
                 messages=int(messages),
+                disposition=disposition or "none",
             )
             key = (group.ip, group.header_from, group.envelope_from, group.dkim_verdict, group.spf_verdict,
-                   group.reasons, group.dkim, group.spf)  # fmt: skip
+                   group.reasons, group.dkim, group.spf, group.disposition)  # fmt: skip
             if key in merged:
                 merged[key].messages += group.messages
             else:

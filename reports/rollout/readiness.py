@@ -4,14 +4,18 @@ and keeps the overview's summary."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils import timezone
 
+from reports.freshness import queries as freshness
+from reports.freshness.queries import Freshness
 from reports.ingest.alignment import normalise, org_domain
+from reports.marks import store as marks_store
+from reports.marks.rules import Mark
 from reports.models import Report
-from reports.rollout import asn, evidence, lint, resolve, rules
+from reports.rollout import asn, decision, evidence, lint, resolve, rules
 from reports.rollout.rdns import rdns_names
 from reports.rollout.rules import CATEGORIES, WINDOW_DAYS, Check, Group, Impact, SenderSource
 
@@ -31,7 +35,7 @@ class Readiness:
     next_stage: str | None
     ready: bool
     checks: list[Check]
-    notes: list[str]
+    notes: list[Check]  # advice (Check.blocking False)
     next_record: str
     sources: list[SenderSource]
     impact: dict[str, Impact]
@@ -41,16 +45,33 @@ class Readiness:
     legitimate_share: float | None = None
     inspection: lint.Inspection | None = None
     record_from_reports: bool = False  # no usable DNS record: the stage comes from the reports
+    # The decision block: the next stage's what-if, the records to publish in order, sp=/np= advice.
+    what_if: decision.WhatIf | None = None
+    steps: list[decision.Step] = field(default_factory=list)
+    subdomain_advice: list[str] = field(default_factory=list)
+    freshness: Freshness | None = None
+    marks: list[Mark] = field(default_factory=list)
 
     @property
     def reasons(self) -> list[str]:
-        failed = [c.message for c in self.checks if not c.ok and c.blocking]
-        passed = [c.message for c in self.checks if c.ok or not c.blocking]
-        return failed + passed + self.notes
+        return [r["text"] for r in self.reason_objects]
+
+    @property
+    def reason_objects(self) -> list[dict]:
+        """Failed checks, then passed ones, then advice: {"code", "ok": true|false|null, "text"}."""
+        failed = [c for c in self.checks if not c.ok and c.blocking]
+        passed = [c for c in self.checks if c.ok and c.blocking]
+        advice = [c for c in self.checks if not c.blocking] + self.notes
+        return [
+            {"code": c.code, "ok": c.ok if c.blocking else None, "text": c.message}
+            for c in failed + passed + advice
+        ]
 
     @property
     def legitimate_pct(self) -> str:
-        return "" if self.legitimate_share is None else f"{self.legitimate_share:.1%}"
+        if self.legitimate_share is None:
+            return ""
+        return decision.pct_text(self.legitimate_share, rules.ALIGNED_SHARE)
 
     @property
     def by_category(self) -> dict[str, list[SenderSource]]:
@@ -70,10 +91,16 @@ class Readiness:
             "stage": self.stage,
             "next_stage": self.next_stage,
             "ready": self.ready,
-            "reasons": self.reasons,
+            "reasons": self.reason_objects,
             "next_record": self.next_record,
+            "publish": [{"record": s.record, "when": s.when} for s in self.steps],
+            "subdomains": self.subdomain_advice,
             "sources": [s.as_json() for s in self.sources],
-            "impact": {k: v.as_json() for k, v in self.impact.items()},
+            "impact": self.what_if.as_json() if self.what_if else None,
+            "marks": [m.as_json() for m in self.marks],
+            "last_report": self.freshness.last_end.isoformat()
+            if self.freshness and self.freshness.last_end
+            else None,
         }
 
 
@@ -103,7 +130,8 @@ def assess(
     adkim, aspf = rec.adkim, rec.aspf
 
     groups = evidence.load_groups(domain, start, end)
-    sources = _sources(groups, domain, adkim, aspf)
+    marks = marks_store.marks(domain)
+    sources = _sources(groups, domain, adkim, aspf, marks)
     evidence.first_seen(domain, sources)
     selectors = sorted(
         {(s, d) for g in groups for d, s, _ in g.dkim if s and d and org_domain(d) == org_domain(domain)}
@@ -127,8 +155,24 @@ def assess(
     checks, share = rules.checks(
         problems, sources, reporters, days_with_data, end, record_from_reports, dmarc
     )
+    fresh = freshness.freshness(domain)
+    # Stale data cannot say "ready": a silent reporter or a failing mailbox hides the last days.
+    checks += [
+        Check(f.code, f.ok, f.text) if f.ok is not None else rules.advice(f.code, f.text)
+        for f in fresh.checks
+    ]
     notes = rules.notes(rec, stage, next_stage, impact, problems)
     ready = next_stage is not None and all(c.ok for c in checks if c.blocking)
+    next_rec = rules.next_record(rec, next_stage or stage, domain, problems)
+    flows = [
+        decision.Flow(
+            g.category, g.disposition, g.messages, arc_trusted=bool(rules.forwarding_reason(g.reasons))
+        )
+        for g in groups
+    ]
+    subdomains = sorted(
+        {g.header_from for g in groups if g.header_from != domain and g.header_from.endswith("." + domain)}
+    )
     if next_stage is None:
         checks.insert(0, Check("final", False, "The domain is at p=reject, the last stage: nothing further."))
     readiness = Readiness(
@@ -144,7 +188,7 @@ def assess(
         ready=ready,
         checks=checks,
         notes=notes,
-        next_record=rules.next_record(rec, next_stage or stage, domain, problems),
+        next_record=next_rec,
         sources=sources,
         impact=impact,
         reporters=reporters,
@@ -153,6 +197,11 @@ def assess(
         legitimate_share=share,
         inspection=inspection,
         record_from_reports=record_from_reports,
+        what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
+        steps=decision.publish_steps(next_rec, stage, next_stage),
+        subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains),
+        freshness=fresh,
+        marks=marks,
     )
     if today is None:
         _remember(readiness)
@@ -160,11 +209,13 @@ def assess(
     return readiness
 
 
-def _sources(groups: list[Group], domain: str, adkim: str, aspf: str) -> list[SenderSource]:
+def _sources(
+    groups: list[Group], domain: str, adkim: str, aspf: str, marks: list[Mark]
+) -> list[SenderSource]:
     ips = {g.ip for g in groups}
     hostnames = rdns_names(ips, confirmed_only=True)
     networks = {ip: rules.Network(n.asn, n.as_name, n.country) for ip, n in asn.networks(ips).items()}
-    return rules.build_sources(groups, domain, adkim, aspf, hostnames, networks)
+    return rules.build_sources(groups, domain, adkim, aspf, hostnames, networks, marks)
 
 
 def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource | None:
@@ -174,7 +225,7 @@ def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource
     groups = evidence.load_groups(domain, start, end, ip=ip)
     if not groups:
         return None
-    sources = _sources(groups, domain, rec.adkim, rec.aspf)
+    sources = _sources(groups, domain, rec.adkim, rec.aspf, marks_store.marks(domain))
     return sources[0]
 
 

@@ -33,16 +33,20 @@ A source's category is that of its failing messages: "aligned" when fewer than
 2% of its messages fail (a stray forward or a reporter quirk is not worth
 acting on), otherwise the category with the most failing messages.
 
+The operator's marks (reports.marks) come before the evidence: a failing
+group of a source marked "ours" is misconfigured (legitimate, a blocker until
+fixed), one marked "not ours" is unknown (what enforcement is for).
+
 Readiness for the next stage (none -> quarantine -> reject) needs all of:
 the DMARC record has no errors; no legitimate source is misconfigured; at
 least 98% of legitimate mail (aligned + misconfigured) is aligned; no new
 legitimate sender in the last 14 days; reports from at least 2 reporters on
-at least 14 days of the window.
+at least 14 days of the window; and fresh data (reports.freshness: a report
+within the last days, every mailbox polled lately), added by the assessment.
 
-The what-if counts, per day of data, the messages that fail DMARC: under
-p=quarantine they would go to spam, under p=reject they would bounce. Both
-are split by category, so that spoofing (unknown) stands apart from mail you
-want delivered.
+The what-if (reports.rollout.decision) counts, for the next stage only, the
+failing messages whose disposition would change from today's, by category,
+with forwarded mail that ARC-trusting receivers deliver anyway apart.
 
 The next record keeps rua, ruf, sp, np, fo and the alignment tags, drops the
 obsolete pct, rf and ri, and drops aspf=s/adkim=s when they break senders.
@@ -54,7 +58,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from reports.ingest.alignment import org_domain
-from reports.rollout import lint
+from reports.marks.rules import Mark, mark_for
+from reports.rollout import decision, lint
 from reports.rollout.senders import OWN, Identification, Sender, Signals, identify
 
 WINDOW_DAYS = 30
@@ -92,6 +97,8 @@ class Group:
     messages: int
     category: str = ""
     identification: Identification | None = None
+    disposition: str = "none"  # as the reporter applied it: none, quarantine or reject
+    mark: Mark | None = None  # the operator's, when one applies
 
     @property
     def passes(self) -> bool:
@@ -189,6 +196,7 @@ class SenderSource:
     fixes: list[str] = field(default_factory=list)
     first_seen: date | None = None
     groups: list[Group] = field(default_factory=list)
+    mark: Mark | None = None
 
     @property
     def service(self) -> str:
@@ -225,6 +233,7 @@ class SenderSource:
             "category": self.category,
             "messages": self.messages,
             "diagnosis": self.diagnosis,
+            "mark": self.mark.as_json() if self.mark else None,
         }
 
 
@@ -235,9 +244,10 @@ def build_sources(
     aspf: str,
     hostnames: dict[str, str],
     networks: dict[str, Network] | None = None,
+    marks: list[Mark] = (),
 ) -> list[SenderSource]:
     """One SenderSource per IP, its groups classified; `hostnames` are forward-confirmed reverse DNS
-    names, `networks` the sources' origin networks."""
+    names, `networks` the sources' origin networks, `marks` the operator's (reports.marks)."""
     networks = networks or {}
     sources: dict[str, SenderSource] = {}
     for g in groups:
@@ -250,6 +260,11 @@ def build_sources(
         )
         g.identification = identify(signals, policy_domain)
         g.category = classify(g, policy_domain, adkim, aspf)
+        sender = g.identification.sender if g.identification else None
+        g.mark = mark_for(marks, g.ip, sender.name if sender else "")
+        if g.mark and not g.passes:
+            # The operator knows better than the evidence: "ours" must be fixed, "not ours" is spoofing.
+            g.category = MISCONFIGURED if g.mark.ours else UNKNOWN
         src = sources.setdefault(g.ip, SenderSource(g.ip, hostname=hostnames.get(g.ip, ""), network=net))
         src.messages += g.messages
         src.by_category[g.category] += g.messages
@@ -273,7 +288,19 @@ def _settle(src: SenderSource, policy_domain: str, adkim: str, aspf: str) -> Non
     if named:
         best = max(named, key=lambda g: g.messages)
         src.sender, src.evidence = best.identification.sender, best.identification.evidence
+    marked = [g for g in decisive if g.mark] or [g for g in src.groups if g.mark]
+    if marked:
+        src.mark = max(marked, key=lambda g: g.messages).mark
     _diagnose(src, policy_domain, adkim, aspf)
+    if src.mark:
+        m = src.mark
+        when = f" on {m.marked_at:%Y-%m-%d}" if m.marked_at else ""
+        src.problems.insert(0, f"Marked {m.label} by {m.marked_by or 'the operator'}{when} (the {m.target}).")
+        if not m.ours and src.category == ALIGNED:
+            src.fixes.append(
+                "It passes DMARC although it is not yours: someone sends through a service you have "
+                "authorised. Remove it from your SPF record and revoke its DKIM key."
+            )
 
 
 # ---------------------------------------------------------------- diagnosis
@@ -535,7 +562,8 @@ def checks(problems, sources, reporters, days_with_data, end, no_record, dmarc):
             Check(
                 "share",
                 ok,
-                f"{share:.1%} of legitimate mail is aligned (at least {ALIGNED_SHARE:.0%} needed).",
+                f"{decision.pct_text(share, ALIGNED_SHARE)} of legitimate mail is aligned "
+                f"(at least {ALIGNED_SHARE:.0%} needed).",
             )
         )
 
@@ -576,36 +604,54 @@ def checks(problems, sources, reporters, days_with_data, end, no_record, dmarc):
     return checks, share
 
 
-def notes(rec, stage, next_stage, impact, problems) -> list[str]:
+def advice(code: str, text: str) -> Check:
+    """Advice beside the go/no-go checks: neither passed nor failed (null in `rollout --json`)."""
+    return Check(code, True, text, blocking=False)
+
+
+def notes(rec, stage, next_stage, impact, problems) -> list[Check]:
     notes = []
     for p in problems:
         if p.code in ("strict-spf", "strict-dkim"):
             tag = "aspf=s" if p.code == "strict-spf" else "adkim=s"
-            notes.append(f"The next record drops {tag}: {p.message}")
+            notes.append(advice(f"drops-{tag[:-2]}", f"The next record drops {tag}: {p.message}"))
     forwarded = impact["reject"].by_category.get(FORWARDED, 0)
     unknown = impact["reject"].by_category.get(UNKNOWN, 0)
     if unknown:
         notes.append(
-            f"{unknown:g} messages a day from unknown sources would be stopped: most likely spoofing."
+            advice(
+                "spoofing-stopped",
+                f"{unknown:g} messages a day from unknown sources would be stopped: most likely spoofing.",
+            )
         )
     if next_stage in ("quarantine", "reject") and next_stage != stage:
         lower = STAGES[STAGES.index(next_stage) - 1]
         notes.append(
-            f"To ease in, publish the next record with t=y first (RFC 9989 test mode): receivers that follow "
-            f"RFC 9989 then apply p={lower} and report what p={next_stage} would do; "
-            "older receivers ignore t= "
-            "(they read pct= instead, which RFC 9989 made obsolete). Remove t=y after a week or two."
+            advice(
+                "ease-in",
+                "To ease in, publish the next record with t=y first (RFC 9989 test mode): "
+                f"receivers that follow RFC 9989 then apply p={lower} "
+                f"and report what p={next_stage} would do; "
+                "older receivers ignore t= "
+                "(they read pct= instead, which RFC 9989 made obsolete). Remove t=y after a week or two.",
+            )
         )
     if rec.testing or rec.pct < 100:
         notes.append(
-            "The record is in a partial step (t=y or pct<100); "
-            f"the next record applies p={stage} to all mail."
+            advice(
+                "partial-step",
+                "The record is in a partial step (t=y or pct<100); "
+                f"the next record applies p={stage} to all mail.",
+            )
         )
     if next_stage == "reject" and forwarded:
         notes.append(
-            f"{forwarded:g} forwarded messages a day would be rejected where receivers do not trust ARC. "
-            "RFC 9989 "
-            "advises against p=reject for domains whose users write to mailing lists."
+            advice(
+                "forwarded-rejected",
+                f"{forwarded:g} forwarded messages a day would be rejected where receivers do not trust ARC. "
+                "RFC 9989 "
+                "advises against p=reject for domains whose users write to mailing lists.",
+            )
         )
     return notes
 

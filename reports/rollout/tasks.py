@@ -2,7 +2,8 @@
 
 Pages never resolve names nor assess a domain: they read ReverseDns, DnsCache
 and the stored summaries. These tasks fill them, on a schedule
-(dmarcapp/celery.py) or when a page finds a summary missing.
+(CELERY_BEAT_SCHEDULE in dmarcapp/settings.py), after imports, deletions and marks, or when a page
+finds a summary missing.
 """
 
 from __future__ import annotations
@@ -87,6 +88,15 @@ def queue_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = Fals
 
 
 def queue_summaries(domains) -> None:
-    """Reports of these domains were stored or deleted: their summaries are computed again."""
+    """Reports of these domains were stored or deleted: their summaries (every window kept) are
+    computed again."""
     for domain in sorted({d for d in domains if d}):
-        queue_summary(domain)
+        queue_domain_summaries(domain)
+
+
+def queue_domain_summaries(domain: str) -> bool:
+    """Every kept window of the domain is computed again (a mark changed what counts); False if the
+    broker is down."""
+    from reports.rollout.summaries import windows
+
+    return all([queue_summary(domain, days) for days in windows(domain)])

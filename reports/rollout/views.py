@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -15,17 +16,17 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reports.access import audit, guard
 from reports.access import rules as access_rules
+from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
+from reports.marks.views import may_mark
 from reports.models import AuditEntry, Report
-from reports.rollout import readiness as assessment
-from reports.rollout import rules, trust
+from reports.rollout import rules, summaries
 from reports.rollout.senders import KIND_LABELS, table
 from reports.rollout.tasks import queue_summary
 
 log = logging.getLogger(__name__)
 
 DAY_CHOICES = (14, 30, 60, 90)
-IPS_SHOWN = 10  # per service or network row; the sources page lists them all
 
 
 def _domain_or_404(domain: str) -> str:
@@ -47,48 +48,30 @@ def _days(request) -> int:
 def readiness(request, domain):
     domain = guard.domain_or_404(request, _domain_or_404(domain))
     days = _days(request)
-    r = assessment.assess(domain, days=days)
-    qs = urlencode(
-        {"domain": domain, "range": "custom", "start": r.start.isoformat(), "end": r.end.isoformat()}
-    )
-    # One row per service (unidentified sources: per network), so thousands of spoofers take a few rows.
-    rows = rules.by_service(r.sources)
-    groups = []
-    for category in rules.CATEGORIES:
-        sources = r.by_category[category]
-        services = [
-            {"row": row, "shown": row.sources[:IPS_SHOWN], "hidden": max(0, len(row.sources) - IPS_SHOWN)}
-            for row in rows
-            if row.category == category
-        ]
-        groups.append(
-            {
-                "category": category,
-                "services": services,
-                "count": len(sources),
-                "messages": sum(s.messages for s in sources),
-            }
-        )
     ctx = {
         "domain": domain,
         "days": days,
         "day_choices": DAY_CHOICES,
-        "groups": groups,
-        "failed_checks": [c for c in r.checks if not c.ok and c.blocking],
-        "passed_checks": [c for c in r.checks if c.ok or not c.blocking],
-        "impact_rows": [
-            {
-                "category": c,
-                "quarantine": r.impact["quarantine"].by_category[c],
-                "reject": r.impact["reject"].by_category[c],
-            }
-            for c in rules.FAILING
-        ],
-        "verified": trust.verified_share(domain, r.start, r.end),
-        "source_qs": qs,
         "qs": urlencode({"domain": domain}),
-        "can_refresh": guard.can(request, access_rules.REFRESH_DNS, domain),
     }
+    # The page reads what a worker computed (reports.rollout.summaries): never an assessment here.
+    shown = summaries.stored_page(domain, days)
+    if shown is None:
+        ctx["queued"] = queue_summary(domain, days)
+        return render(request, "reports/rollout/pending.html", ctx)
+    ctx.update(
+        r=shown,
+        may_mark=may_mark(request, domain),
+        can_refresh=guard.can(request, access_rules.REFRESH_DNS, domain),
+        source_qs=urlencode(
+            {
+                "domain": domain,
+                "range": "custom",
+                "start": shown["start"].isoformat(),
+                "end": shown["end"].isoformat(),
+            }
+        ),
+    )
     return render(request, "reports/rollout/readiness.html", ctx)
 
 
@@ -98,6 +81,12 @@ def refresh_dns(request, domain):
     domain = guard.domain_or_404(request, _domain_or_404(domain), access_rules.REFRESH_DNS)
     audit.record(request.user, AuditEntry.REFRESH_DNS, domain)
     days = _days(request)
+    if is_demo(domain):
+        # The demo's names exist nowhere: a live lookup would turn its verdict by itself.
+        install_demo_dns()
+        queue_summary(domain, days)
+        messages.info(request, f"{domain} is a demo domain with no live DNS: its demo records were kept.")
+        return _back_to_readiness(domain, days)
     # DNS lookups belong to a worker: it fetches the records again and stores a new summary.
     if queue_summary(domain, days, refresh_dns=True):
         messages.success(request, f"DNS records of {domain} are being fetched again: reload in a moment.")
@@ -111,6 +100,10 @@ def refresh_dns(request, domain):
     except BrokerError as e:
         log.warning("cannot queue reverse DNS for %s: %s", domain, e)
         messages.warning(request, "Source names could not be queued: the task queue is not reachable.")
+    return _back_to_readiness(domain, days)
+
+
+def _back_to_readiness(domain: str, days: int):
     url = reverse("rollout", args=[domain])
     return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
 
@@ -125,5 +118,7 @@ def how(request):
         "kind_labels": KIND_LABELS,
         "aligned_share": f"{rules.ALIGNED_SHARE:.0%}",
         "noise_share": f"{rules.NOISE_SHARE:.0%}",
+        "fresh_days": settings.DMARC_FRESH_REPORT_DAYS,
+        "fresh_hours": settings.DMARC_FRESH_POLL_HOURS,
     }
     return render(request, "reports/rollout/how.html", ctx)

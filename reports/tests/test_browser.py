@@ -97,6 +97,13 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
     shoot(page, "login")
     log_in(page)
 
+    # Two domains: home is the domains list, one row each; a domain's name opens its overview.
+    assert page.locator("h1").inner_text() == "Domains"
+    assert page.locator("table.domains tbody tr").count() == 2
+    shoot(page, "domains")
+    page.click("table.domains >> text=example.com")
+    page.wait_for_url("**domain=example.com**")
+
     # Overview: totals and three drawn charts.
     assert page.locator("h1").inner_text() == "example.com"
     assert page.locator('[data-total="messages"]').inner_text() == "674"
@@ -144,7 +151,7 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
 
     # Every page fits the phone width: only tables scroll sideways.
     page.set_viewport_size({"width": 390, "height": 844})
-    for url in ("/", "/sources/", "/sources/192.0.2.10/", "/reports/", "/status/"):
+    for url in ("/", "/?domain=example.com", "/sources/", "/sources/192.0.2.10/", "/reports/", "/status/"):
         page.goto(url)
         assert no_horizontal_page_scroll(page), url
     assert page.errors == []
@@ -152,6 +159,7 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
 
 def test_the_top_sources_chart_opens_a_drill_down(page, scenario):
     log_in(page)
+    page.goto("/?domain=example.com")
     box = page.locator("#chart-top").bounding_box()
     # The first bar is the busiest source, at the top of the chart.
     page.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.12)
@@ -213,3 +221,80 @@ def test_a_hostile_report_shows_as_text_everywhere_and_runs_nothing(
     assert HOSTILE_ORG in page.locator("table.results").inner_text()
     assert page.dialogs == []
     assert page.errors == []
+
+
+@pytest.fixture
+def demo(db, settings):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DMARC_DNS_NAMESERVERS = ["127.0.0.1:9"]  # nothing there: the demo's answers come from its cache
+    settings.DMARC_DNS_TIMEOUT = 1
+    call_command("demo", stdout=StringIO())
+    from reports.rollout.readiness import refresh_summaries
+
+    refresh_summaries()  # what the worker does after the import: the readiness pages read it
+
+
+def test_the_record_to_publish_is_copied_with_its_button(browser, live_server, demo):
+    from django.core.management import call_command
+
+    from reports.demo.scenarios import READY
+
+    User.objects.create_user("operator", password="pw-operator-1")
+    call_command("grant", "operator", READY, role="operator")
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800},
+        base_url=live_server.url,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        log_in(page)
+        page.goto(f"/rollout/{READY}/")
+        steps = page.locator("ol.steps > li")
+        assert steps.count() == 2
+        first = page.locator("#step-1-record").inner_text()
+        assert "t=y" in first
+        steps.nth(0).locator("button.copy").click()
+        page.wait_for_function("document.querySelector('ol.steps button.copy').textContent === 'Copied'")
+        assert page.evaluate("navigator.clipboard.readText()") == first
+        steps.nth(1).locator("button.copy").click()
+        assert page.evaluate("navigator.clipboard.readText()") == (
+            f"v=DMARC1; p=quarantine; fo=1; rua=mailto:dmarc@{READY}"
+        )
+        # The script is a static file: the page carries no inline script.
+        assert page.locator('script:not([src]):not([type="application/json"])').count() == 0
+        shoot(page, "readiness")
+        assert errors == []
+    finally:
+        context.close()
+
+
+def test_at_390_px_the_what_ifs_numbers_and_the_diagnoses_are_visible(page, demo):
+    from reports.demo.scenarios import NOT_READY
+
+    log_in(page)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/rollout/{NOT_READY}/")
+    assert no_horizontal_page_scroll(page)
+    cells = page.locator("#impact tbody td.num, #impact tbody th.num")
+    assert cells.count() >= 8
+    for i in range(cells.count()):
+        cell = cells.nth(i)
+        cell.scroll_into_view_if_needed()
+        box = cell.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
+        assert cell.inner_text().strip(), i
+    assert page.locator('#impact tr[data-category="misconfigured"] [data-per-day]').inner_text() != "0"
+    diagnosis = page.locator("#sources-misconfigured td.diagnosis").first
+    diagnosis.scroll_into_view_if_needed()
+    box = diagnosis.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and diagnosis.inner_text().strip()
+    page.goto("/domains/")
+    assert no_horizontal_page_scroll(page)
+    shoot(page, "readiness-not-ready")

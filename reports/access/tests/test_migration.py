@@ -42,7 +42,10 @@ def test_upgrade_encrypts_stored_passwords_and_a_downgrade_decrypts_them():
 
         roles = {g.name: sorted(p.codename for p in g.permissions.all()) for g in Group.objects.all()}
         assert roles["viewer"] == ["view_domain_pages"]
-        assert len(roles["operator"]) == 5
+        # The five actions of 0011 (later migrations add more, e.g. 0015's mark_sender).
+        assert {"view_domain_pages", "upload_reports", "retry_mail", "refresh_dns", "edit_alerts"} <= set(
+            roles["operator"]
+        )
 
         migrate_to(BEFORE)
         assert raw_passwords() == {"none": "", "old": 'p"w\\1'}

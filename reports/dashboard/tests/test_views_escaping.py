@@ -35,7 +35,7 @@ def test_hostile_names_are_escaped_on_the_report_pages(client, hostile):
 
 
 def test_hostile_names_are_escaped_on_the_drill_down(client, hostile):
-    body = client.get("/sources/192.0.2.66/").content.decode()
+    body = client.get("/sources/192.0.2.66/", follow=True).content.decode()
     assert_shown_as_text(body, ESCAPED_ORG, ESCAPED_ID)
     assert "&lt;b&gt;bold&lt;/b&gt;" in body  # the override reason's comment
 
@@ -62,7 +62,7 @@ def test_the_download_name_cannot_break_out_of_its_header(client, hostile):
 
 
 def test_chart_data_cannot_end_its_script_element(client, hostile):
-    body = client.get("/sources/192.0.2.66/").content.decode()
+    body = client.get("/sources/192.0.2.66/", follow=True).content.decode()
     start = body.index('<script id="chart-data" type="application/json">')
     end = body.index("</script>", start)
     assert "<" not in body[start + 48 : end]

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from reports.demo.report_xml import record_xml
 from reports.tests.dashboard import daily_report, import_ok
 
-PAGES = ["/", "/sources/", "/sources.csv", "/sources/192.0.2.10/", "/reports/", "/reports/1/",
+PAGES = ["/", "/domains/", "/sources/", "/sources.csv", "/sources/192.0.2.10/", "/reports/", "/reports/1/",
          "/reports/1/download/", "/status/"]  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def test_a_backwards_custom_range_is_explained_and_the_default_shown(client, sce
 
 
 def test_the_domain_picker_lists_domains_busiest_first_and_switches(client, scenario):
-    response = client.get("/")
+    response = client.get("/?range=30")
     assert response.context["domains"] == ["example.com", "other.example"]
     assert response.context["domain"] == "example.com"
     other = client.get("/?domain=other.example")

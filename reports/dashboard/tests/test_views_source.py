@@ -68,6 +68,22 @@ def test_ipv6_sources_work_and_non_addresses_are_a_bad_request(client, db):
     from reports.tests.dashboard import daily_report, import_ok
 
     import_ok(daily_report(1, [record_xml(ip="2001:db8::25", count=12)]))
-    response = client.get("/sources/2001:db8::25/")
+    response = client.get("/sources/2001:db8::25/", follow=True)
     assert response.context["detail"].totals.messages == 12
     assert client.get("/sources/not-an-ip/").status_code == 400
+
+
+def test_a_link_without_a_domain_opens_the_domain_that_has_the_source(client, scenario):
+    # 192.0.2.77 sends only for other.example, the less busy domain.
+    response = client.get("/sources/192.0.2.77/?range=7")
+    assert response.status_code == 302
+    assert response["Location"] == "/sources/192.0.2.77/?range=7&domain=other.example"
+    page = client.get(response["Location"])
+    assert page.context["domain"] == "other.example"
+    assert page.context["detail"].totals.messages == 11
+
+
+def test_a_source_no_domain_has_falls_back_to_the_busiest_domain(client, scenario):
+    response = client.get("/sources/192.0.2.250/", follow=True)
+    assert response.context["domain"] == "example.com"
+    assert response.context["detail"].totals.messages == 0

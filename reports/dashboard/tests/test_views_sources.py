@@ -89,3 +89,50 @@ def test_the_csv_link_carries_the_filters(client, scenario):
     assert url.startswith("/sources.csv?")
     for part in ("failing=on", "q=198", "range=7", "domain=example.com"):
         assert part in url
+
+
+@pytest.fixture
+def old_and_new(db):
+    """192.0.2.40 first seen 40 days ago and again 2 days ago; 192.0.2.41 new 5 days ago."""
+    import_ok(daily_report(40, [record_xml(ip="192.0.2.40", count=3)]))
+    import_ok(daily_report(2, [record_xml(ip="192.0.2.40", count=4), record_xml(ip="192.0.2.41", count=2)]))
+    import_ok(daily_report(5, [record_xml(ip="192.0.2.41", count=1)], org="Yahoo"))
+
+
+def test_first_seen_is_the_first_day_ever_not_the_start_of_the_range(client, old_and_new):
+    from reports.tests.rollout_scenarios import day
+
+    response = client.get("/sources/?domain=example.com&range=30")
+    rows = {s.ip: s for s in response.context["rows"]}
+    assert rows["192.0.2.40"].first_seen == day(40)
+    assert rows["192.0.2.40"].last_seen == day(2)
+    assert rows["192.0.2.40"].messages == 4  # the counts stay those of the range
+    assert rows["192.0.2.41"].first_seen == day(5)
+    assert day(40).isoformat() in response.content.decode()
+    # The same when the table is sorted by first seen (the whole table reads the days ever seen).
+    assert ips(client.get("/sources/?domain=example.com&range=30&sort=first_seen&dir=asc")) == [
+        "192.0.2.40", "192.0.2.41"]  # fmt: skip
+
+
+def test_new_in_this_range_keeps_the_sources_first_seen_inside_it(client, old_and_new):
+    response = client.get("/sources/?domain=example.com&range=30&new=on")
+    assert ips(response) == ["192.0.2.41"]
+    assert response.context["total"] == 1
+    assert 'name="new" checked' in response.content.decode()
+    # Over 90 days both are new.
+    assert sorted(ips(client.get("/sources/?domain=example.com&range=90&new=on"))) == [
+        "192.0.2.40",
+        "192.0.2.41",
+    ]
+
+
+def test_the_csv_gives_the_days_ever_seen(client, old_and_new):
+    from reports.tests.rollout_scenarios import day
+
+    response = client.get("/sources.csv?domain=example.com&range=30")
+    rows = {r["source_ip"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
+    assert rows["192.0.2.40"]["first_seen"] == day(40).isoformat()
+    assert rows["192.0.2.40"]["last_seen"] == day(2).isoformat()
+    assert rows["192.0.2.40"]["messages"] == "4"
+    new_only = client.get("/sources.csv?domain=example.com&range=30&new=on").content.decode()
+    assert "192.0.2.41" in new_only and "192.0.2.40" not in new_only

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from reports.demo.files import package
-from reports.demo.scenarios import NOT_READY, READY, build_demo_reports, install_demo_dns
+from reports.demo.scenarios import DEMO_SOURCE, NOT_READY, READY, build_demo_reports, install_demo_dns
 from reports.ingest.pipeline import ingest_bytes
 from reports.models import Domain, Report
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         files = package(build_demo_reports(today))
         statuses = {}
         for name, data in files:
-            for outcome in ingest_bytes(data, f"demo/{name}"):
+            for outcome in ingest_bytes(data, f"{DEMO_SOURCE}{name}"):
                 statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
         # The demo domains have no real DNS behind them: seed the DNS caches so the
         # rollout assistant can show its verdicts offline.

@@ -131,7 +131,7 @@ def test_aligned_workspace_with_a_list_and_spoofers_is_ready_for_quarantine(dns,
     assert r.next_record == (
         f"v=DMARC1; p=quarantine; fo=1; rua=mailto:dmarc@{d},mailto:d@reports.example.net"
     )
-    assert any("t=y" in n for n in r.notes)
+    assert any("t=y" in n.message for n in r.notes)
 
 
 def test_a_record_with_aspf_s_breaks_ses_custom_mail_from(dns, settings):
@@ -224,8 +224,12 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
         "ready",
         "reasons",
         "next_record",
+        "publish",
+        "subdomains",
         "sources",
         "impact",
+        "marks",
+        "last_report",
     }
     assert set(data["record"]) == {"raw", "tags", "problems"}
     assert data["record"]["tags"]["pct"] == "100"
@@ -233,11 +237,15 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
     assert all(
         set(s)
         == {"ip", "rdns", "asn", "as_name", "country", "service", "service_id", "by_network", "category",
-            "messages", "diagnosis"}
+            "messages", "diagnosis", "mark"}
         for s in data["sources"]
     )  # fmt: skip
-    assert set(data["impact"]) == {"quarantine", "reject"}
-    assert set(data["impact"]["reject"]) == {"messages_per_day", "by_category"}
+    assert set(data["impact"]) == {
+        "stage", "next_stage", "days", "messages", "change", "by_category", "forwarded_arc_trusted"
+    }  # fmt: skip
+    assert (data["impact"]["stage"], data["impact"]["next_stage"]) == ("none", "quarantine")
+    assert all(set(r) == {"code", "ok", "text"} for r in data["reasons"])
+    assert {r["ok"] for r in data["reasons"]} <= {True, False, None}
     assert data["next_record"] == f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}"  # pct is obsolete: dropped
     assert data["ready"] is False and data["reasons"]
 

@@ -43,3 +43,40 @@ def test_the_demo_shows_a_ready_domain_and_one_that_is_not(settings):
     assert cats["Microsoft 365 (Exchange Online)"] == "aligned"
     assert cats["Outlook.com / Hotmail"] == "forwarded"
     assert not_ready.impact["quarantine"].by_category["misconfigured"] > 0
+
+
+def test_refreshing_a_demo_domains_dns_keeps_its_demo_answers_and_verdict(client, settings):
+    from io import StringIO
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from reports.models import DnsCache
+    from reports.tests.dns_server import DnsServer
+
+    call_command("demo", stdout=StringIO())
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    call_command("grant", "operator", READY, role="operator")
+    with DnsServer() as dns:
+        dns.txt("unrelated.example", "v=spf1 -all")  # a live DNS that knows nothing of the demo's names
+        dns.serve(settings)
+        before = rollout.assess(READY)
+        response = client.post(reverse("rollout_refresh", args=[READY]), follow=True)
+        assert "demo domain with no live DNS" in response.content.decode()
+        after = rollout.assess(READY)
+        assert (
+            (after.ready, after.next_record)
+            == (before.ready, before.next_record)
+            == (
+                True,
+                f"v=DMARC1; p=quarantine; fo=1; rua=mailto:dmarc@{READY}",
+            )
+        )
+        assert DnsCache.objects.get(name=f"_dmarc.{READY}", rdtype="TXT").answer == [
+            f"v=DMARC1; p=none; fo=1; rua=mailto:dmarc@{READY}"
+        ]
+        out, err = StringIO(), StringIO()
+        call_command("rollout", NOT_READY, "--refresh-dns", stdout=out, stderr=err)
+        assert "demo domain with no live DNS" in err.getvalue()
+        assert f"rua=mailto:dmarc-reports@{NOT_READY}" in out.getvalue()

@@ -170,6 +170,14 @@ def queued_tasks() -> list[tuple[str, list]]:
     return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
 
 
+def drop_queued_tasks() -> None:
+    import redis
+
+    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
+
+    redis.Redis.from_url(TEST_BROKER_URL).delete(TEST_QUEUE)
+
+
 def test_the_overview_shows_the_stage_and_links_to_readiness(operator, ses_domain, celery_broker):
     # Cold: the page does not assess (no DNS, no records scan); it says so and queues the computation, once.
     body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
@@ -223,10 +231,51 @@ def test_a_readiness_page_not_computed_yet_says_so_and_queues_it(operator, ses_d
 
 
 def test_a_stored_summary_that_cannot_be_read_is_computed_again(operator, ses_domain, celery_broker):
+    import pickle
+
     from reports.models import ReadinessSummary
 
     computed(ses_domain)
-    ReadinessSummary.objects.filter(domain=ses_domain).update(page={"start": "<b>", "groups": "x"})
-    body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
-    assert 'data-stage="pending"' in body and "<b>" not in body
-    assert queued_tasks() == [("reports.rollout.tasks.refresh_summary", [ses_domain, 30, False])]
+    stored = ReadinessSummary.objects.filter(domain=ses_domain)
+    # Bytes that are no pickle, and a page stored by other code (another version of reports.rollout.page).
+    for state in (b"<b>not a pickle", pickle.dumps({"version": "older", "start": "<b>", "groups": "x"})):
+        cache.clear()  # each case queues its own computation
+        stored.update(page_state=state)
+        body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+        assert 'data-stage="pending"' in body and "<b>" not in body
+        assert queued_tasks() == [("reports.rollout.tasks.refresh_summary", [ses_domain, 30, False])]
+        drop_queued_tasks()
+    computed(ses_domain)
+    assert 'data-stage="none"' in operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+
+
+def test_the_readiness_page_reads_the_stored_summary_and_never_assesses(
+    operator, ses_domain, monkeypatch, django_assert_max_num_queries
+):
+    from reports.rollout import readiness
+
+    computed(ses_domain)
+
+    def no_assessment(*args, **kwargs):
+        raise AssertionError("the readiness page assessed in the request")
+
+    monkeypatch.setattr(readiness, "assess", no_assessment)
+    # A few small reads (session, user, grants, the summary), whatever the number of sources.
+    with django_assert_max_num_queries(12):
+        body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    assert page_verdicts(body)["stage"] == "none"
+    assert 'id="computed"' in body and "Computed " in body
+
+
+def test_the_stored_page_keeps_a_few_addresses_per_row_and_counts_the_others(ses_domain):
+    from reports.rollout import page
+    from reports.rollout.summaries import stored_page
+
+    computed(ses_domain)
+    shown = stored_page(ses_domain, 30)
+    unknown = next(g for g in shown["groups"] if g["category"] == "unknown")
+    assert unknown["count"] > page.IPS_SHOWN  # the spoofer's many addresses
+    for group in shown["groups"]:
+        rows = group["services"]
+        assert all(len(row["shown"]) <= page.IPS_SHOWN for row in rows)
+        assert sum(len(row["shown"]) + row["hidden"] for row in rows) == group["count"]

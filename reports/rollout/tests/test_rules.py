@@ -239,5 +239,6 @@ def test_notes_advise_t_y_and_warn_about_forwarded_mail_under_reject():
     per_day = {"forwarded": 5.0, "unknown": 0}
     impact = {"quarantine": rules.Impact(5, per_day), "reject": rules.Impact(5, per_day)}
     notes = rules.notes(r, "quarantine", "reject", impact, [])
-    assert any("t=y" in n for n in notes)
-    assert any("5 forwarded messages a day would be rejected" in n for n in notes)
+    assert any("t=y" in n.message for n in notes)
+    assert any("5 forwarded messages a day would be rejected" in n.message for n in notes)
+    assert all(not n.blocking and n.code for n in notes)

@@ -1,0 +1,67 @@
+"""Stale data shows where the operator decides: banners on the overview, the domains list, last reports."""
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+
+from reports.demo.report_xml import record_xml
+from reports.mail import poll as mail
+from reports.tests.dashboard import daily_report, import_ok
+from reports.tests.report_mail import report_email, small_report
+
+
+@pytest.fixture
+def operator(client, db):
+    # Not a test of access: a superuser sees every domain.
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    return client
+
+
+@pytest.fixture
+def silent_domain(db):
+    """quiet.example: its only reporter sent daily reports until 5 days ago."""
+    for back in range(5, 20):
+        import_ok(daily_report(back, [record_xml(ip="192.0.2.5", count=10)], domain="quiet.example"))
+
+
+def test_a_reporter_silent_for_5_days_shows_as_a_banner_and_in_the_last_reports(operator, silent_domain):
+    body = operator.get("/?domain=quiet.example").content.decode()
+    banners = body[body.index('class="banners"') :]
+    banners = banners[: banners.index("</ul>")]
+    assert "No report for quiet.example in the last 3 days" in banners
+    table = body[body.index('class="last-reports"') :]
+    assert "google.com" in table and "silent" in table[: table.index("</table>")]
+
+
+def test_a_reporter_still_sending_shows_no_banner(operator, db):
+    import_ok(daily_report(1, [record_xml(ip="192.0.2.5", count=10)]))
+    body = operator.get("/?domain=example.com").content.decode()
+    assert 'class="banners"' not in body
+    assert 'class="last-reports"' in body
+
+
+@pytest.mark.imap
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_mailbox_shows_on_the_overview_and_the_domains_list(
+    dovecot, imap_user, make_mailbox, client
+):
+    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
+    call_command("grant", "operator", "example.com", role="operator")
+    good = make_mailbox()
+    dovecot.deliver(imap_user, [report_email(small_report(1))])
+    mail.poll(good)  # the report arrives through this mailbox
+    good.password = "Wrong-Password-7"
+    good.save(update_fields=["password"])
+    with pytest.raises(mail.MailboxError):
+        mail.poll(good)
+
+    overview = client.get("/?domain=example.com").content.decode()
+    # A failing mailbox shows to everyone who sees the domain; its error only to superusers (status page).
+    assert f"Mailbox {good.name} fails to poll" in overview and "Authentication failed" not in overview
+    assert "Wrong-Password-7" not in overview
+
+    response = client.get(reverse("domains"))
+    row = {r.name: r for r in response.context["rows"]}["example.com"]
+    assert [m.status for m in row.mailboxes] == ["failing"]
+    assert f"{good.name}: failing" in response.content.decode()

@@ -1,0 +1,49 @@
+"""Marking a sender from a page: operators and admins mark, everyone who sees the domain sees the marks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from reports.access import audit, guard
+from reports.access import rules as access_rules
+from reports.ingest.alignment import normalise
+from reports.marks import rules, store
+from reports.models import AuditEntry
+from reports.rollout.tasks import queue_domain_summaries
+
+
+def may_mark(request, domain: str) -> bool:
+    return guard.can(request, access_rules.MARK_SENDERS, domain)
+
+
+@login_required
+@require_POST
+def mark(request, domain):
+    domain = guard.domain_or_404(request, normalise(domain), access_rules.MARK_SENDERS)
+    source = request.POST.get("source", "")[:255]
+    verdict = request.POST.get("verdict", "")
+    try:
+        if verdict == "clear":
+            store.clear_mark(domain, source)
+            audit.record(request.user, AuditEntry.MARK, domain, source=source, verdict="clear")
+            messages.success(request, f"The mark on {source} was taken off.")
+        else:
+            m = store.set_mark(domain, source, verdict, request.user.get_username())
+            audit.record(request.user, AuditEntry.MARK, domain, source=m.value, verdict=m.verdict)
+            messages.success(request, f"The {m.target} is now marked {m.label} for {domain}.")
+    except rules.MarkError as e:
+        messages.error(request, str(e))
+    else:
+        # Readiness, its what-if and the overview's badge follow the marks: a worker recomputes them.
+        if queue_domain_summaries(domain):
+            messages.info(request, f"The readiness of {domain} is being computed again with this mark.")
+        else:
+            messages.warning(request, "Readiness cannot be recomputed now: the task queue is not reachable.")
+    nxt = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
+        nxt = "/"
+    return redirect(nxt)

@@ -1,0 +1,219 @@
+"""The decision block: exact figures beside thresholds, the records to publish step by step, what the
+next stage changes. Plain rules over plain data; the readiness assessment feeds them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+STAGES = ("none", "quarantine", "reject")
+ALIGNED, FORWARDED, MISCONFIGURED, UNKNOWN = "aligned", "forwarded", "misconfigured", "unknown"
+# The what-if's rows: forwarded mail a receiver already let through on ARC or forwarding evidence
+# stands apart, since those receivers keep delivering it under any policy.
+ARC_TRUSTED = "forwarded-arc"
+WHAT_IF_ROWS = (MISCONFIGURED, FORWARDED, UNKNOWN)
+
+
+# ---------------------------------------------------------------- figures beside a threshold
+
+
+def pct_text(share: float, threshold: float, decimals: int = 1) -> str:
+    """`share` (0..1) as a percentage that never lands on the other side of `threshold` (0..1).
+
+    97.96% against 98% reads "97.96%", not "98.0%"; more decimals are added until the text is
+    on the right side, and at worst it is cut (never rounded up) at four decimals.
+    """
+    value, limit = 100 * share, 100 * threshold
+    for places in range(decimals, 5):
+        text = f"{value:.{places}f}"
+        if (float(text) >= limit) == (value >= limit):
+            return text + "%"
+    factor = 10**4
+    cut = math.floor(value * factor) / factor if value < limit else math.ceil(value * factor) / factor
+    return f"{cut:.4f}%"
+
+
+# ---------------------------------------------------------------- records to publish
+
+
+@dataclass
+class Step:
+    record: str
+    when: str  # what to do before publishing it
+
+
+def with_tag(record: str, tag: str, value: str) -> str:
+    """The record with tag=value right after p= (replacing the tag if present)."""
+    parts = [p.strip() for p in record.split(";") if p.strip()]
+    parts = [p for p in parts if p.split("=", 1)[0].strip().lower() != tag]
+    at = next((i + 1 for i, p in enumerate(parts) if p.split("=", 1)[0].strip().lower() == "p"), len(parts))
+    parts.insert(at, f"{tag}={value}")
+    return "; ".join(parts)
+
+
+def publish_steps(next_record: str, stage: str, next_stage: str | None) -> list[Step]:
+    """What to publish now and after: with t=y first when moving up to quarantine or reject."""
+    if next_stage is None:
+        return []
+    easing = next_stage in ("quarantine", "reject") and next_stage != stage
+    if not easing:
+        return [Step(next_record, "Publish now.")]
+    lower = STAGES[STAGES.index(next_stage) - 1]
+    return [
+        Step(
+            with_tag(next_record, "t", "y"),
+            f"Publish now, in test mode: receivers that follow RFC 9989 keep applying p={lower} and report "
+            f"what p={next_stage} would do.",
+        ),
+        Step(
+            next_record,
+            "Then, after one to two weeks of reports with nothing new failing, publish this to apply "
+            f"p={next_stage} to all mail.",
+        ),
+    ]
+
+
+def subdomain_advice(
+    tags: dict[str, str], next_stage: str | None, subdomains_sending: list[str]
+) -> list[str]:
+    """What to do with sp= (subdomains) and np= (non-existent subdomains) at the next stage."""
+    if next_stage is None:
+        return []
+    sp, np = tags.get("sp", "").lower(), tags.get("np", "").lower()
+    advice = []
+    sending = ", ".join(subdomains_sending[:5])
+    if not sp:
+        text = f"Without sp=, subdomains get p={next_stage} too."
+        if sending and next_stage != "none":
+            text += (
+                f" Subdomains send mail ({sending}): check their sources above, or add sp=none "
+                "until they align."
+            )
+        advice.append(text)
+    elif sp in STAGES and STAGES.index(sp) < STAGES.index(next_stage):
+        advice.append(
+            f"sp={sp} keeps subdomains at a weaker policy than p={next_stage}; "
+            "raise it once their mail aligns."
+        )
+    else:
+        advice.append(f"sp={sp} sets the policy for subdomains; it stays as it is.")
+    if not np:
+        advice.append(
+            "np= (RFC 9989) sets the policy for subdomains that do not exist, which send no real mail: "
+            "np=reject stops spoofing of made-up subdomains now, whatever the stage of p=. "
+            "Receivers that do not know np= use sp= or p= instead."
+        )
+    else:
+        advice.append(f"np={np} sets the policy for non-existent subdomains; it stays as it is.")
+    return advice
+
+
+# ---------------------------------------------------------------- what would change
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Messages of one category and one disposition applied today."""
+
+    category: str
+    disposition: str  # none | quarantine | reject, as the reporters applied it
+    messages: int
+    arc_trusted: bool = False  # the receiver let it through on ARC or forwarding evidence
+
+
+@dataclass
+class Row:
+    category: str
+    messages: int
+    per_day: float
+    share: float  # of all mail
+
+    @property
+    def share_text(self) -> str:
+        return share_text(self.share)
+
+    def as_json(self) -> dict:
+        return {
+            "category": self.category,
+            "messages": self.messages,
+            "messages_per_day": self.per_day,
+            "share": round(self.share, 6),
+        }
+
+
+@dataclass
+class WhatIf:
+    stage: str
+    next_stage: str | None
+    days: int
+    total: int  # all mail in the window
+    rows: list[Row] = field(default_factory=list)
+    arc: Row | None = None  # forwarded mail that ARC-trusting receivers deliver anyway
+    change: Row | None = None  # the sum of `rows`
+
+    @property
+    def becomes(self) -> str:
+        return {"none": "delivered", "quarantine": "sent to spam", "reject": "rejected"}.get(
+            self.next_stage or "", ""
+        )
+
+    @property
+    def was(self) -> str:
+        return {"none": "delivered", "quarantine": "in spam", "reject": "rejected"}.get(self.stage, "")
+
+    def as_json(self) -> dict:
+        return {
+            "stage": self.stage,
+            "next_stage": self.next_stage,
+            "days": self.days,
+            "messages": self.total,
+            "change": self.change.as_json() if self.change else None,
+            "by_category": [r.as_json() for r in self.rows],
+            "forwarded_arc_trusted": self.arc.as_json() if self.arc else None,
+        }
+
+
+def share_text(share: float) -> str:
+    if share == 0:
+        return "0%"
+    if share < 0.0001:
+        return "<0.01%"
+    return f"{100 * share:.2f}%"
+
+
+def what_if(flows: list[Flow], stage: str, next_stage: str | None, days: int) -> WhatIf:
+    """Messages a day, and their share of all mail, whose disposition the next stage changes.
+
+    A message changes when it fails DMARC and today's applied disposition is weaker than the
+    next stage's: under p=quarantine, mail already quarantined today is no change at the
+    quarantine step, and at the reject step only goes from spam to a bounce. Failing mail that
+    a receiver delivered on ARC or forwarding evidence is counted apart: such receivers keep
+    delivering it.
+    """
+    days = max(days, 1)
+    total = sum(f.messages for f in flows)
+    result = WhatIf(stage, next_stage, days, total)
+    if next_stage is None or next_stage == "none":
+        return result
+    target = STAGES.index(next_stage)
+
+    def row(category, messages):
+        return Row(category, messages, round(messages / days, 1), messages / total if total else 0.0)
+
+    counts = dict.fromkeys(WHAT_IF_ROWS, 0)
+    arc = 0
+    for f in flows:
+        if f.category == ALIGNED or f.category not in counts:
+            continue
+        applied = STAGES.index(f.disposition) if f.disposition in STAGES else 0
+        if applied >= target:
+            continue  # already treated as harshly today
+        if f.arc_trusted:
+            arc += f.messages
+        else:
+            counts[f.category] += f.messages
+    result.rows = [row(c, n) for c, n in counts.items()]
+    result.arc = row(ARC_TRUSTED, arc)
+    result.change = row("total", sum(counts.values()))
+    return result
