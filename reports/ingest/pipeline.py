@@ -25,7 +25,6 @@ from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
 from reports.alerts.hooks import after_import
-from reports.ingest import signatures
 from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
 from reports.ingest.names import domain_name, is_within
 from reports.ingest.parser import BrokenXml, parse
@@ -88,6 +87,9 @@ class Context:
             return UNSIGNED_FILE
         message = self.signed.get(doc.envelope)
         if message is None:
+            # Only mail carries signatures: files never load dkimpy.
+            from reports.ingest import signatures
+
             try:
                 message = signatures.check(doc.envelope)
             except VerificationDeferred as e:

@@ -6,7 +6,6 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from reports.ingest.files import default_jobs, import_files, iter_input_files
-from reports.rollout.tasks import queue_summaries
 
 
 class Command(BaseCommand):
@@ -49,6 +48,9 @@ class Command(BaseCommand):
             progress.step(path)
         progress.done()
         # The readiness summaries of these domains are computed again by a worker (if the queue is up).
+        # Imported here: loading Celery costs a bulk import a tenth of a second at start-up.
+        from reports.rollout.tasks import queue_summaries
+
         queue_summaries(imported)
         if not as_json:
             self.stdout.write(
