@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from reports.access import audit, guard
+from reports.access import rules as access_rules
 from reports.alerts import links
 from reports.alerts.forms import DigestForm, DomainChoiceForm
 from reports.alerts.recipients import default_choice
@@ -78,7 +79,11 @@ def alerts(request):
 @require_http_methods(["GET", "POST"])
 def settings_page(request):
     user = request.user
-    domains = _domains(request)
+    # Choosing a domain's alerts is an operator's right (reports.access.rules.EDIT_ALERTS); a viewer
+    # gets the default alerts of the domains they see.
+    visible = _domains(request)
+    domains = [d for d in visible if guard.can(request, access_rules.EDIT_ALERTS, d)]
+    readonly = [d for d in visible if d not in domains]
     saved = {p.domain: p for p in AlertPreference.objects.filter(user=user, domain__in=domains)}
     sub = DigestSubscription.objects.filter(user=user).first()
 
@@ -118,7 +123,7 @@ def settings_page(request):
     return render(
         request,
         "reports/alerts/settings.html",
-        {"forms": forms, "digest_form": digest_form, "has_email": bool(user.email)},
+        {"forms": forms, "readonly": readonly, "digest_form": digest_form, "has_email": bool(user.email)},
     )
 
 

@@ -88,6 +88,10 @@ def test_a_user_sees_and_sets_the_alerts_of_their_own_domains_only(client, djang
     assert client.get("/alerts/?domain=other.example").status_code == 404
     settings_page = client.get("/alerts/settings/").content.decode()
     assert "example.com" in settings_page and "other.example" not in settings_page
+    # A viewer gets the domain's default alerts: choosing them is an operator's right.
+    assert 'id="readonly-domains"' in settings_page and 'name="d0-email"' not in settings_page
+    client.post("/alerts/settings/", {"d0-rules": ["dns"], "d0-email": "", "digest": "on"})
+    assert not AlertPreference.objects.filter(domain="example.com").exists()
 
 
 def test_the_alert_pages_need_a_login(client):
