@@ -4,6 +4,7 @@ and keeps the overview's summary."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -118,6 +119,7 @@ def assess(
     resolver: lint.Resolve | None = None,
 ) -> Readiness:
     """Everything the readiness page and `manage.py rollout` show, for one policy domain."""
+    started = time.monotonic()
     domain = normalise(domain)
     start, end = window(days, today)
     dns = resolver or resolve.cached_resolver(refresh=refresh_dns)
@@ -204,7 +206,7 @@ def assess(
         marks=marks,
     )
     if today is None:
-        _remember(readiness)
+        _remember(readiness, time.monotonic() - started)
         evidence.store_services(domain, sources)
     return readiness
 
@@ -233,10 +235,10 @@ def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource
 # after imports and deletions, on beat's schedule, and when a page finds none.
 
 
-def _remember(r: Readiness) -> dict:
+def _remember(r: Readiness, seconds: float) -> dict:
     from reports.rollout import summaries
 
-    return summaries.store(r)
+    return summaries.store(r, seconds)
 
 
 def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:

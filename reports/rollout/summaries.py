@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-import time
 
 from django.utils import timezone
 
@@ -59,15 +58,11 @@ def store(r, seconds: float = 0.0) -> dict:
 
 
 def compute(domain: str, days: int = rules.WINDOW_DAYS, refresh_dns: bool = False) -> ReadinessSummary:
-    """Assess the domain and store the summary (every assessment stores its own), with its time."""
+    """Assess the domain and return the summary that the assessment stored, with its time."""
     from reports.rollout.readiness import assess
 
-    started = time.monotonic()
     r = assess(domain, days=days, refresh_dns=refresh_dns)
-    summary = ReadinessSummary.objects.get(domain=r.domain, days=days)
-    summary.seconds = time.monotonic() - started
-    summary.save(update_fields=["seconds"])
-    return summary
+    return ReadinessSummary.objects.get(domain=r.domain, days=days)
 
 
 def stored_badge(domain: str, days: int = rules.WINDOW_DAYS) -> dict | None:
