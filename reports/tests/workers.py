@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -114,3 +115,44 @@ def worker_env(**overrides) -> dict:
     )
     env.update({k: str(v) for k, v in overrides.items()})
     return env
+
+
+class RunningCommand:
+    """A manage.py command running in its own process, with what it printed so far."""
+
+    def __init__(self, process: subprocess.Popen, out):
+        self.process = process
+        self._out = out
+        self.code: int | None = None
+        self.text = ""
+
+    @property
+    def exited(self) -> bool:
+        return self.process.poll() is not None
+
+    def output(self) -> str:
+        self._out.seek(0)
+        return self._out.read().decode(errors="replace")
+
+
+@contextmanager
+def watch_mailbox(*args: str, env: dict):
+    """`manage.py watch_mailbox ARGS` in the background; stopped with SIGTERM at the end, its exit
+    code and output then in `.code` and `.text`. A failed assertion inside shows what it printed."""
+    with tempfile.TemporaryFile() as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "watch_mailbox", *args],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        run = RunningCommand(process, out)
+        try:
+            yield run
+        except AssertionError as e:
+            raise AssertionError(f"{e}\n--- watch_mailbox said:\n{run.output()}") from None
+        finally:
+            os.kill(process.pid, signal.SIGTERM)
+            run.code = process.wait(15)
+            run.text = run.output()

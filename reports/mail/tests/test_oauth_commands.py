@@ -2,18 +2,15 @@
 container would run them: `fetch_reports --check`, `fetch_reports --json` and `watch_mailbox`."""
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import tempfile
 
 import pytest
 from django.conf import settings
 
 from reports.models import MailMessage, Report
 from reports.tests.report_mail import report_email, small_report
-from reports.tests.workers import wait_for, worker_env
+from reports.tests.workers import wait_for, watch_mailbox, worker_env
 
 from .conftest import METHODS
 
@@ -142,45 +139,27 @@ def test_watch_mailbox_renews_its_token_before_it_expires(oauth, oauth_user, env
     lifetime = 5
     env = env_for("google-service-account", lifetime=lifetime)
     oauth.dovecot.deliver(oauth_user, [report_email(small_report(1), report_id="rid-1")])
-    with tempfile.TemporaryFile() as out:
-        watcher = subprocess.Popen(
-            [sys.executable, "manage.py", "watch_mailbox", "--idle-seconds", "300"],
-            cwd=settings.BASE_DIR,
-            env=worker_env(**env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
+    with watch_mailbox("--idle-seconds", "300", env=worker_env(**env)) as watcher:
+        wait_for(
+            lambda: Report.objects.count() == 1 or watcher.exited,
+            message="the first report",
         )
+        # Two renewals: the watcher logged in again on its own, each time before the token lapsed.
+        wait_for(
+            lambda: watcher.output().count("renewing the login token") >= 2 or watcher.exited,
+            timeout=4 * lifetime,
+            message="two renewals",
+        )
+        assert not watcher.exited, watcher.output()
 
-        def output():
-            out.seek(0)
-            return out.read().decode(errors="replace")
+        oauth.dovecot.deliver(oauth_user, [report_email(small_report(2), report_id="rid-2")])
 
-        try:
-            wait_for(
-                lambda: Report.objects.count() == 1 or watcher.poll() is not None, message="the first report"
-            )
-            # Two renewals: the watcher logged in again on its own, each time before the token lapsed.
-            wait_for(
-                lambda: output().count("renewing the login token") >= 2 or watcher.poll() is not None,
-                timeout=4 * lifetime,
-                message="two renewals",
-            )
-            assert watcher.poll() is None, output()
-
-            oauth.dovecot.deliver(oauth_user, [report_email(small_report(2), report_id="rid-2")])
-
-            wait_for(
-                lambda: Report.objects.count() == 2, timeout=15, message="the report sent after the renewals"
-            )
-            assert oauth.dovecot.count(oauth_user, "INBOX") == 0
-        except AssertionError as e:
-            raise AssertionError(f"{e}\n--- watch_mailbox said:\n{output()}") from None
-        finally:
-            os.kill(watcher.pid, signal.SIGTERM)
-            code = watcher.wait(15)
-        text = output()
-    assert code == 0, text
+        wait_for(
+            lambda: Report.objects.count() == 2, timeout=15, message="the report sent after the renewals"
+        )
+        assert oauth.dovecot.count(oauth_user, "INBOX") == 0
+    assert watcher.code == 0, watcher.text
     assert oauth.issued_for(oauth_user.name) >= 3
     # Every login used a live token: Dovecot never saw a lapsed one.
     assert (oauth_user.name, False) not in oauth.introspected
-    assert "poll failed" not in text and "trying again" not in text, text
+    assert "poll failed" not in watcher.text and "trying again" not in watcher.text, watcher.text
