@@ -9,6 +9,7 @@ read; raw records are read only for one source or one report at a time.
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from reports.access import rules as access_rules
@@ -410,11 +411,26 @@ class MailMessage(models.Model):
 # thousand rows, or at most one row per source and period.
 
 
+class NextRevision(models.Func):
+    """The next value of the sequence that stamps every write of a DomainDay row."""
+
+    template = "nextval('reports_domainday_revision')"
+    output_field = models.BigIntegerField()
+
+    def __init__(self):
+        super().__init__()
+
+
 class DomainDay(MessageCounts):
     """Message counts per policy domain and UTC day: the overview's totals and daily charts."""
 
     domain = models.CharField(max_length=255)
     day = models.DateField()
+    # Set from one sequence on every insert and update (reports/ingest/rollup.py): the largest
+    # revision and the number of rows within a range change whenever any record of the range
+    # does, so a figure computed from that range can tell whether it is still exact
+    # (reports/dashboard/ranking.py).
+    revision = models.BigIntegerField(db_default=NextRevision(), editable=False)
 
     class Meta:
         constraints = [
@@ -886,6 +902,36 @@ class Upload(models.Model):
 
 
 # --- Stored readiness summaries (reports/rollout/summaries.py) ---
+
+
+class SourceRanking(models.Model):
+    """A domain's sources over a range, ordered as the sources table's default sort (messages, most
+    first), computed by a worker for domains too big to rank within a request.
+
+    It is read only while `revision` and `days` equal the range's DomainDay rows: then no record of
+    the range has changed since, and the ranking is exactly what a live query would give.
+    """
+
+    domain = models.CharField(max_length=255)
+    start = models.DateField()
+    end = models.DateField()
+    revision = models.BigIntegerField(help_text="The largest DomainDay revision of the range.")
+    days = models.PositiveIntegerField(help_text="How many DomainDay rows the range had.")
+    sources = models.PositiveIntegerField()
+    ips = ArrayField(models.GenericIPAddressField(), help_text="Every source, the busiest first.")
+    computed = models.DateTimeField()
+    seconds = models.FloatField(default=0, help_text="How long the computation took.")
+    # Rankings no page asked for in a while are no longer recomputed after imports, and then dropped.
+    read = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also serves the pages: one ranking per domain and range.
+            models.UniqueConstraint(fields=["domain", "start", "end"], name="sourceranking_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.start}..{self.end}"
 
 
 class ReadinessSummary(models.Model):

@@ -1,6 +1,7 @@
 """Where Celery's autodiscovery looks: each capability keeps its tasks in its own package."""
 
 from reports.alerts.tasks import evaluate_alerts, send_alert_deliveries, send_weekly_digests
+from reports.dashboard.tasks import rank_sources
 from reports.ingest.tasks import ingest_upload, purge_old_reports, queue_waiting_uploads
 from reports.mail.tasks import (
     check_mailbox,
@@ -22,6 +23,7 @@ __all__ = [
     "poll_all_mailboxes",
     "poll_mailbox",
     "purge_old_reports",
+    "rank_sources",
     "queue_waiting_uploads",
     "refresh_readiness",
     "refresh_summary",

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 
+from reports.dashboard import ranking
 from reports.ingest.names import is_domain_name
 from reports.models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, auth_results
 
@@ -126,6 +127,8 @@ class Overview:
     reporters: int
     daily: list[tuple[date, Counts]]
     top_sources: list[SourceRow]
+    # False while a worker ranks the sources of a big domain: `sources` and `top_sources` are then unknown.
+    ranked: bool = True
 
 
 # --- naming sources: reverse DNS, network and service, from small tables (never the records) ---
@@ -227,7 +230,10 @@ def overview(domain: str, rng: DateRange, top: int = 10) -> Overview:
     reporters = ReporterDay.objects.filter(domain=domain, day__range=(rng.start, rng.end)).aggregate(
         n=Count("reporter", distinct=True)
     )["n"]
-    top_sources, n_sources = sources(domain, rng, SourceFilter(), limit=top)
+    try:
+        top_sources, n_sources = sources(domain, rng, SourceFilter(), limit=top)
+    except ranking.NotRankedYet:
+        return Overview(totals, 0, reporters, daily, [], ranked=False)
     return Overview(totals, n_sources, reporters, daily, top_sources)
 
 
@@ -321,6 +327,10 @@ def sources(
     years, months, days = period_pieces(domain, rng)
     if not (years or months or days):
         return [], 0
+    if limit is not None and flt == SourceFilter() and ranking.is_large(domain):
+        # The default order of a domain too big to sum here: a worker ranked it (or raises NotRankedYet).
+        ips, total = ranking.ranked_page(domain, rng, offset, limit)
+        return _rows(domain, years, months, days, ips), total
     where, params = [], []
     if flt.failing:
         where.append("messages > dmarc_pass")
@@ -391,19 +401,27 @@ def sources(
     total = rows[0][-1] if rows else _count_sources(domain, rng, flt) if offset else 0
     # Addresses come back as ipaddress objects (host() in SQL would run for every source, not 50).
     ips = [str(row[0]) for row in rows]
-    if limit is None:
-        sums = {str(row[0]): dict(zip([*columns, *SEEN], row[1:-1], strict=True)) for row in rows}
-    else:
-        sums = _source_sums(domain, years, months, days, ips)
-        seen = seen_ever(domain, ips)
-        for ip in ips:
-            sums[ip].update(seen.get(ip, dict.fromkeys(SEEN)))
-    result = [_source(ip, sums[ip]) for ip in ips]
-    names = source_names(domain, ips)
-    for s in result:
+    if limit is not None:
+        return _rows(domain, years, months, days, ips), total
+    sums = {str(row[0]): dict(zip([*columns, *SEEN], row[1:-1], strict=True)) for row in rows}
+    return _named([_source(ip, sums[ip]) for ip in ips], domain), total
+
+
+def _rows(domain, years, months, days, ips) -> list[SourceRow]:
+    """The rows of one page of sources: their full sums over the range, first/last seen and names."""
+    sums = _source_sums(domain, years, months, days, ips)
+    seen = seen_ever(domain, ips)
+    for ip in ips:
+        sums[ip].update(seen.get(ip, dict.fromkeys(SEEN)))
+    return _named([_source(ip, sums[ip]) for ip in ips], domain)
+
+
+def _named(rows: list[SourceRow], domain: str) -> list[SourceRow]:
+    names = source_names(domain, [s.ip for s in rows])
+    for s in rows:
         s.about = names[s.ip]
         s.name = s.about.rdns
-    return result, total
+    return rows
 
 
 def _named_ips(domain: str, flt: SourceFilter) -> tuple[list[str] | None, list[str]]:

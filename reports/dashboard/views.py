@@ -27,7 +27,8 @@ from kombu.exceptions import OperationalError as BrokerError
 from reports.access import access_for, audit, guard, rules, visible_domains
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
-from reports.dashboard import queries
+from reports.dashboard import queries, ranking
+from reports.dashboard import tasks as dashboard_tasks
 from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
 from reports.domains.queries import has_several as has_several_domains
 from reports.freshness.queries import freshness
@@ -89,6 +90,8 @@ def overview(request):
     if ctx["domain"]:
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
+        if not ov.ranked:
+            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"])
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
@@ -150,15 +153,19 @@ def sources(request):
     flt, page = form.filter(), form.page_number()
     rows, total = [], 0
     if ctx["domain"]:
-        rows, total = queries.sources(
-            ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
-        )
-        if not rows and total:
-            # A page past the end (the filter narrowed the list): show the last one.
-            page = math.ceil(total / PAGE_SIZE)
+        try:
             rows, total = queries.sources(
                 ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
             )
+            if not rows and total:
+                # A page past the end (the filter narrowed the list): show the last one.
+                page = math.ceil(total / PAGE_SIZE)
+                rows, total = queries.sources(
+                    ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+                )
+        except ranking.NotRankedYet:
+            ctx["ranking_pending"] = True
+            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"])
     filters = {
         **ctx["keep"],
         "q": flt.search,

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
+from reports.dashboard.tasks import queue_rankings
 from reports.rollout import rdns
 from reports.rollout.rules import WINDOW_DAYS
 
@@ -88,10 +89,11 @@ def queue_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = Fals
 
 
 def queue_summaries(domains) -> None:
-    """Reports of these domains were stored or deleted: their summaries (every window kept) are
-    computed again."""
+    """Reports of these domains were stored or deleted: their summaries (every window kept) and the
+    source rankings that pages read are computed again."""
     for domain in sorted({d for d in domains if d}):
         queue_domain_summaries(domain)
+        queue_rankings(domain)
 
 
 def queue_domain_summaries(domain: str) -> bool:

@@ -1,0 +1,55 @@
+"""Celery tasks of the dashboard: ranking the sources of big domains, off the request path."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.core.cache import cache
+from kombu.exceptions import OperationalError as BrokerError
+
+from dmarcapp.celery import app
+from reports.dashboard import ranking
+from reports.dashboard.queries import DateRange
+
+log = logging.getLogger(__name__)
+
+# A page that finds no ranking queues one computation per range, not one per page view.
+QUEUED_SECONDS = 300
+
+
+@app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def rank_sources(domain: str, start: str, end: str) -> int:
+    """Rank the sources of a domain over a range (a page found no exact ranking, or an import
+    changed one that pages read)."""
+    rng = DateRange(date.fromisoformat(start), date.fromisoformat(end))
+    # Taken off before the work: a change that arrives meanwhile queues another run.
+    cache.delete(_queued_key(domain, rng))
+    found = ranking.compute(domain, rng)
+    ranking.prune()
+    return found
+
+
+def _queued_key(domain: str, rng: DateRange) -> str:
+    return f"dashboard:ranking-queued:{domain}:{rng.start}:{rng.end}"
+
+
+def queue_ranking(domain: str, rng: DateRange) -> bool:
+    """Queue the ranking of a range unless already queued; False if the broker is down."""
+    key = _queued_key(domain, rng)
+    if not cache.add(key, True, QUEUED_SECONDS):
+        return True
+    try:
+        rank_sources.delay(domain, rng.start.isoformat(), rng.end.isoformat())
+    except BrokerError as e:
+        cache.delete(key)
+        log.warning("cannot queue the source ranking of %s: %s", domain, e)
+        return False
+    return True
+
+
+def queue_rankings(domain: str) -> None:
+    """Reports of the domain were stored or deleted: the rankings that pages still read are
+    computed again (the others are no longer exact, and pages would queue them)."""
+    for rng in ranking.still_read(domain):
+        queue_ranking(domain, rng)

@@ -1,0 +1,168 @@
+"""Big domains: a worker ranks the sources, the overview and the sources table read that ranking while
+it is exact, and say so, at once, while it is not.
+
+DMARC_RANK_IN_REQUEST_SOURCES is set low here, so that a few sources make a "big" domain; every figure
+the ranking gives is compared with the live sums of a small domain's page (the setting back up).
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.utils import timezone
+
+from reports.dashboard.tasks import rank_sources
+from reports.demo.report_xml import record_xml
+from reports.models import Report, SourceRanking
+from reports.tests.dashboard import daily_report, import_ok
+from reports.tests.workers import wait_for
+
+OVERVIEW = "/?domain=example.com&range=30"
+SOURCES = "/sources/?domain=example.com&range=30"
+
+
+@pytest.fixture
+def client(client, db):
+    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    return client
+
+
+@pytest.fixture
+def big(settings):
+    settings.DMARC_RANK_IN_REQUEST_SOURCES = 2
+
+
+def live(client, settings, url):
+    """What the page shows when it sums the sources itself."""
+    settings.DMARC_RANK_IN_REQUEST_SOURCES = 1_000_000
+    try:
+        return client.get(url)
+    finally:
+        settings.DMARC_RANK_IN_REQUEST_SOURCES = 2
+
+
+def shown(response) -> tuple:
+    ctx = response.context
+    if "ov" in ctx:
+        ov = ctx["ov"]
+        return ov.sources, [(s.ip, s.messages, s.dmarc_pass, s.first_seen) for s in ov.top_sources]
+    return ctx["total"], [(s.ip, s.messages, s.dmarc_pass, s.first_seen) for s in ctx["rows"]]
+
+
+def rank(rng_days=30):
+    """Run the worker's task for the last `rng_days` days, as a page would have queued it."""
+    today = timezone.now().date()
+    start = today - timedelta(days=rng_days - 1)
+    return rank_sources.apply(args=["example.com", start.isoformat(), today.isoformat()]).get()
+
+
+def test_a_big_domain_says_its_sources_are_being_ranked_then_shows_the_exact_ranking(
+    client, settings, scenario, big, celery_broker
+):
+    page = client.get(OVERVIEW)
+    body = page.content.decode()
+    assert not page.context["ov"].ranked and page.context["ranking_queued"]
+    assert 'data-ranking="pending"' in body and "js/refresh.js" in body
+    assert "being counted" in body
+    # The totals and the charts do not wait: they come from the per-day rollup.
+    assert (
+        page.context["ov"].totals.messages == live(client, settings, OVERVIEW).context["ov"].totals.messages
+    )
+    page = client.get(SOURCES)
+    assert page.context["ranking_pending"] and page.context["rows"] == []
+    assert 'data-ranking="pending"' in page.content.decode()
+    # Other orders and filters are summed within the request, as for any domain.
+    assert shown(client.get(SOURCES + "&failing=on")) == shown(
+        live(client, settings, SOURCES + "&failing=on")
+    )
+
+    assert rank() == 3
+    page = client.get(OVERVIEW)
+    assert page.context["ov"].ranked and 'data-ranking="pending"' not in page.content.decode()
+    assert shown(page) == shown(live(client, settings, OVERVIEW))
+    assert shown(page)[0] == 3 and shown(page)[1][0][0] == "192.0.2.10"
+    page = client.get(SOURCES)
+    assert not page.context.get("ranking_pending") and shown(page) == shown(live(client, settings, SOURCES))
+    assert "js/refresh.js" not in page.content.decode()
+
+
+def test_a_ranking_is_not_read_once_any_record_of_its_range_changes(
+    client, settings, scenario, big, celery_broker
+):
+    rank()
+    assert client.get(OVERVIEW).context["ov"].ranked
+    # A report outside the range changes nothing the ranking counts: it stays in use.
+    import_ok(daily_report(45, [record_xml(ip="192.0.2.200", count=1)], report_id="outside"))
+    assert client.get(OVERVIEW).context["ov"].ranked
+
+    # A new source within the range: the stored order would miss it.
+    import_ok(daily_report(4, [record_xml(ip="198.18.0.1", count=5000)], report_id="late"))
+    assert not client.get(OVERVIEW).context["ov"].ranked
+    rank()
+    assert shown(client.get(OVERVIEW))[1][0][:2] == ("198.18.0.1", 5000)
+
+    # Deleted again: the day's row is rewritten, and then gone.
+    Report.objects.filter(report_id="late").delete()
+    assert not client.get(OVERVIEW).context["ov"].ranked
+    rank()
+    assert shown(client.get(OVERVIEW)) == shown(live(client, settings, OVERVIEW))
+
+    # Deleted and imported again, on a day that has other reports: back to the same totals, but not
+    # the state the ranking was computed from.
+    Report.objects.filter(org_name="Yahoo").delete()
+    rank()
+    import_ok(daily_report(2, [record_xml(ip="192.0.2.10", count=50)], org="Yahoo"))
+    assert not client.get(OVERVIEW).context["ov"].ranked
+
+
+def test_pages_of_the_ranked_order_match_the_live_pages(client, settings, db, big, celery_broker):
+    records = [record_xml(ip=f"10.0.{i // 200}.{i % 200}", count=(i * 7) % 31 + 1) for i in range(130)]
+    import_ok(daily_report(1, records[:70]))
+    import_ok(daily_report(2, records[50:], org="Yahoo"))
+    assert rank() == 130
+    for page in (1, 2, 3, 9):
+        url = f"{SOURCES}&page={page}"
+        got = client.get(url)
+        assert not got.context.get("ranking_pending")
+        assert shown(got) == shown(live(client, settings, url)) and got.context["page"] == min(page, 3)
+
+
+def test_a_domain_below_the_setting_is_summed_within_the_request(client, scenario, celery_broker):
+    page = client.get(OVERVIEW)
+    assert page.context["ov"].ranked and page.context["ov"].sources == 3
+    assert not SourceRanking.objects.exists()
+
+
+def test_rankings_no_page_reads_are_not_recomputed_and_then_dropped(client, scenario, big, celery_broker):
+    from reports.dashboard.ranking import still_read
+
+    rank()
+    assert [r.start for r in still_read("example.com")] == [SourceRanking.objects.get().start]
+    SourceRanking.objects.update(read=timezone.now() - timedelta(days=3))
+    assert still_read("example.com") == []
+    rank(rng_days=90)
+    assert list(SourceRanking.objects.values_list("end", flat=True)) == [timezone.now().date()]
+    assert SourceRanking.objects.get().start == timezone.now().date() - timedelta(days=89)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_ranks_what_a_page_asked_for_and_ranks_it_again_after_an_import(
+    client, settings, celery_broker, celery_worker, tmp_path
+):
+    settings.DMARC_RANK_IN_REQUEST_SOURCES = 2
+    for n in (1, 2, 3):
+        import_ok(daily_report(n, [record_xml(ip=f"192.0.2.{n}", count=n * 10)], report_id=f"r{n}"))
+    assert not client.get(OVERVIEW).context["ov"].ranked  # queued for a worker
+    celery_worker()
+    wait_for(lambda: client.get(OVERVIEW).context["ov"].ranked, timeout=60, message="the ranking")
+    assert shown(client.get(OVERVIEW))[1][0][:2] == ("192.0.2.3", 30)
+
+    # An import through the command queues the ranking again, as pages still read it.
+    path = tmp_path / "more.xml"
+    path.write_bytes(daily_report(1, [record_xml(ip="192.0.2.99", count=99)], report_id="more"))
+    call_command("import_reports", str(path))
+    wait_for(lambda: client.get(OVERVIEW).context["ov"].ranked, timeout=60, message="the ranking again")
+    assert shown(client.get(OVERVIEW)) == shown(live(client, settings, OVERVIEW))
+    assert shown(client.get(OVERVIEW))[1][0][:2] == ("192.0.2.99", 99)
