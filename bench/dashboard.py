@@ -404,9 +404,7 @@ def _measure(log) -> tuple[list, dict]:
     call_command("grant", "bench", DOMAIN, "--role", "viewer", stdout=StringIO())
     client = Client(HTTP_HOST="localhost")
     client.force_login(user)
-    top = queries.sources(
-        DOMAIN, queries.DateRange(*queries.data_span(DOMAIN)), queries.SourceFilter(), limit=1
-    )[0][0].ip
+    top = _busiest_source()
     today = timezone.now().date()
     year = f"domain={DOMAIN}&range=365"
     pages = {
@@ -496,6 +494,18 @@ def _measure(log) -> tuple[list, dict]:
     figures["CSV rows"] = response.content.count(b"\n") - 1
     more_targets, more_figures = _measure_readiness(log, timed)
     return targets + more_targets, {**figures, **more_figures}
+
+
+def _busiest_source() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT host(source_ip) FROM reports_sourceperiod WHERE domain = %s AND period = 'y'"
+            " GROUP BY source_ip ORDER BY sum(messages) DESC, source_ip LIMIT 1",
+            [DOMAIN],
+        )
+        return cur.fetchone()[0]
 
 
 def _import_one_report(log) -> None:

@@ -83,6 +83,8 @@ def parse_source(text: str, services: dict[str, str]) -> tuple[str, str]:
 
 def mark_for(marks: list[Mark], ip: str, service: str = "") -> Mark | None:
     """The mark that applies to a source at `ip` named `service`, or None."""
+    if not marks:
+        return None  # the usual case, asked for every group of every source
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:

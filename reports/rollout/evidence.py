@@ -3,6 +3,7 @@ the policy the reports saw, how much the reporters cover."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from django.db import connection, transaction
@@ -10,7 +11,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from reports.dashboard.queries import DateRange, json_list
-from reports.models import DailyRollup, Record, Report, ReporterDay, SourceService
+from reports.models import Record, Report, ReporterDay, SourceService, any_ip, ip_list
 from reports.rollout import lint, trust
 from reports.rollout.rules import Group, SenderSource
 
@@ -32,34 +33,27 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
     # The same evidence can still arrive in several shapes (results in another
     # order, a human_result): the database groups the exact text, this the meaning.
     merged: dict[tuple, Group] = {}
+    # Many sources carry the same text (every spoofer of a botnet the same failing SPF result): each
+    # distinct text is read once.
+    reasons_read: dict[str, tuple] = {}
+    auth_read: dict[str, tuple[tuple, tuple]] = {}
     with connection.cursor() as cur:
         cur.execute(sql, params)
         for ip_, hfrom, efrom, dkim, spf, reasons, auth, disposition, messages in cur.fetchall():
-            reason_list = tuple(
-                ((r.get("type") or "").lower(), r.get("comment") or "")
-                for r in json_list(reasons)
-                if isinstance(r, dict)
-            )
-            results = [a for a in json_list(auth) if isinstance(a, list) and len(a) >= 5]
+            if reasons not in reasons_read:
+                reasons_read[reasons] = _reasons(reasons)
+            if auth not in auth_read:
+                auth_read[auth] = _auth_results(auth)
+            dkim_results, spf_results = auth_read[auth]
             group = Group(
                 ip=ip_,
                 header_from=hfrom or domain,
                 envelope_from=efrom or "",
                 dkim_verdict=dkim or "",
                 spf_verdict=spf or "",
-                reasons=reason_list,
-                dkim=tuple(
-                    sorted(
-                        (str(d).lower(), s, str(r).lower()) for k, d, s, _, r, *_ in results if k == "dkim"
-                    )
-                ),
-                spf=tuple(
-                    sorted(
-                        (str(d).lower(), str(sc).lower(), str(r).lower())
-                        for k, d, _, sc, r, *_ in results
-                        if k == "spf"
-                    )
-                ),
+                reasons=reasons_read[reasons],
+                dkim=dkim_results,
+                spf=spf_results,
                 messages=int(messages),
                 disposition=disposition or "none",
             )
@@ -70,6 +64,24 @@ def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> l
             else:
                 merged[key] = group
     return list(merged.values())
+
+
+def _reasons(text: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        ((r.get("type") or "").lower(), r.get("comment") or "")
+        for r in json_list(text)
+        if isinstance(r, dict)
+    )
+
+
+def _auth_results(text: str | None) -> tuple[tuple, tuple]:
+    """(DKIM results as (domain, selector, result), SPF results as (domain, scope, result)), sorted."""
+    results = [a for a in json_list(text) if isinstance(a, list) and len(a) >= 5]
+    dkim = sorted((str(d).lower(), s, str(r).lower()) for k, d, s, _, r, *_ in results if k == "dkim")
+    spf = sorted(
+        (str(d).lower(), str(sc).lower(), str(r).lower()) for k, d, _, sc, r, *_ in results if k == "spf"
+    )
+    return tuple(dkim), tuple(spf)
 
 
 def record_from_reports(domain: str) -> lint.DmarcRecord:
@@ -89,15 +101,14 @@ def record_from_reports(domain: str) -> lint.DmarcRecord:
 
 def first_seen(domain: str, sources: list[SenderSource]) -> None:
     """Set each source's first day in the domain's data (all time, not only the window)."""
-    ips = [s.ip for s in sources]
-    firsts = {}
-    for i in range(0, len(ips), 5000):
-        rows = (
-            DailyRollup.objects.filter(domain=domain, source_ip__in=ips[i : i + 5000])
-            .values("source_ip")
-            .annotate(first=Min("day"))
+    # The year rollups keep each source's first day of the year: the earliest of them is the first ever.
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT host(source_ip), min(first_day) FROM reports_sourceperiod"
+            f" WHERE domain = %s AND period = 'y' AND source_ip = {any_ip()} GROUP BY source_ip",
+            [domain, ip_list(s.ip for s in sources)],
         )
-        firsts.update({r["source_ip"]: r["first"] for r in rows})
+        firsts = dict(cur.fetchall())
     for s in sources:
         s.first_seen = firsts.get(s.ip)
 
@@ -122,28 +133,52 @@ def coverage(domain: str, start: date, end: date) -> tuple[int, int]:
     return found["reporters"] or 0, found["days"] or 0
 
 
-STORED = ("service", "service_name", "kind", "by_network", "category", "evidence", "problems", "fixes",
-          "messages", "assessed")  # fmt: skip
-
-
 def store_services(domain: str, sources: list[SenderSource]) -> None:
     """Keep each source's service and category for the pages that list sources (they never assess).
     Sources gone from the window are dropped: the pages then show them as not assessed."""
     now = timezone.now()
-    rows = [
-        SourceService(
-            domain=domain, ip=s.ip, service=s.sender.id if s.sender else "", service_name=s.service[:255],
-            kind=s.sender.kind if s.sender else "", by_network=s.by_network, category=s.category,
-            evidence=s.evidence, problems=s.problems, fixes=s.fixes, messages=s.messages, assessed=now,
+    table = SourceService._meta.db_table
+    columns = ("ip", "service", "service_name", "kind", "by_network", "category", "evidence", "problems",
+               "fixes", "messages")  # fmt: skip
+    with transaction.atomic(), connection.cursor() as cur:
+        # COPY then one upsert: a quarter of a million rows through the ORM take a minute.
+        cur.execute(
+            "CREATE TEMPORARY TABLE new_services (ip inet, service text, service_name text, kind text,"
+            " by_network boolean, category text, evidence jsonb, problems jsonb, fixes jsonb,"
+            " messages bigint)"
         )
-        for s in sources
-    ]  # fmt: skip
-    with transaction.atomic():
-        SourceService.objects.bulk_create(
-            rows,
-            batch_size=2000,
-            update_conflicts=True,
-            unique_fields=["domain", "ip"],
-            update_fields=[f.name for f in SourceService._meta.concrete_fields if f.name in STORED],
+        with cur.copy(f"COPY new_services ({', '.join(columns)}) FROM STDIN") as copy:
+            for s in sources:
+                copy.write_row(
+                    (
+                        s.ip,
+                        s.sender.id if s.sender else "",
+                        s.service[:255],
+                        s.sender.kind if s.sender else "",
+                        s.by_network,
+                        s.category,
+                        json.dumps(s.evidence),
+                        json.dumps(s.problems),
+                        json.dumps(s.fixes),
+                        s.messages,
+                    )
+                )
+        cur.execute("ANALYZE new_services")
+        kept = columns[1:]
+        # Only rows that changed are written (most do not between two assessments); `assessed` tells when.
+        cur.execute(
+            f"INSERT INTO {table} (domain, {', '.join(columns)}, assessed)"
+            f" SELECT %s, {', '.join(columns)}, %s FROM new_services"
+            " ON CONFLICT ON CONSTRAINT sourceservice_identity DO UPDATE"
+            f" SET {', '.join(f'{c} = EXCLUDED.{c}' for c in (*kept, 'assessed'))}"
+            f" WHERE ({', '.join(f'{table}.{c}' for c in kept)})"
+            f" IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in kept)})",
+            [domain, now],
         )
-        SourceService.objects.filter(domain=domain, assessed__lt=now).delete()
+        cur.execute(
+            f"DELETE FROM {table} t WHERE t.domain = %s"
+            " AND NOT EXISTS (SELECT 1 FROM new_services n WHERE n.ip = t.ip)",
+            [domain],
+        )
+        # Not ON COMMIT DROP: the transaction may be a savepoint inside a longer one.
+        cur.execute("DROP TABLE new_services")

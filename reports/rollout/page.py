@@ -3,7 +3,8 @@
 The page never assesses: it reads this, stored in ReadinessSummary.page_state
 (reports.rollout.summaries). The size stays bounded whatever the number of
 sources: one row per service (unidentified sources: one per network) with at
-most IPS_SHOWN addresses each and the count of the others; the per-source
+most IPS_SHOWN addresses each and the count of the others, the ROWS_SHOWN
+busiest rows per category and the count of the others; the per-source
 evidence is left out. Plain data and the small value objects of the rules
 (checks, steps, the what-if, freshness, DNS findings) are kept as they are.
 """
@@ -19,6 +20,9 @@ from reports.marks import rules as marks_rules
 from reports.rollout import decision, lint, rules
 
 IPS_SHOWN = 10  # per service or network row; the sources page lists them all
+# Per category: a botnet spread over hundreds of networks would otherwise make as many rows, and the
+# page's size would grow with it. The rest are counted, and the sources page lists them.
+ROWS_SHOWN = 20
 
 
 def _version() -> str:
@@ -76,12 +80,17 @@ def build(r, verified: dict) -> dict:
     groups = []
     for category in rules.CATEGORIES:
         sources = r.by_category[category]
+        services = [row for row in rows if row.category == category]
+        more = services[ROWS_SHOWN:]
         groups.append(
             {
                 "category": category,
-                "services": [_service(row) for row in rows if row.category == category],
+                "services": [_service(row) for row in services[:ROWS_SHOWN]],
                 "count": len(sources),
                 "messages": sum(s.messages for s in sources),
+                "more_rows": len(more),
+                "more_sources": sum(len(row.sources) for row in more),
+                "more_messages": sum(row.messages for row in more),
             }
         )
     return {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import dns.resolver
+from django.db import connection
 
 from reports.rollout.resolve import _now, live_lookup, resolver, reverse_name
 
@@ -108,13 +109,12 @@ def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None, 
 
 def rdns_names(ips: Iterable[str], *, confirmed_only: bool = False) -> dict[str, str]:
     """Cached reverse DNS names of the given sources; never asks the DNS (safe in a page request)."""
-    from reports.models import ReverseDns
+    from reports.models import ReverseDns, any_ip, ip_list
 
-    ips = list(set(ips))
-    names = {}
-    for start in range(0, len(ips), 5000):  # keep IN (...) lists bounded
-        rows = ReverseDns.objects.filter(ip__in=ips[start : start + 5000]).exclude(hostname="")
-        if confirmed_only:
-            rows = rows.filter(confirmed=True)
-        names.update(rows.values_list("ip", "hostname"))
-    return names
+    sql = (
+        f"SELECT host(ip), hostname FROM {ReverseDns._meta.db_table}"
+        f" WHERE ip = {any_ip()} AND hostname <> ''{' AND confirmed' if confirmed_only else ''}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [ip_list(ips)])
+        return dict(cur.fetchall())

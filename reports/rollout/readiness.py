@@ -216,8 +216,7 @@ def _sources(
 ) -> list[SenderSource]:
     ips = {g.ip for g in groups}
     hostnames = rdns_names(ips, confirmed_only=True)
-    networks = {ip: rules.Network(n.asn, n.as_name, n.country) for ip, n in asn.networks(ips).items()}
-    return rules.build_sources(groups, domain, adkim, aspf, hostnames, networks, marks)
+    return rules.build_sources(groups, domain, adkim, aspf, hostnames, asn.networks(ips), marks)
 
 
 def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource | None:

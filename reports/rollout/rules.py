@@ -250,6 +250,8 @@ def build_sources(
     names, `networks` the sources' origin networks, `marks` the operator's (reports.marks)."""
     networks = networks or {}
     sources: dict[str, SenderSource] = {}
+    # Thousands of sources tell the same (a botnet: no name, no DKIM, one MAIL FROM): identified once.
+    identified: dict[tuple, Identification] = {}
     for g in groups:
         net = networks.get(g.ip)
         signals = Signals(
@@ -258,7 +260,10 @@ def build_sources(
             g.mail_from_domains,
             net.asn if net else None,
         )
-        g.identification = identify(signals, policy_domain)
+        key = (signals.rdns, tuple(signals.dkim_domains), tuple(signals.spf_domains), signals.asn)
+        if key not in identified:
+            identified[key] = identify(signals, policy_domain)
+        g.identification = identified[key]
         g.category = classify(g, policy_domain, adkim, aspf)
         sender = g.identification.sender if g.identification else None
         g.mark = mark_for(marks, g.ip, sender.name if sender else "")
@@ -287,7 +292,7 @@ def _settle(src: SenderSource, policy_domain: str, adkim: str, aspf: str) -> Non
         named = [g for g in src.groups if g.identification and g.identification.sender]
     if named:
         best = max(named, key=lambda g: g.messages)
-        src.sender, src.evidence = best.identification.sender, best.identification.evidence
+        src.sender, src.evidence = best.identification.sender, list(best.identification.evidence)
     marked = [g for g in decisive if g.mark] or [g for g in src.groups if g.mark]
     if marked:
         src.mark = max(marked, key=lambda g: g.messages).mark

@@ -279,3 +279,75 @@ def test_the_stored_page_keeps_a_few_addresses_per_row_and_counts_the_others(ses
         rows = group["services"]
         assert all(len(row["shown"]) <= page.IPS_SHOWN for row in rows)
         assert sum(len(row["shown"]) + row["hidden"] for row in rows) == group["count"]
+        assert group["more_rows"] == 0
+
+
+def test_the_stored_page_keeps_the_busiest_rows_of_each_category_and_counts_the_others(
+    ses_domain, operator, monkeypatch
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from reports.models import Record, SourceNetwork
+    from reports.rollout import page
+    from reports.rollout.summaries import stored_page
+
+    # Every address in a network of its own: the spoofer's make one row each among the unknown sources.
+    now = timezone.now()
+    for n, ip in enumerate(sorted(set(Record.objects.values_list("source_ip", flat=True)))):
+        SourceNetwork.objects.update_or_create(
+            ip=ip,
+            defaults=dict(
+                asn=64500 + n, as_name=f"NET-{n}", country="NL", fetched=now, expires=now + timedelta(days=1)
+            ),
+        )
+    monkeypatch.setattr(page, "ROWS_SHOWN", 1)
+    computed(ses_domain)
+    shown = stored_page(ses_domain, 30)
+    folded = [g for g in shown["groups"] if g["more_rows"]]
+    assert folded, "a category with more than one service or network"
+    for group in shown["groups"]:
+        rows = group["services"]
+        assert len(rows) <= 1
+        assert sum(len(r["shown"]) + r["hidden"] for r in rows) + group["more_sources"] == group["count"]
+        assert sum(r["messages"] for r in rows) + group["more_messages"] == group["messages"]
+    body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    for group in folded:
+        assert f'data-more-rows="{group["more_rows"]}"' in body
+        assert f"category={group['category']}" in body
+
+
+def test_the_sources_table_keeps_what_the_last_assessment_found_of_each_source(operator, ses_domain):
+    from reports.models import Report, SourceService
+
+    def kept():
+        return {
+            row.ip: (row.service, row.category, row.messages, row.assessed)
+            for row in SourceService.objects.filter(domain=ses_domain)
+        }
+
+    computed(ses_domain)
+    first = kept()
+    page = operator.get(f"/sources/?domain={ses_domain}&range=30").context
+    shown = {s.ip: s for s in page["rows"]}
+    assert len(first) == page["total"] and set(shown) <= set(first)
+    assert first["54.240.8.21"][:2] == ("amazon-ses", "misconfigured")
+    assert all(first[ip][2] == s.messages and first[ip][1] == s.about.category for ip, s in shown.items())
+
+    # Nothing changed: nothing is written again.
+    computed(ses_domain)
+    assert kept() == first
+
+    # A source seen in one report only: kept while the report is, gone with it; the others' rows are
+    # rewritten only where their figures changed.
+    from reports.demo.report_xml import record_xml
+    from reports.tests.dashboard import daily_report, import_ok
+
+    import_ok(daily_report(2, [record_xml(ip="198.18.7.7", count=4)], domain=ses_domain, report_id="one-off"))
+    computed(ses_domain)
+    assert kept()["198.18.7.7"][2] == 4
+    assert all(kept()[ip] == first[ip] for ip in first)
+    Report.objects.filter(report_id="one-off").delete()
+    computed(ses_domain)
+    assert kept() == first
