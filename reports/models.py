@@ -919,18 +919,21 @@ class Upload(models.Model):
 
 
 class SourceRanking(models.Model):
-    """A domain's sources over a range, ordered as the sources table's default sort (messages, most
-    first), computed by a worker for domains too big to rank within a request.
+    """A domain's sources over a range in one order of the sources table (SourceFilter.order_key: the
+    sort, its direction, and the "failing" and "new" filters), computed by a worker for domains too
+    big to rank within a request.
 
-    It is read only while `revision` and `days` equal the range's DomainDay rows: then no record of
-    the range has changed since, and the ranking is exactly what a live query would give.
+    It is read only while `revision` and `days` equal those of the DomainDay rows it was computed
+    from (the range's, or all the domain's when the order reads first/last seen ever): then none of
+    those records has changed, and the ranking is exactly what a live query would give.
     """
 
     domain = models.CharField(max_length=255)
     start = models.DateField()
     end = models.DateField()
-    revision = models.BigIntegerField(help_text="The largest DomainDay revision of the range.")
-    days = models.PositiveIntegerField(help_text="How many DomainDay rows the range had.")
+    order_key = models.CharField(max_length=64)
+    revision = models.BigIntegerField(help_text="The largest DomainDay revision it was computed from.")
+    days = models.PositiveIntegerField(help_text="How many DomainDay rows it was computed from.")
     sources = models.PositiveIntegerField()
     ips = ArrayField(models.GenericIPAddressField(), help_text="Every source, the busiest first.")
     computed = models.DateTimeField()
@@ -940,12 +943,14 @@ class SourceRanking(models.Model):
 
     class Meta:
         constraints = [
-            # Also serves the pages: one ranking per domain and range.
-            models.UniqueConstraint(fields=["domain", "start", "end"], name="sourceranking_identity"),
+            # Also serves the pages: one ranking per domain, range and order.
+            models.UniqueConstraint(
+                fields=["domain", "start", "end", "order_key"], name="sourceranking_identity"
+            ),
         ]
 
     def __str__(self):
-        return f"{self.domain} {self.start}..{self.end}"
+        return f"{self.domain} {self.start}..{self.end} {self.order_key}"
 
 
 class ReadinessSummary(models.Model):

@@ -252,6 +252,33 @@ class SourceFilter:
     asn: int | None = None
     country: str = ""
 
+    @property
+    def rankable(self) -> bool:
+        """Whether a worker may rank the sources in this order: any order, and the filters that
+        need no text or name (reports.dashboard.ranking)."""
+        return not (
+            self.search.strip() or self.service or self.category or self.asn is not None or self.country
+        )
+
+    @property
+    def order_key(self) -> str:
+        """The order and those filters as text, the key of a stored ranking."""
+        sort = self.sort if self.sort in SORTS else "messages"
+        flags = [f for f, on in (("failing", self.failing), ("new", self.new)) if on]
+        return ":".join([sort, "desc" if self.descending else "asc", *flags])
+
+    @classmethod
+    def from_order_key(cls, key: str) -> SourceFilter:
+        sort, direction, *flags = key.split(":")
+        if sort not in SORTS or direction not in ("asc", "desc") or not set(flags) <= {"failing", "new"}:
+            raise ValueError(f"not an order of the sources table: {key!r}")
+        return cls(sort=sort, descending=direction == "desc", failing="failing" in flags, new="new" in flags)
+
+    @property
+    def reads_outside_range(self) -> bool:
+        """First and last seen ever, and "new in this range", depend on days outside the range too."""
+        return self.new or self.sort in SEEN
+
 
 UNIDENTIFIED = "-"  # the service filter's value for sources without a known service
 
@@ -327,10 +354,51 @@ def sources(
     years, months, days = period_pieces(domain, rng)
     if not (years or months or days):
         return [], 0
-    if limit is not None and flt == SourceFilter() and ranking.is_large(domain):
-        # The default order of a domain too big to sum here: a worker ranked it (or raises NotRankedYet).
-        ips, total = ranking.ranked_page(domain, rng, offset, limit)
+    if limit is not None and flt.rankable and ranking.is_large(domain):
+        # Too many sources to sum here: a worker ranked them in this order (or this raises NotRankedYet).
+        ips, total = ranking.ranked_page(domain, rng, flt, offset, limit)
         return _rows(domain, years, months, days, ips), total
+    # A page needs only the sort and filter columns of every source (the
+    # hash table over up to 50,000 sources is the cost); the full sums are
+    # then read for the page's sources alone. An export reads them all at once.
+    q = ordered_sources(domain, rng, flt, (years, months, days), every_column=limit is None)
+    sql = f"SELECT {', '.join(['source_ip', *q.columns, 'count(*) OVER ()'])} {q.source} ORDER BY {q.order}"
+    args = list(q.args)
+    if limit is not None:
+        sql += " LIMIT %s OFFSET %s"
+        args += [limit, offset]
+    with transaction.atomic(), connection.cursor() as cur:
+        # Summing per source over a year is one hash table of up to ~50,000
+        # sources; the default 4MB would spill it to disk.
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute(sql, args)
+        rows = cur.fetchall()
+    total = rows[0][-1] if rows else _count_sources(domain, rng, flt) if offset else 0
+    # Addresses come back as ipaddress objects (host() in SQL would run for every source, not 50).
+    ips = [str(row[0]) for row in rows]
+    if limit is not None:
+        return _rows(domain, years, months, days, ips), total
+    sums = {str(row[0]): dict(zip(q.columns, row[1:-1], strict=True)) for row in rows}
+    return _named([_source(ip, sums[ip]) for ip in ips], domain), total
+
+
+@dataclass
+class OrderedSources:
+    """The sources of a range that pass a filter, in its order, as SQL:
+    SELECT source_ip, {columns} {source} ORDER BY {order}."""
+
+    source: str  # FROM ... WHERE ...
+    args: list
+    order: str
+    columns: list[str]  # the sums (and first/last seen) that `source` gives beside source_ip
+
+
+def ordered_sources(
+    domain: str, rng: DateRange, flt: SourceFilter, pieces, every_column: bool
+) -> OrderedSources:
+    """The SQL that sums each source over the range's pieces (period_pieces) and filters and orders them;
+    with `every_column`, every sum and first/last seen, otherwise only what the filter and order need."""
+    years, months, days = pieces
     where, params = [], []
     if flt.failing:
         where.append("messages > dmarc_pass")
@@ -370,41 +438,24 @@ def sources(
     order, needed = SORTS.get(flt.sort, SORTS["messages"])
     if flt.failing:
         needed = {*needed, "messages", "dmarc_pass"}
-    # A page needs only the sort and filter columns of every source (the
-    # hash table over up to 50,000 sources is the cost); the full sums are
-    # then read for the page's sources alone. An export reads them all at once.
-    columns = list(SUMMED) if limit is None else [c for c in SUMMED if c in needed]
+    columns = list(SUMMED) if every_column else [c for c in SUMMED if c in needed]
     # First/last seen ever are joined in only when the sort, the filter or an export needs them.
-    ever = limit is None or any(c in needed for c in SEEN)
+    ever = every_column or any(c in needed for c in SEEN)
     direction = "DESC NULLS LAST" if flt.descending else "ASC NULLS FIRST"
-    sql = f"""
-        SELECT {", ".join(["source_ip", *columns, *(SEEN if ever else ()), "count(*) OVER ()"])} FROM (
+    source = f"""FROM (
             SELECT {", ".join(["source_ip", *(f"{SUMMED[c]} AS {c}" for c in columns)])}
             FROM reports_sourceperiod WHERE {PIECES}{inner}
             GROUP BY source_ip
         ) agg
         {f"JOIN ({EVER.format(only='')}) ever USING (source_ip)" if ever else ""}
-        {"WHERE " + " AND ".join(where) if where else ""}
-        ORDER BY {order} {direction}, source_ip
-        {"LIMIT %s OFFSET %s" if limit is not None else ""}
-    """
+        {"WHERE " + " AND ".join(where) if where else ""}"""
     ever_params = [domain, _data_years(domain)] if ever else []
-    args = [domain, years, months, days, *inner_params, *ever_params, *params]
-    if limit is not None:
-        args += [limit, offset]
-    with transaction.atomic(), connection.cursor() as cur:
-        # Summing per source over a year is one hash table of up to ~50,000
-        # sources; the default 4MB would spill it to disk.
-        cur.execute("SET LOCAL work_mem = '64MB'")
-        cur.execute(sql, args)
-        rows = cur.fetchall()
-    total = rows[0][-1] if rows else _count_sources(domain, rng, flt) if offset else 0
-    # Addresses come back as ipaddress objects (host() in SQL would run for every source, not 50).
-    ips = [str(row[0]) for row in rows]
-    if limit is not None:
-        return _rows(domain, years, months, days, ips), total
-    sums = {str(row[0]): dict(zip([*columns, *SEEN], row[1:-1], strict=True)) for row in rows}
-    return _named([_source(ip, sums[ip]) for ip in ips], domain), total
+    return OrderedSources(
+        source=source,
+        args=[domain, years, months, days, *inner_params, *ever_params, *params],
+        order=f"{order} {direction}, source_ip",
+        columns=[*columns, *(SEEN if ever else ())],
+    )
 
 
 def _rows(domain, years, months, days, ips) -> list[SourceRow]:

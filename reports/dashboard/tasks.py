@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
 from reports.dashboard import ranking
-from reports.dashboard.queries import DateRange
+from reports.dashboard.queries import DateRange, SourceFilter
 
 log = logging.getLogger(__name__)
 
@@ -19,28 +19,30 @@ QUEUED_SECONDS = 300
 
 
 @app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
-def rank_sources(domain: str, start: str, end: str) -> int:
-    """Rank the sources of a domain over a range (a page found no exact ranking, or an import
-    changed one that pages read)."""
+def rank_sources(domain: str, start: str, end: str, order: str = SourceFilter().order_key) -> int:
+    """Rank the sources of a domain over a range in one order of the sources table (a page found no
+    exact ranking, or an import changed one that pages read)."""
     rng = DateRange(date.fromisoformat(start), date.fromisoformat(end))
+    flt = SourceFilter.from_order_key(order)
     # Taken off before the work: a change that arrives meanwhile queues another run.
-    cache.delete(_queued_key(domain, rng))
-    found = ranking.compute(domain, rng)
+    cache.delete(_queued_key(domain, rng, flt))
+    found = ranking.compute(domain, rng, flt)
     ranking.prune()
     return found
 
 
-def _queued_key(domain: str, rng: DateRange) -> str:
-    return f"dashboard:ranking-queued:{domain}:{rng.start}:{rng.end}"
+def _queued_key(domain: str, rng: DateRange, flt: SourceFilter) -> str:
+    return f"dashboard:ranking-queued:{domain}:{rng.start}:{rng.end}:{flt.order_key}"
 
 
-def queue_ranking(domain: str, rng: DateRange) -> bool:
-    """Queue the ranking of a range unless already queued; False if the broker is down."""
-    key = _queued_key(domain, rng)
+def queue_ranking(domain: str, rng: DateRange, flt: SourceFilter) -> bool:
+    """Queue the ranking of a range in the filter's order unless already queued; False if the broker
+    is down."""
+    key = _queued_key(domain, rng, flt)
     if not cache.add(key, True, QUEUED_SECONDS):
         return True
     try:
-        rank_sources.delay(domain, rng.start.isoformat(), rng.end.isoformat())
+        rank_sources.delay(domain, rng.start.isoformat(), rng.end.isoformat(), flt.order_key)
     except BrokerError as e:
         cache.delete(key)
         log.warning("cannot queue the source ranking of %s: %s", domain, e)
@@ -51,5 +53,5 @@ def queue_ranking(domain: str, rng: DateRange) -> bool:
 def queue_rankings(domain: str) -> None:
     """Reports of the domain were stored or deleted: the rankings that pages still read are
     computed again (the others are no longer exact, and pages would queue them)."""
-    for rng in ranking.still_read(domain):
-        queue_ranking(domain, rng)
+    for rng, flt in ranking.still_read(domain):
+        queue_ranking(domain, rng, flt)

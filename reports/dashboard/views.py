@@ -91,7 +91,9 @@ def overview(request):
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
         if not ov.ranked:
-            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"])
+            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(
+                ctx["domain"], ctx["rng"], queries.SourceFilter()
+            )
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
@@ -165,7 +167,7 @@ def sources(request):
                 )
         except ranking.NotRankedYet:
             ctx["ranking_pending"] = True
-            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"])
+            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt)
     filters = {
         **ctx["keep"],
         "q": flt.search,

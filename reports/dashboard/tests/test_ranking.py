@@ -50,11 +50,11 @@ def shown(response) -> tuple:
     return ctx["total"], [(s.ip, s.messages, s.dmarc_pass, s.first_seen) for s in ctx["rows"]]
 
 
-def rank(rng_days=30):
+def rank(rng_days=30, order="messages:desc"):
     """Run the worker's task for the last `rng_days` days, as a page would have queued it."""
     today = timezone.now().date()
     start = today - timedelta(days=rng_days - 1)
-    return rank_sources.apply(args=["example.com", start.isoformat(), today.isoformat()]).get()
+    return rank_sources.apply(args=["example.com", start.isoformat(), today.isoformat(), order]).get()
 
 
 def test_a_big_domain_says_its_sources_are_being_ranked_then_shows_the_exact_ranking(
@@ -72,10 +72,11 @@ def test_a_big_domain_says_its_sources_are_being_ranked_then_shows_the_exact_ran
     page = client.get(SOURCES)
     assert page.context["ranking_pending"] and page.context["rows"] == []
     assert 'data-ranking="pending"' in page.content.decode()
-    # Other orders and filters are summed within the request, as for any domain.
-    assert shown(client.get(SOURCES + "&failing=on")) == shown(
-        live(client, settings, SOURCES + "&failing=on")
-    )
+    # The filters by text or name narrow the sources first: summed within the request, as for any domain.
+    for narrowed in ("&q=192.0.2", "&asn=AS64500", "&country=NL", "&category=aligned", "&service=-"):
+        page = client.get(SOURCES + narrowed)
+        assert not page.context.get("ranking_pending")
+        assert shown(page) == shown(live(client, settings, SOURCES + narrowed))
 
     assert rank() == 3
     page = client.get(OVERVIEW)
@@ -116,6 +117,58 @@ def test_a_ranking_is_not_read_once_any_record_of_its_range_changes(
     assert not client.get(OVERVIEW).context["ov"].ranked
 
 
+ORDERS = [
+    f"&sort={sort}&dir={direction}"
+    for sort in (
+        "ip",
+        "messages",
+        "failing",
+        "dmarc",
+        "dkim",
+        "spf",
+        "quarantined",
+        "first_seen",
+        "last_seen",
+    )
+    for direction in ("asc", "desc")
+]
+
+
+def test_every_order_and_the_failing_and_new_filters_are_ranked_exactly(
+    client, settings, scenario, big, celery_broker
+):
+    import_ok(
+        daily_report(
+            5, [record_xml(ip=f"198.18.1.{n}", count=n, dkim="fail", spf="fail") for n in range(1, 40)]
+        )
+    )
+    for query in [*ORDERS, "&failing=on", "&new=on&sort=dmarc&dir=asc", "&failing=on&new=on&sort=last_seen"]:
+        url = SOURCES + query
+        page = client.get(url)
+        assert page.context["ranking_pending"], query
+        flt = page.context["flt"]
+        rank(order=flt.order_key)
+        page = client.get(url)
+        assert not page.context.get("ranking_pending"), query
+        assert shown(page) == shown(live(client, settings, url)), query
+
+
+def test_an_order_by_first_seen_depends_on_days_outside_the_range(
+    client, settings, scenario, big, celery_broker
+):
+    url = SOURCES + "&sort=first_seen&dir=asc"
+    rank(order="first_seen:asc")
+    rank(order="messages:desc")
+    assert not client.get(url).context.get("ranking_pending")
+    # An older sighting of a source moves it in this order, though nothing in the range changed.
+    import_ok(daily_report(200, [record_xml(ip="203.0.113.9", count=1)], report_id="long-ago"))
+    assert client.get(url).context["ranking_pending"]
+    assert client.get(OVERVIEW).context["ov"].ranked  # the range's own order still holds
+    rank(order="first_seen:asc")
+    page = client.get(url)
+    assert shown(page) == shown(live(client, settings, url)) and shown(page)[1][0][0] == "203.0.113.9"
+
+
 def test_pages_of_the_ranked_order_match_the_live_pages(client, settings, db, big, celery_broker):
     records = [record_xml(ip=f"10.0.{i // 200}.{i % 200}", count=(i * 7) % 31 + 1) for i in range(130)]
     import_ok(daily_report(1, records[:70]))
@@ -138,7 +191,9 @@ def test_rankings_no_page_reads_are_not_recomputed_and_then_dropped(client, scen
     from reports.dashboard.ranking import still_read
 
     rank()
-    assert [r.start for r in still_read("example.com")] == [SourceRanking.objects.get().start]
+    assert [(rng.start, flt.order_key) for rng, flt in still_read("example.com")] == [
+        (SourceRanking.objects.get().start, "messages:desc")
+    ]
     SourceRanking.objects.update(read=timezone.now() - timedelta(days=3))
     assert still_read("example.com") == []
     rank(rng_days=90)
