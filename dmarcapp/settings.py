@@ -397,9 +397,9 @@ if DMARC_INGEST_TIME_LIMIT <= DMARC_INGEST_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("DMARC_INGEST_TIME_LIMIT must be greater than DMARC_INGEST_SOFT_TIME_LIMIT")
 
 # --- Big domains (reports/dashboard/ranking.py) ---
-# A domain with more sources than this has its sources ranked by a worker for the
-# overview and the sources table's default order; smaller ones are summed within
-# the request. At 250,000 sources a sum takes seconds.
+# A domain with more sources than this has its sources summed by a worker for the
+# overview, the sources table and the senders page; smaller ones are summed
+# within the request. At 250,000 sources a sum takes seconds.
 DMARC_RANK_IN_REQUEST_SOURCES = envint("DMARC_RANK_IN_REQUEST_SOURCES", 20_000, minimum=0)
 
 # --- Background schedule (Celery beat), seconds between runs ---

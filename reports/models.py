@@ -425,26 +425,11 @@ def ip_list(ips) -> str:
     return ",".join(set(ips))
 
 
-class NextRevision(models.Func):
-    """The next value of the sequence that stamps every write of a DomainDay row."""
-
-    template = "nextval('reports_domainday_revision')"
-    output_field = models.BigIntegerField()
-
-    def __init__(self):
-        super().__init__()
-
-
 class DomainDay(MessageCounts):
     """Message counts per policy domain and UTC day: the overview's totals and daily charts."""
 
     domain = models.CharField(max_length=255)
     day = models.DateField()
-    # Set from one sequence on every insert and update (reports/ingest/rollup.py): the largest
-    # revision and the number of rows within a range change whenever any record of the range
-    # does, so a figure computed from that range can tell whether it is still exact
-    # (reports/dashboard/ranking.py).
-    revision = models.BigIntegerField(db_default=NextRevision(), editable=False)
 
     class Meta:
         constraints = [
@@ -923,17 +908,17 @@ class SourceRanking(models.Model):
     sort, its direction, and the "failing" and "new" filters), computed by a worker for domains too
     big to rank within a request.
 
-    It is read only while `revision` and `days` equal those of the DomainDay rows it was computed
-    from (the range's, or all the domain's when the order reads first/last seen ever): then none of
-    those records has changed, and the ranking is exactly what a live query would give.
+    It is read only while `fingerprint` is that of the DomainDay rows it was computed from (the
+    range's, or all the domain's when the order reads first/last seen ever): then none of those
+    records has changed, and the ranking is exactly what a live query would give
+    (reports.dashboard.ranking).
     """
 
     domain = models.CharField(max_length=255)
     start = models.DateField()
     end = models.DateField()
     order_key = models.CharField(max_length=64)
-    revision = models.BigIntegerField(help_text="The largest DomainDay revision it was computed from.")
-    days = models.PositiveIntegerField(help_text="How many DomainDay rows it was computed from.")
+    fingerprint = models.CharField(max_length=64, help_text="Of the DomainDay rows it was computed from.")
     sources = models.PositiveIntegerField()
     ips = ArrayField(models.GenericIPAddressField(), help_text="Every source, the busiest first.")
     computed = models.DateTimeField()
@@ -951,6 +936,33 @@ class SourceRanking(models.Model):
 
     def __str__(self):
         return f"{self.domain} {self.start}..{self.end} {self.order_key}"
+
+
+class SenderTotals(models.Model):
+    """The senders page's rows of a big domain over a range (per service and category: sources, sums
+    and busiest addresses), computed by a worker. Read like SourceRanking, while both the range's
+    DomainDay rows and the domain's SourceService rows (the services the last assessment found) are
+    those it was computed from."""
+
+    domain = models.CharField(max_length=255)
+    start = models.DateField()
+    end = models.DateField()
+    fingerprint = models.CharField(max_length=64, help_text="Of the DomainDay rows of the range.")
+    services_fingerprint = models.CharField(max_length=64, help_text="Of the domain's SourceService rows.")
+    rows = models.JSONField(default=list)
+    computed = models.DateTimeField()
+    seconds = models.FloatField(default=0, help_text="How long the computation took.")
+    read = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "sender totals"
+        constraints = [
+            # Also serves the page: one per domain and range.
+            models.UniqueConstraint(fields=["domain", "start", "end"], name="sendertotals_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.start}..{self.end}"
 
 
 class ReadinessSummary(models.Model):

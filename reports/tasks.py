@@ -1,7 +1,7 @@
 """Where Celery's autodiscovery looks: each capability keeps its tasks in its own package."""
 
 from reports.alerts.tasks import evaluate_alerts, send_alert_deliveries, send_weekly_digests
-from reports.dashboard.tasks import rank_sources
+from reports.dashboard.tasks import rank_sources, total_senders
 from reports.ingest.tasks import ingest_upload, purge_old_reports, queue_waiting_uploads
 from reports.mail.tasks import (
     check_mailbox,
@@ -16,6 +16,7 @@ __all__ = [
     "evaluate_alerts",
     "send_alert_deliveries",
     "send_weekly_digests",
+    "total_senders",
     "check_mailbox",
     "forget_raw_mail",
     "ingest_message",

@@ -697,6 +697,21 @@ FROM named GROUP BY service, category
 """
 
 
+def service_rows(domain: str, rng: DateRange) -> list[list]:
+    """Per service and category: [service, category, sources, the sums of COUNT_FIELDS..., the busiest
+    addresses], as plain values (reports.dashboard.ranking stores them for big domains)."""
+    years, months, days = period_pieces(domain, rng)
+    if not (years or months or days):
+        return []
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL work_mem = '64MB'")
+        cur.execute(_SERVICES_SQL, [domain, years, months, days, domain])
+        return [
+            [service, category, n, *(int(v) for v in sums), list(ips or [])]
+            for service, category, n, *sums, ips in cur.fetchall()
+        ]
+
+
 def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
     """The domain's sources over the range, one row per service (and one for unidentified sources),
     busiest first; names, categories and diagnoses come from the last readiness assessment."""
@@ -705,10 +720,8 @@ def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
     years, months, days = period_pieces(domain, rng)
     if not (years or months or days):
         return []
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL work_mem = '64MB'")
-        cur.execute(_SERVICES_SQL, [domain, years, months, days, domain])
-        rows = cur.fetchall()
+    # Too many sources to sum here: a worker totalled them (or this raises NotRankedYet).
+    rows = ranking.sender_rows(domain, rng) if ranking.is_large(domain) else service_rows(domain, rng)
     by_service: dict[str, ServiceSummary] = {}
     leads: dict[str, list[str]] = {}
     for service, category, n, *sums, ips in rows:

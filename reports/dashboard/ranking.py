@@ -1,29 +1,31 @@
-"""Source rankings: the sources of a big domain over a range, ordered by a worker, read by the pages.
+"""Source rankings and sender totals: what a big domain's pages would sum over every source, computed
+by a worker and read by the pages.
 
-The overview's top sources and count, and the sources table in any order (and
-with the "failing" and "new" filters), sum every source of the range.
-That is quick up to a few tens of thousands of sources, and takes seconds at a
-few hundred thousand (a spoofing botnet gives a domain that many). For such a
-domain a worker ranks the sources once per order a page asks for
-(reports.dashboard.tasks.rank_sources), and the pages read a slice of it. The
-filters by text or name (search, service, category, network, country) narrow
-the sources first and are summed within the request.
+The overview's top sources and count, the sources table in any order (and with
+the "failing" and "new" filters), and the senders page sum every source of the
+range. That is quick up to a few tens of thousands of sources, and takes seconds
+at a few hundred thousand (a spoofing botnet gives a domain that many). For such
+a domain a worker ranks the sources once per order a page asks for, and totals
+the senders once per range (reports.dashboard.tasks), and the pages read that.
+The filters by text or name (search, service, category, network, country)
+narrow the sources first and are summed within the request.
 
-A ranking must stay exact, so it is only read while nothing in its range has
-changed. Every write of a DomainDay row takes a new value of one sequence
-(reports.models.DomainDay.revision), and every change to the records of a
-domain and day writes or deletes that DomainDay row. So as long as the range's
-largest revision and its number of rows are those the ranking was computed
-from (all the domain's rows for an order by first or last seen ever, or for
-"new in this range"), no record it depends on has changed: rows can only have been deleted,
-which lowers the count, or written, which raises the largest revision, and a
-row once deleted cannot come back with its old revision.
+What is stored must stay exact, so it is only read while nothing it was computed
+from has changed. Every change to the records of a domain and day writes or
+deletes that day's DomainDay row in the same transaction, and every write of a
+row gives it a new row version (its xmin). The fingerprint of a set of rows is
+their number and the sum of a 64-bit hash of each row's key and version: equal
+fingerprints mean the same row versions, whatever order transactions committed
+in. The worker takes the fingerprint and the sums in one snapshot; a page reads
+what is stored only while the fingerprint of the rows now is the same. Rankings
+by first or last seen ever, and "new in this range", depend on every day of the
+domain, so their fingerprint covers all of its DomainDay rows; the senders' rows
+also depend on the services the last assessment found (SourceService).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -33,26 +35,36 @@ from reports.dashboard import queries
 
 
 class NotRankedYet(Exception):
-    """The domain is too big to rank within a request, and no exact ranking of the range is stored."""
+    """The domain is too big to sum within a request, and nothing exact is stored for this page."""
 
 
-@dataclass(frozen=True)
-class Fingerprint:
-    revision: int
-    days: int
+def _fingerprint(sql: str, args: list) -> str:
+    with connection.cursor() as cur:
+        cur.execute(sql, args)
+        count, hashed = cur.fetchone()
+    return f"{count}:{hashed}"
 
 
-def fingerprint(domain: str, rng: queries.DateRange | None) -> Fingerprint:
-    """Of the domain's DomainDay rows within the range, or all of them (None)."""
-    sql = "SELECT coalesce(max(revision), 0), count(*) FROM reports_domainday WHERE domain = %s"
+def fingerprint(domain: str, rng: queries.DateRange | None) -> str:
+    """Of the domain's DomainDay rows within the range, or of all of them (None)."""
+    sql = (
+        "SELECT count(*), coalesce(sum(hashtextextended(day::text || ':' || xmin::text, 0)), 0)"
+        " FROM reports_domainday WHERE domain = %s"
+    )
     args = [domain]
     if rng is not None:
         sql += " AND day BETWEEN %s AND %s"
         args += [rng.start, rng.end]
-    with connection.cursor() as cur:
-        cur.execute(sql, args)
-        revision, days = cur.fetchone()
-    return Fingerprint(revision, days)
+    return _fingerprint(sql, args)
+
+
+def services_fingerprint(domain: str) -> str:
+    """Of the domain's SourceService rows (rewritten by readiness assessments where they changed)."""
+    return _fingerprint(
+        "SELECT count(*), coalesce(sum(hashtextextended(host(ip) || ':' || xmin::text, 0)), 0)"
+        " FROM reports_sourceservice WHERE domain = %s",
+        [domain],
+    )
 
 
 def _scope(rng: queries.DateRange, flt: queries.SourceFilter) -> queries.DateRange | None:
@@ -61,7 +73,7 @@ def _scope(rng: queries.DateRange, flt: queries.SourceFilter) -> queries.DateRan
 
 
 def is_large(domain: str) -> bool:
-    """Whether the domain has more sources than a request may rank itself."""
+    """Whether the domain has more sources than a request may sum itself."""
     limit = settings.DMARC_RANK_IN_REQUEST_SOURCES
     with connection.cursor() as cur:
         # A source counts once per year of data: an upper bound, read from the index alone.
@@ -71,6 +83,15 @@ def is_large(domain: str) -> bool:
             [domain, limit + 1],
         )
         return cur.fetchone()[0] > limit
+
+
+def _mark_read(cur, table: str, row_id: int, stale: bool) -> None:
+    if stale:
+        # At most one write an hour per row, to tell which ones pages still read.
+        cur.execute(f"UPDATE {table} SET read = now() WHERE id = %s", [row_id])
+
+
+# --- source rankings ---
 
 
 def ranked_page(
@@ -84,30 +105,36 @@ def ranked_page(
     now = fingerprint(domain, _scope(rng, flt))
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT id, revision, days, sources, ips[%s:%s], read < now() - interval '1 hour'"
+            "SELECT id, fingerprint, sources, ips[%s:%s], read < now() - interval '1 hour'"
             ' FROM reports_sourceranking WHERE domain = %s AND start = %s AND "end" = %s AND order_key = %s',
             [offset + 1, offset + limit, domain, rng.start, rng.end, flt.order_key],
         )
         row = cur.fetchone()
-        if row is None or Fingerprint(row[1], row[2]) != now:
+        if row is None or row[1] != now:
             raise NotRankedYet(domain)
-        if row[5]:
-            # At most one write an hour per ranking, to tell which ones pages still read.
-            cur.execute("UPDATE reports_sourceranking SET read = now() WHERE id = %s", [row[0]])
-    return [str(ip) for ip in row[4]], row[3]
+        _mark_read(cur, "reports_sourceranking", row[0], row[4])
+    return [str(ip) for ip in row[3]], row[2]
 
 
 # Each source summed, filtered and ordered as the sources table would, and the order stored, in one
 # statement: 250,000 addresses never pass through Python.
 RANK = """
 INSERT INTO reports_sourceranking
-    (domain, start, "end", order_key, revision, days, sources, ips, computed, seconds, read)
-SELECT %s, %s, %s, %s, %s, %s, count(*), coalesce(array_agg(source_ip ORDER BY n), '{{}}'), now(), 0, now()
+    (domain, start, "end", order_key, fingerprint, sources, ips, computed, seconds, read)
+SELECT %s, %s, %s, %s, %s, count(*), coalesce(array_agg(source_ip ORDER BY n), '{{}}'), now(), 0, now()
 FROM (SELECT source_ip, row_number() OVER (ORDER BY {order}) AS n {source}) ranked
-ON CONFLICT ON CONSTRAINT sourceranking_identity DO UPDATE SET revision = EXCLUDED.revision,
-    days = EXCLUDED.days, sources = EXCLUDED.sources, ips = EXCLUDED.ips, computed = EXCLUDED.computed
+ON CONFLICT ON CONSTRAINT sourceranking_identity DO UPDATE SET fingerprint = EXCLUDED.fingerprint,
+    sources = EXCLUDED.sources, ips = EXCLUDED.ips, computed = EXCLUDED.computed
 RETURNING id
 """
+
+
+def _snapshot(cur, outer: bool) -> None:
+    if not outer:
+        # The fingerprints, the data span and the sums all from one snapshot: an import that commits
+        # meanwhile leaves what is stored marked with the state it was computed from.
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    cur.execute("SET LOCAL work_mem = '64MB'")
 
 
 def compute(domain: str, rng: queries.DateRange, flt: queries.SourceFilter) -> int:
@@ -115,17 +142,13 @@ def compute(domain: str, rng: queries.DateRange, flt: queries.SourceFilter) -> i
     started = time.perf_counter()
     outer = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cur:
-        if not outer:
-            # The fingerprint, the data span and the sums all from one snapshot: an import that
-            # commits meanwhile leaves a ranking marked with the state it was computed from.
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _snapshot(cur, outer)
         now = fingerprint(domain, _scope(rng, flt))
         pieces = queries.period_pieces(domain, rng)
         q = queries.ordered_sources(domain, rng, flt, pieces, every_column=False)
-        cur.execute("SET LOCAL work_mem = '64MB'")
         cur.execute(
             RANK.format(order=q.order, source=q.source),
-            [domain, rng.start, rng.end, flt.order_key, now.revision, now.days, *q.args],
+            [domain, rng.start, rng.end, flt.order_key, now, *q.args],
         )
         ranking_id = cur.fetchone()[0]
         cur.execute(
@@ -135,28 +158,96 @@ def compute(domain: str, rng: queries.DateRange, flt: queries.SourceFilter) -> i
         return cur.fetchone()[0]
 
 
-def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilter]]:
-    """The ranges and orders of the domain whose rankings pages read lately: computed again after
-    imports."""
-    from reports.models import SourceRanking
+# --- sender totals ---
 
-    rows = SourceRanking.objects.filter(domain=domain, read__gte=_since(days=1))
-    return [
-        (queries.DateRange(start, end), queries.SourceFilter.from_order_key(key))
-        for start, end, key in rows.values_list("start", "end", "order_key")
-    ]
+
+def sender_rows(domain: str, rng: queries.DateRange) -> list[list]:
+    """The senders page's rows per service and category (queries.service_rows), as last computed.
+
+    Raises NotRankedYet when none are stored for the range, or when the records or the services
+    changed since."""
+    from reports.models import SenderTotals
+
+    now = (fingerprint(domain, rng), services_fingerprint(domain))
+    found = (
+        SenderTotals.objects.filter(domain=domain, start=rng.start, end=rng.end)
+        .values_list("id", "fingerprint", "services_fingerprint", "rows", "read")
+        .first()
+    )
+    if found is None or found[1:3] != now:
+        raise NotRankedYet(domain)
+    with connection.cursor() as cur:
+        _mark_read(cur, SenderTotals._meta.db_table, found[0], found[4] < _since(hours=1))
+    return found[3]
+
+
+def compute_senders(domain: str, rng: queries.DateRange) -> int:
+    """Total the senders of the range and store the rows; returns how many rows."""
+    from django.utils import timezone
+
+    from reports.models import SenderTotals
+
+    started = time.perf_counter()
+    outer = connection.in_atomic_block
+    with transaction.atomic(), connection.cursor() as cur:
+        _snapshot(cur, outer)
+        now = (fingerprint(domain, rng), services_fingerprint(domain))
+        rows = queries.service_rows(domain, rng)
+        found = {
+            "fingerprint": now[0],
+            "services_fingerprint": now[1],
+            "rows": rows,
+            "computed": timezone.now(),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        SenderTotals.objects.update_or_create(
+            domain=domain,
+            start=rng.start,
+            end=rng.end,
+            defaults=found,
+            create_defaults={**found, "read": found["computed"]},
+        )
+    return len(rows)
+
+
+# --- what pages still read ---
+
+
+def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilter | None]]:
+    """What pages read lately of the domain, and is no longer exact: the rankings (range and order)
+    and the sender totals (range, None) to compute again after an import or an assessment."""
+    from reports.models import SenderTotals, SourceRanking
+
+    since = _since(days=1)
+    found = []
+    for start, end, key, stored in SourceRanking.objects.filter(domain=domain, read__gte=since).values_list(
+        "start", "end", "order_key", "fingerprint"
+    ):
+        rng, flt = queries.DateRange(start, end), queries.SourceFilter.from_order_key(key)
+        if stored != fingerprint(domain, _scope(rng, flt)):
+            found.append((rng, flt))
+    services = None
+    for start, end, stored, stored_services in SenderTotals.objects.filter(
+        domain=domain, read__gte=since
+    ).values_list("start", "end", "fingerprint", "services_fingerprint"):
+        rng = queries.DateRange(start, end)
+        services = services or services_fingerprint(domain)
+        if (stored, stored_services) != (fingerprint(domain, rng), services):
+            found.append((rng, None))
+    return found
 
 
 def prune() -> int:
-    """Drop the rankings no page read for two days."""
-    from reports.models import SourceRanking
+    """Drop what no page read for two days."""
+    from reports.models import SenderTotals, SourceRanking
 
-    return SourceRanking.objects.filter(read__lt=_since(days=2)).delete()[0]
+    since = _since(days=2)
+    return sum(model.objects.filter(read__lt=since).delete()[0] for model in (SourceRanking, SenderTotals))
 
 
-def _since(days: int):
+def _since(**delta):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    return timezone.now() - timedelta(days=days)
+    return timezone.now() - timedelta(**delta)

@@ -1,4 +1,5 @@
-"""Celery tasks of the dashboard: ranking the sources of big domains, off the request path."""
+"""Celery tasks of the dashboard: ranking the sources and totalling the senders of big domains, off the
+request path (reports.dashboard.ranking)."""
 
 from __future__ import annotations
 
@@ -31,18 +32,34 @@ def rank_sources(domain: str, start: str, end: str, order: str = SourceFilter().
     return found
 
 
-def _queued_key(domain: str, rng: DateRange, flt: SourceFilter) -> str:
-    return f"dashboard:ranking-queued:{domain}:{rng.start}:{rng.end}:{flt.order_key}"
+@app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def total_senders(domain: str, start: str, end: str) -> int:
+    """Total the senders page's rows of a domain over a range (a page found none exact, or an import
+    or an assessment changed what pages read)."""
+    rng = DateRange(date.fromisoformat(start), date.fromisoformat(end))
+    cache.delete(_queued_key(domain, rng, None))
+    found = ranking.compute_senders(domain, rng)
+    ranking.prune()
+    return found
 
 
-def queue_ranking(domain: str, rng: DateRange, flt: SourceFilter) -> bool:
-    """Queue the ranking of a range in the filter's order unless already queued; False if the broker
-    is down."""
+def _queued_key(domain: str, rng: DateRange, flt: SourceFilter | None) -> str:
+    what = flt.order_key if flt else "senders"
+    return f"dashboard:ranking-queued:{domain}:{rng.start}:{rng.end}:{what}"
+
+
+def queue_ranking(domain: str, rng: DateRange, flt: SourceFilter | None) -> bool:
+    """Queue the ranking of a range in the filter's order (None: the sender totals) unless already
+    queued; False if the broker is down."""
     key = _queued_key(domain, rng, flt)
     if not cache.add(key, True, QUEUED_SECONDS):
         return True
+    args = [domain, rng.start.isoformat(), rng.end.isoformat()]
     try:
-        rank_sources.delay(domain, rng.start.isoformat(), rng.end.isoformat(), flt.order_key)
+        if flt is None:
+            total_senders.delay(*args)
+        else:
+            rank_sources.delay(*args, flt.order_key)
     except BrokerError as e:
         cache.delete(key)
         log.warning("cannot queue the source ranking of %s: %s", domain, e)
@@ -51,7 +68,7 @@ def queue_ranking(domain: str, rng: DateRange, flt: SourceFilter) -> bool:
 
 
 def queue_rankings(domain: str) -> None:
-    """Reports of the domain were stored or deleted: the rankings that pages still read are
-    computed again (the others are no longer exact, and pages would queue them)."""
+    """Reports of the domain were stored or deleted, or its sources assessed: what pages still read
+    and is no longer exact is computed again."""
     for rng, flt in ranking.still_read(domain):
         queue_ranking(domain, rng, flt)

@@ -260,7 +260,13 @@ def sources_csv(request):
 def senders(request):
     """One row per sending service of the domain over the range, and one for unidentified sources."""
     ctx = _selection(request)
-    rows = queries.service_summaries(ctx["domain"], ctx["rng"]) if ctx["domain"] else []
+    rows = []
+    if ctx["domain"]:
+        try:
+            rows = queries.service_summaries(ctx["domain"], ctx["rng"])
+        except ranking.NotRankedYet:
+            ctx["ranking_pending"] = True
+            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], None)
     ctx.update(
         rows=rows,
         stage=_stage(ctx["domain"]) if ctx["domain"] else None,

@@ -5,9 +5,7 @@ shared out over the UTC days of its period (reports.ingest.days), per source (an
 being per report, per reporter). Everything coarser is folded from those rows, so
 all rollups agree to the message and nothing here reads the raw records:
 
-- DomainDay: per domain and day (the overview's totals and charts), each write
-  stamped with a new revision, which tells stored source rankings whether they
-  are still exact (reports.dashboard.ranking);
+- DomainDay: per domain and day (the overview's totals and charts);
 - ReporterDay: per domain, day and reporter (who reports, and how much);
 - SourcePeriod: per source and day, calendar month and calendar year (the
   sources table sums whole months and years instead of days).
@@ -39,8 +37,7 @@ DOMAIN_DAY = f"""
 INSERT INTO reports_domainday (domain, day, {", ".join(SUMS)})
 SELECT d.domain, d.day, {SIGNED_SUMS} FROM {ROWS}
 GROUP BY 1, 2 ORDER BY 1, 2
-ON CONFLICT ON CONSTRAINT domainday_identity DO UPDATE SET {ADD_SUMS.format(t="reports_domainday")},
-    revision = nextval('reports_domainday_revision')
+ON CONFLICT ON CONSTRAINT domainday_identity DO UPDATE SET {ADD_SUMS.format(t="reports_domainday")}
 """
 
 REPORTER_DAY = f"""

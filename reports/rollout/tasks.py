@@ -69,6 +69,8 @@ def refresh_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = Fa
     # Taken off before the work: a change that arrives meanwhile queues another run.
     cache.delete(_queued_key(domain, days))
     summaries.compute(domain, days=days, refresh_dns=refresh_dns)
+    # The assessment rewrote the sources' services: sender totals that pages read are totalled again.
+    queue_rankings(domain)
 
 
 def _queued_key(domain: str, days: int) -> str:

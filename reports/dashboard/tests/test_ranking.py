@@ -12,9 +12,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
-from reports.dashboard.tasks import rank_sources
+from reports.dashboard.tasks import rank_sources, total_senders
 from reports.demo.report_xml import record_xml
-from reports.models import Report, SourceRanking
+from reports.models import Report, SenderTotals, SourceRanking
 from reports.tests.dashboard import daily_report, import_ok
 from reports.tests.workers import wait_for
 
@@ -187,18 +187,57 @@ def test_a_domain_below_the_setting_is_summed_within_the_request(client, scenari
     assert not SourceRanking.objects.exists()
 
 
-def test_rankings_no_page_reads_are_not_recomputed_and_then_dropped(client, scenario, big, celery_broker):
+def test_only_what_pages_read_and_no_longer_holds_is_computed_again_and_unread_rows_go(
+    client, scenario, big, celery_broker
+):
     from reports.dashboard.ranking import still_read
 
     rank()
-    assert [(rng.start, flt.order_key) for rng, flt in still_read("example.com")] == [
-        (SourceRanking.objects.get().start, "messages:desc")
+    client.get("/senders/?domain=example.com&range=30")
+    total_senders.apply(args=["example.com", *(d.isoformat() for d in _last(30))]).get()
+    assert still_read("example.com") == []  # both exact
+    import_ok(daily_report(3, [record_xml(ip="198.18.0.9", count=2)], report_id="more"))
+    assert [(rng.start, flt and flt.order_key) for rng, flt in still_read("example.com")] == [
+        (_last(30)[0], "messages:desc"),
+        (_last(30)[0], None),
     ]
+    # Unread for more than a day: no longer computed after imports, and gone after two.
     SourceRanking.objects.update(read=timezone.now() - timedelta(days=3))
+    SenderTotals.objects.update(read=timezone.now() - timedelta(days=3))
     assert still_read("example.com") == []
     rank(rng_days=90)
-    assert list(SourceRanking.objects.values_list("end", flat=True)) == [timezone.now().date()]
-    assert SourceRanking.objects.get().start == timezone.now().date() - timedelta(days=89)
+    assert list(SourceRanking.objects.values_list("start", flat=True)) == [_last(90)[0]]
+    assert not SenderTotals.objects.exists()
+
+
+def test_the_senders_of_a_big_domain_are_totalled_by_a_worker(client, settings, scenario, big, celery_broker):
+    url = "/senders/?domain=example.com&range=30"
+
+    def senders(response):
+        return [
+            (r.service, r.category, r.messages, r.sources, [s.ip for s in r.ips])
+            for r in response.context["rows"]
+        ]
+
+    page = client.get(url)
+    assert page.context["ranking_pending"] and page.context["rows"] == []
+    assert 'data-ranking="pending"' in page.content.decode()
+    total_senders.apply(args=["example.com", *(d.isoformat() for d in _last(30))]).get()
+    page = client.get(url)
+    assert not page.context.get("ranking_pending") and senders(page) == senders(live(client, settings, url))
+    assert senders(page) and "js/refresh.js" not in page.content.decode()
+    # The assessment names the sources anew: the rows name services, so they are totalled again.
+    from reports.rollout.tasks import refresh_summary
+
+    refresh_summary.apply(args=["example.com"]).get()
+    assert client.get(url).context["ranking_pending"]
+    total_senders.apply(args=["example.com", *(d.isoformat() for d in _last(30))]).get()
+    assert senders(client.get(url)) == senders(live(client, settings, url))
+
+
+def _last(days: int):
+    today = timezone.now().date()
+    return today - timedelta(days=days - 1), today
 
 
 @pytest.mark.slow
