@@ -174,24 +174,20 @@ def _like(text: str) -> str:
 
 
 # Addresses whose name matches a search: reverse DNS, AS number or name, service of the domain.
-# Small tables (one row per source), so a scan of them is cheap next to the page's sums.
-_NAMED_LIKE = """
-SELECT ip FROM reports_reversedns WHERE confirmed AND hostname ILIKE %(like)s
-UNION SELECT ip FROM reports_sourcenetwork WHERE as_name ILIKE %(like)s OR asn = %(asn)s
-UNION SELECT ip FROM reports_sourceservice WHERE domain = %(domain)s AND service_name ILIKE %(like)s
-"""
+# Small tables (one row per source), read as a subquery: a search that names 100,000 sources
+# would otherwise send them to Python and back.
+_NAMED_LIKE = """SELECT ip FROM reports_reversedns WHERE confirmed AND hostname ILIKE %s
+    UNION SELECT ip FROM reports_sourcenetwork WHERE as_name ILIKE %s OR asn = %s
+    UNION SELECT ip FROM reports_sourceservice WHERE domain = %s AND service_name ILIKE %s"""
 
 
-def ips_named_like(text: str, domain: str = "") -> list[str]:
-    """Addresses whose reverse DNS name, network (AS123 or its name) or service contains `text`."""
-    text = text.strip()
-    if not text:
-        return []
+def _named_like(text: str, domain: str) -> tuple[str, list]:
+    """SQL for the addresses whose reverse DNS name, network (AS123 or its name) or service contains
+    `text`, and its parameters."""
     number = text.upper().removeprefix("AS")
     asn = int(number) if number.isdigit() and len(number) <= 10 else -1
-    with connection.cursor() as cur:
-        cur.execute(_NAMED_LIKE, {"like": _like(text), "asn": asn, "domain": domain})
-        return [str(row[0]) for row in cur.fetchall()]
+    like = _like(text)
+    return _NAMED_LIKE, [like, like, asn, domain, like]
 
 
 # --- domains and ranges ---
@@ -253,16 +249,16 @@ class SourceFilter:
     country: str = ""
 
     @property
-    def rankable(self) -> bool:
-        """Whether a worker may rank the sources in this order: any order, and the filters that
-        need no text or name (reports.dashboard.ranking)."""
-        return not (
+    def narrowed(self) -> bool:
+        """Whether a filter by text or name applies (queries.narrowing)."""
+        return bool(
             self.search.strip() or self.service or self.category or self.asn is not None or self.country
         )
 
     @property
     def order_key(self) -> str:
-        """The order and those filters as text, the key of a stored ranking."""
+        """The order and the "failing" and "new" filters as text, the key of a stored ranking (the
+        filters by text or name are applied to it as it is read)."""
         sort = self.sort if self.sort in SORTS else "messages"
         flags = [f for f, on in (("failing", self.failing), ("new", self.new)) if on]
         return ":".join([sort, "desc" if self.descending else "asc", *flags])
@@ -354,7 +350,7 @@ def sources(
     years, months, days = period_pieces(domain, rng)
     if not (years or months or days):
         return [], 0
-    if limit is not None and flt.rankable and ranking.is_large(domain):
+    if limit is not None and ranking.is_large(domain):
         # Too many sources to sum here: a worker ranked them in this order (or this raises NotRankedYet).
         ips, total = ranking.ranked_page(domain, rng, flt, offset, limit)
         return _rows(domain, years, months, days, ips), total
@@ -380,6 +376,39 @@ def sources(
         return _rows(domain, years, months, days, ips), total
     sums = {str(row[0]): dict(zip(q.columns, row[1:-1], strict=True)) for row in rows}
     return _named([_source(ip, sums[ip]) for ip in ips], domain), total
+
+
+def narrowing(domain: str, flt: SourceFilter, column: str) -> tuple[list[str], list]:
+    """The filters by text or name as SQL conditions on an address column, with their parameters: the
+    search (an address, a network, or a name, network or service containing the text) and the
+    service, category, AS and country filters. They depend on the source alone, not on the range."""
+    clauses, params = [], []
+    search = flt.search.strip()
+    if search:
+        matches = [f"host({column}) LIKE %s"]
+        params.append(_like(search))
+        try:
+            # An IPv6 zone ("fe80::1%eth0") parses, but PostgreSQL's inet has no zones.
+            network = ipaddress.ip_network(search, strict=False) if "%" not in search else None
+        except ValueError:
+            network = None
+        if network is not None:
+            matches.append(f"{column} <<= %s::inet")
+            params.append(str(network))
+        named, named_params = _named_like(search, domain)
+        matches.append(f"{column} IN ({named})")
+        params += named_params
+        clauses.append("(" + " OR ".join(matches) + ")")
+    # The name filters read the small per-source tables first: a join of those tables with the
+    # aggregate leaves the planner to guess, and it may guess badly.
+    only, exclude = _named_ips(domain, flt)
+    if only is not None:
+        clauses.append(f"{column} = ANY(%s::inet[])")
+        params.append(only)
+    elif exclude:
+        clauses.append(f"NOT {column} = ANY(%s::inet[])")
+        params.append(exclude)
+    return clauses, params
 
 
 @dataclass
@@ -410,31 +439,9 @@ def ordered_sources(
             " AND e.start = ANY(%s::date[]) AND e.source_ip = agg.source_ip AND e.first_day < %s)"
         )
         params += [domain, [y for y in _data_years(domain) if y <= rng.start], rng.start]
-    search = flt.search.strip()
-    if search:
-        clauses = ["host(source_ip) LIKE %s"]
-        params.append(_like(search))
-        try:
-            # An IPv6 zone ("fe80::1%eth0") parses, but PostgreSQL's inet has no zones.
-            network = ipaddress.ip_network(search, strict=False) if "%" not in search else None
-        except ValueError:
-            network = None
-        if network is not None:
-            clauses.append("source_ip <<= %s::inet")
-            params.append(str(network))
-        named = ips_named_like(search, domain)
-        if named:
-            clauses.append("source_ip = ANY(%s::inet[])")
-            params.append(named)
-        where.append("(" + " OR ".join(clauses) + ")")
-    # The name filters read the small per-source tables first, and narrow the sums to those addresses:
-    # a join of those tables with the aggregate leaves the planner to guess, and it may guess badly.
-    only, exclude = _named_ips(domain, flt)
-    inner, inner_params = "", []
-    if only is not None:
-        inner, inner_params = " AND source_ip = ANY(%s::inet[])", [only]
-    elif exclude:
-        inner, inner_params = " AND NOT source_ip = ANY(%s::inet[])", [exclude]
+    # The search and the name filters narrow the rows before they are summed.
+    narrowed, inner_params = narrowing(domain, flt, "source_ip")
+    inner = "".join(f" AND {clause}" for clause in narrowed)
     order, needed = SORTS.get(flt.sort, SORTS["messages"])
     if flt.failing:
         needed = {*needed, "messages", "dmarc_pass"}

@@ -8,7 +8,7 @@ at a few hundred thousand (a spoofing botnet gives a domain that many). For such
 a domain a worker ranks the sources once per order a page asks for, and totals
 the senders once per range (reports.dashboard.tasks), and the pages read that.
 The filters by text or name (search, service, category, network, country)
-narrow the sources first and are summed within the request.
+depend on the source alone, so they are applied to a stored order as it is read.
 
 What is stored must stay exact, so it is only read while nothing it was computed
 from has changed. Every change to the records of a domain and day writes or
@@ -99,21 +99,43 @@ def ranked_page(
 ) -> tuple[list[str], int]:
     """The addresses of one page in the filter's order, and how many sources pass the filter.
 
-    Raises NotRankedYet when no ranking of this range and order is stored, or when the one stored no
-    longer matches the records.
+    The filters by text or name depend on the source alone: they are applied to the stored order as
+    it is read. Raises NotRankedYet when no ranking of this range and order is stored, or when the
+    one stored no longer matches the records.
     """
     now = fingerprint(domain, _scope(rng, flt))
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT id, fingerprint, sources, ips[%s:%s], read < now() - interval '1 hour'"
-            ' FROM reports_sourceranking WHERE domain = %s AND start = %s AND "end" = %s AND order_key = %s',
-            [offset + 1, offset + limit, domain, rng.start, rng.end, flt.order_key],
+            "SELECT id, fingerprint, sources, read < now() - interval '1 hour' FROM reports_sourceranking"
+            ' WHERE domain = %s AND start = %s AND "end" = %s AND order_key = %s',
+            [domain, rng.start, rng.end, flt.order_key],
         )
         row = cur.fetchone()
         if row is None or row[1] != now:
             raise NotRankedYet(domain)
-        _mark_read(cur, "reports_sourceranking", row[0], row[4])
-    return [str(ip) for ip in row[3]], row[2]
+        ranking_id, _, total, stale = row
+        _mark_read(cur, "reports_sourceranking", ranking_id, stale)
+        if not flt.narrowed:
+            cur.execute(
+                "SELECT ips[%s:%s] FROM reports_sourceranking WHERE id = %s",
+                [offset + 1, offset + limit, ranking_id],
+            )
+            return [str(ip) for ip in cur.fetchone()[0]], total
+        clauses, params = queries.narrowing(domain, flt, "u.ip")
+        walk = (
+            "FROM reports_sourceranking r CROSS JOIN LATERAL unnest(r.ips) WITH ORDINALITY AS u(ip, n)"
+            f" WHERE r.id = %s AND {' AND '.join(clauses)}"
+        )
+        cur.execute(
+            f"SELECT host(u.ip), count(*) OVER () {walk} ORDER BY u.n LIMIT %s OFFSET %s",
+            [ranking_id, *params, limit, offset],
+        )
+        rows = cur.fetchall()
+        if rows or not offset:
+            return [ip for ip, _ in rows], rows[0][1] if rows else 0
+        # A page past the end: only the count.
+        cur.execute(f"SELECT count(*) {walk}", [ranking_id, *params])
+        return [], cur.fetchone()[0]
 
 
 # Each source summed, filtered and ordered as the sources table would, and the order stored, in one
