@@ -124,7 +124,7 @@ def ranked_page(
         clauses, params = queries.narrowing(domain, flt, "u.ip")
         walk = (
             "FROM reports_sourceranking r CROSS JOIN LATERAL unnest(r.ips) WITH ORDINALITY AS u(ip, n)"
-            f" WHERE r.id = %s AND {' AND '.join(clauses)}"
+            f" WHERE r.id = %s{''.join(f' AND {clause}' for clause in clauses)}"
         )
         cur.execute(
             f"SELECT host(u.ip), count(*) OVER () {walk} ORDER BY u.n LIMIT %s OFFSET %s",

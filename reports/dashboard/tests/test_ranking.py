@@ -86,6 +86,9 @@ def test_a_big_domain_says_its_sources_are_being_ranked_then_shows_the_exact_ran
     # The filters by text or name depend on the source alone: applied to the stored order as it is read.
     from reports.models import SourceNetwork, SourceService
 
+    # "Unidentified" while no source is identified: a filter that keeps every source.
+    assert shown(client.get(SOURCES + "&service=-")) == shown(page)
+
     SourceNetwork.objects.create(
         ip="198.51.100.7", asn=64500, country="NL", fetched=timezone.now(), expires=timezone.now()
     )
