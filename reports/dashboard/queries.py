@@ -704,10 +704,11 @@ FROM named GROUP BY service, category
 """
 
 
-def service_rows(domain: str, rng: DateRange) -> list[list]:
-    """Per service and category: [service, category, sources, the sums of COUNT_FIELDS..., the busiest
-    addresses], as plain values (reports.dashboard.ranking stores them for big domains)."""
-    years, months, days = period_pieces(domain, rng)
+def service_rows(domain: str, pieces) -> list[list]:
+    """Per service and category over a range's pieces (period_pieces): [service, category, sources,
+    the sums of COUNT_FIELDS..., the busiest addresses], as plain values (reports.dashboard.ranking
+    stores them for big domains)."""
+    years, months, days = pieces
     if not (years or months or days):
         return []
     with transaction.atomic(), connection.cursor() as cur:
@@ -728,7 +729,11 @@ def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
     if not (years or months or days):
         return []
     # Too many sources to sum here: a worker totalled them (or this raises NotRankedYet).
-    rows = ranking.sender_rows(domain, rng) if ranking.is_large(domain) else service_rows(domain, rng)
+    rows = (
+        ranking.sender_rows(domain, rng)
+        if ranking.is_large(domain)
+        else service_rows(domain, (years, months, days))
+    )
     by_service: dict[str, ServiceSummary] = {}
     leads: dict[str, list[str]] = {}
     for service, category, n, *sums, ips in rows:

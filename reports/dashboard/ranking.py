@@ -26,12 +26,15 @@ also depend on the services the last assessment found (SourceService).
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 # queries imports this module too: only its functions use queries' names.
 from reports.dashboard import queries
+from reports.models import SenderTotals, SourceRanking
 
 
 class NotRankedYet(Exception):
@@ -85,10 +88,17 @@ def is_large(domain: str) -> bool:
         return cur.fetchone()[0] > limit
 
 
-def _mark_read(cur, table: str, row_id: int, stale: bool) -> None:
-    if stale:
+def _stored(model, fingerprints: dict, fields: tuple, **key) -> tuple:
+    """The row of `model` for `key`, as `fields`, if its fingerprints are those now; marks it read.
+
+    Raises NotRankedYet when there is none, or when what it was computed from has changed."""
+    row = model.objects.filter(**key).values_list("id", "read", *fingerprints, *fields).first()
+    if row is None or row[2 : 2 + len(fingerprints)] != tuple(fingerprints.values()):
+        raise NotRankedYet(key["domain"])
+    if row[1] < timezone.now() - timedelta(hours=1):
         # At most one write an hour per row, to tell which ones pages still read.
-        cur.execute(f"UPDATE {table} SET read = now() WHERE id = %s", [row_id])
+        model.objects.filter(id=row[0]).update(read=timezone.now())
+    return (row[0], *row[2 + len(fingerprints) :])
 
 
 # --- source rankings ---
@@ -103,18 +113,16 @@ def ranked_page(
     it is read. Raises NotRankedYet when no ranking of this range and order is stored, or when the
     one stored no longer matches the records.
     """
-    now = fingerprint(domain, _scope(rng, flt))
+    ranking_id, total = _stored(
+        SourceRanking,
+        {"fingerprint": fingerprint(domain, _scope(rng, flt))},
+        ("sources",),
+        domain=domain,
+        start=rng.start,
+        end=rng.end,
+        order_key=flt.order_key,
+    )
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT id, fingerprint, sources, read < now() - interval '1 hour' FROM reports_sourceranking"
-            ' WHERE domain = %s AND start = %s AND "end" = %s AND order_key = %s',
-            [domain, rng.start, rng.end, flt.order_key],
-        )
-        row = cur.fetchone()
-        if row is None or row[1] != now:
-            raise NotRankedYet(domain)
-        ranking_id, _, total, stale = row
-        _mark_read(cur, "reports_sourceranking", ranking_id, stale)
         if not flt.narrowed:
             cur.execute(
                 "SELECT ips[%s:%s] FROM reports_sourceranking WHERE id = %s",
@@ -188,33 +196,21 @@ def sender_rows(domain: str, rng: queries.DateRange) -> list[list]:
 
     Raises NotRankedYet when none are stored for the range, or when the records or the services
     changed since."""
-    from reports.models import SenderTotals
-
-    now = (fingerprint(domain, rng), services_fingerprint(domain))
-    found = (
-        SenderTotals.objects.filter(domain=domain, start=rng.start, end=rng.end)
-        .values_list("id", "fingerprint", "services_fingerprint", "rows", "read")
-        .first()
-    )
-    if found is None or found[1:3] != now:
-        raise NotRankedYet(domain)
-    with connection.cursor() as cur:
-        _mark_read(cur, SenderTotals._meta.db_table, found[0], found[4] < _since(hours=1))
-    return found[3]
+    fingerprints = {
+        "fingerprint": fingerprint(domain, rng),
+        "services_fingerprint": services_fingerprint(domain),
+    }
+    return _stored(SenderTotals, fingerprints, ("rows",), domain=domain, start=rng.start, end=rng.end)[1]
 
 
 def compute_senders(domain: str, rng: queries.DateRange) -> int:
     """Total the senders of the range and store the rows; returns how many rows."""
-    from django.utils import timezone
-
-    from reports.models import SenderTotals
-
     started = time.perf_counter()
     outer = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cur:
         _snapshot(cur, outer)
         now = (fingerprint(domain, rng), services_fingerprint(domain))
-        rows = queries.service_rows(domain, rng)
+        rows = queries.service_rows(domain, queries.period_pieces(domain, rng))
         found = {
             "fingerprint": now[0],
             "services_fingerprint": now[1],
@@ -238,38 +234,31 @@ def compute_senders(domain: str, rng: queries.DateRange) -> int:
 def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilter | None]]:
     """What pages read lately of the domain, and is no longer exact: the rankings (range and order)
     and the sender totals (range, None) to compute again after an import or an assessment."""
-    from reports.models import SenderTotals, SourceRanking
+    since = timezone.now() - timedelta(days=1)
+    now = {}  # fingerprints by scope: several orders of one range share theirs
 
-    since = _since(days=1)
+    def current(scope) -> str:
+        if scope not in now:
+            now[scope] = services_fingerprint(domain) if scope == "services" else fingerprint(domain, scope)
+        return now[scope]
+
     found = []
-    for start, end, key, stored in SourceRanking.objects.filter(domain=domain, read__gte=since).values_list(
-        "start", "end", "order_key", "fingerprint"
-    ):
+    rankings = SourceRanking.objects.filter(domain=domain, read__gte=since)
+    for start, end, key, stored in rankings.values_list("start", "end", "order_key", "fingerprint"):
         rng, flt = queries.DateRange(start, end), queries.SourceFilter.from_order_key(key)
-        if stored != fingerprint(domain, _scope(rng, flt)):
+        if stored != current(_scope(rng, flt)):
             found.append((rng, flt))
-    services = None
-    for start, end, stored, stored_services in SenderTotals.objects.filter(
-        domain=domain, read__gte=since
-    ).values_list("start", "end", "fingerprint", "services_fingerprint"):
+    totals = SenderTotals.objects.filter(domain=domain, read__gte=since)
+    for start, end, stored, services in totals.values_list(
+        "start", "end", "fingerprint", "services_fingerprint"
+    ):
         rng = queries.DateRange(start, end)
-        services = services or services_fingerprint(domain)
-        if (stored, stored_services) != (fingerprint(domain, rng), services):
+        if (stored, services) != (current(rng), current("services")):
             found.append((rng, None))
     return found
 
 
 def prune() -> int:
     """Drop what no page read for two days."""
-    from reports.models import SenderTotals, SourceRanking
-
-    since = _since(days=2)
+    since = timezone.now() - timedelta(days=2)
     return sum(model.objects.filter(read__lt=since).delete()[0] for model in (SourceRanking, SenderTotals))
-
-
-def _since(**delta):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    return timezone.now() - timedelta(**delta)

@@ -91,9 +91,7 @@ def overview(request):
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
         if not ov.ranked:
-            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(
-                ctx["domain"], ctx["rng"], queries.SourceFilter()
-            )
+            ctx.update(_being_counted(ctx, queries.SourceFilter()))
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
@@ -113,6 +111,15 @@ def overview(request):
         }
     ctx["open_alerts"] = alert_queries.open_alerts(ctx["domain"])
     return render(request, "reports/dashboard/overview.html", ctx)
+
+
+def _being_counted(ctx: dict, flt: queries.SourceFilter | None) -> dict:
+    """A big domain's page whose sums a worker has not stored yet (reports.dashboard.ranking): queued
+    once, and the page says so (reports/dashboard/_ranking_pending.html)."""
+    return {
+        "ranking_pending": True,
+        "ranking_queued": dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt),
+    }
 
 
 def _source_label(s: queries.SourceRow) -> str:
@@ -166,8 +173,7 @@ def sources(request):
                     ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
                 )
         except ranking.NotRankedYet:
-            ctx["ranking_pending"] = True
-            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt)
+            ctx.update(_being_counted(ctx, flt))
     filters = {
         **ctx["keep"],
         "q": flt.search,
@@ -265,8 +271,7 @@ def senders(request):
         try:
             rows = queries.service_summaries(ctx["domain"], ctx["rng"])
         except ranking.NotRankedYet:
-            ctx["ranking_pending"] = True
-            ctx["ranking_queued"] = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], None)
+            ctx.update(_being_counted(ctx, None))
     ctx.update(
         rows=rows,
         stage=_stage(ctx["domain"]) if ctx["domain"] else None,

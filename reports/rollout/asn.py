@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
-from reports.models import SourceNetwork, any_ip, ip_list
+from reports.models import ANY_IP, SourceNetwork, ip_list
 from reports.rollout import cymru, resolve, rules
 from reports.rollout.lint import Answer
 
@@ -96,7 +96,7 @@ def networks(ips: Iterable[str]) -> dict[str, rules.Network]:
     with connection.cursor() as cur:
         cur.execute(
             f"SELECT host(ip), asn, as_name, country FROM {SourceNetwork._meta.db_table}"
-            f" WHERE ip = {any_ip()} AND asn IS NOT NULL",
+            f" WHERE ip = {ANY_IP} AND asn IS NOT NULL",
             [ip_list(ips)],
         )
         return {ip: rules.Network(asn_, as_name, country) for ip, asn_, as_name, country in cur.fetchall()}

@@ -11,7 +11,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 
 from reports.dashboard.queries import DateRange, json_list
-from reports.models import Record, Report, ReporterDay, SourceService, any_ip, ip_list
+from reports.models import ANY_IP, Record, Report, ReporterDay, SourceService, ip_list
 from reports.rollout import lint, trust
 from reports.rollout.rules import Group, SenderSource
 
@@ -105,7 +105,7 @@ def first_seen(domain: str, sources: list[SenderSource]) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT host(source_ip), min(first_day) FROM reports_sourceperiod"
-            f" WHERE domain = %s AND period = 'y' AND source_ip = {any_ip()} GROUP BY source_ip",
+            f" WHERE domain = %s AND period = 'y' AND source_ip = {ANY_IP} GROUP BY source_ip",
             [domain, ip_list(s.ip for s in sources)],
         )
         firsts = dict(cur.fetchall())
@@ -138,15 +138,13 @@ def store_services(domain: str, sources: list[SenderSource]) -> None:
     Sources gone from the window are dropped: the pages then show them as not assessed."""
     now = timezone.now()
     table = SourceService._meta.db_table
-    columns = ("ip", "service", "service_name", "kind", "by_network", "category", "evidence", "problems",
-               "fixes", "messages")  # fmt: skip
+    typed = (("ip", "inet"), ("service", "text"), ("service_name", "text"), ("kind", "text"),
+             ("by_network", "boolean"), ("category", "text"), ("evidence", "jsonb"), ("problems", "jsonb"),
+             ("fixes", "jsonb"), ("messages", "bigint"))  # fmt: skip
+    columns = [name for name, _ in typed]
     with transaction.atomic(), connection.cursor() as cur:
         # COPY then one upsert: a quarter of a million rows through the ORM take a minute.
-        cur.execute(
-            "CREATE TEMPORARY TABLE new_services (ip inet, service text, service_name text, kind text,"
-            " by_network boolean, category text, evidence jsonb, problems jsonb, fixes jsonb,"
-            " messages bigint)"
-        )
+        cur.execute(f"CREATE TEMPORARY TABLE new_services ({', '.join(f'{n} {t}' for n, t in typed)})")
         with cur.copy(f"COPY new_services ({', '.join(columns)}) FROM STDIN") as copy:
             for s in sources:
                 copy.write_row(

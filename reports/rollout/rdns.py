@@ -109,11 +109,11 @@ def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None, 
 
 def rdns_names(ips: Iterable[str], *, confirmed_only: bool = False) -> dict[str, str]:
     """Cached reverse DNS names of the given sources; never asks the DNS (safe in a page request)."""
-    from reports.models import ReverseDns, any_ip, ip_list
+    from reports.models import ANY_IP, ReverseDns, ip_list
 
     sql = (
         f"SELECT host(ip), hostname FROM {ReverseDns._meta.db_table}"
-        f" WHERE ip = {any_ip()} AND hostname <> ''{' AND confirmed' if confirmed_only else ''}"
+        f" WHERE ip = {ANY_IP} AND hostname <> ''{' AND confirmed' if confirmed_only else ''}"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [ip_list(ips)])
