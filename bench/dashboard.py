@@ -623,7 +623,7 @@ def _measure_readiness(log, timed) -> tuple[list, dict]:
     today = timezone.now().date()
     ranked = _rank(today - timedelta(days=29), today)
     targets.append(_background_target("source ranking, 30 days, after the import (background task)", ranked))
-    from reports.rollout.summaries import stored_page
+    from reports.rollout.queries import stored_page
 
     summary = ReadinessSummary.objects.get(domain=DOMAIN, days=30)
     counts = {g["category"]: g["count"] for g in stored_page(DOMAIN, 30)["groups"]}

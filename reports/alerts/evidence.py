@@ -1,7 +1,9 @@
 """Gather what the rules judge: per-source figures from the rollups, the rollout assistant's verdicts,
 the DNS inspector's findings, mailbox health. Runs in Celery or a command, never in a page request.
 
-The rollout assistant is reached through `assess` and its result's fields only.
+The rollout assistant is reached through its stored assessment of the default window (what the pages
+show) and an assessment of the recent window computed here and not stored: an evaluation changes no
+summary nor service that the pages read.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from django.db.models import Max
 from django.utils import timezone
 
 from reports.alerts import rules
-from reports.ingest.alignment import org_domain
 from reports.models import AlertMemory, AlertThresholds, DailyRollup, Domain, DomainDay, Mailbox, Report
+from reports.rollout import queries as rollout
+from reports.rollout.evidence import first_days
 from reports.rollout.readiness import assess
 
 WINDOW_DAYS = 30
@@ -79,11 +82,12 @@ def domain_evidence(
     last = Report.objects.filter(domain=domain).aggregate(last=Max("begin"))["last"]
     ev.last_report = last.date() if last else None
 
-    whole = assess(domain, days=WINDOW_DAYS)
+    whole, _ = rollout.last_assessment(domain, WINDOW_DAYS)
     now = assess(domain, days=limits.recent_days)
     verdicts = {s.ip: s for s in now.sources}
-    first_seen = {s.ip: s.first_seen for s in whole.sources}
-    for ip, figures in _figures(domain, today - timedelta(days=WINDOW_DAYS - 1), recent_start, today).items():
+    by_source = _figures(domain, today - timedelta(days=WINDOW_DAYS - 1), recent_start, today)
+    first_seen = first_days(domain, by_source)
+    for ip, figures in by_source.items():
         verdict = verdicts.get(ip)
         ev.sources.append(
             rules.SourceEvidence(
@@ -97,8 +101,10 @@ def domain_evidence(
             )
         )
     ev.sources.sort(key=lambda s: (-s.recent_messages, s.ip))
-    ev.readiness = rules.ReadinessEvidence(whole.stage, whole.next_stage, whole.ready, whole.next_record)
-    ev.dns = _dns(domain, whole)
+    ev.readiness = rules.ReadinessEvidence(
+        whole["stage"], whole["next_stage"], whole["ready"], whole["next_record"]
+    )
+    ev.dns = _dns(domain, whole["inspection"], whole["dkim_passing"])
     return ev
 
 
@@ -106,22 +112,14 @@ def _errors(problems) -> list[tuple[str, str]]:
     return [(p.code, p.message) for p in problems if p.severity == "error"]
 
 
-def _dns(domain: str, r) -> rules.DnsEvidence:
-    inspection = r.inspection
+def _dns(domain: str, inspection, dkim_passing) -> rules.DnsEvidence:
     dmarc = inspection.dmarc
     if dmarc.lookup_error:
         return rules.DnsEvidence(checked=False)
     memory = AlertMemory.objects.filter(domain=domain, name=DMARC_MEMORY).first()
     record = dmarc.record.raw if dmarc.record else ""
     # DKIM keys that signed mail passing DKIM in the window: their absence breaks that mail.
-    own = org_domain(domain)
-    passing = {
-        (selector, d)
-        for s in r.sources
-        for g in s.groups
-        for d, selector, result in g.dkim
-        if result == "pass" and selector and org_domain(d) == own
-    }
+    passing = {tuple(key) for key in dkim_passing}
     missing = [
         (key.name, " ".join(p.message for p in key.problems))
         for key in inspection.dkim

@@ -40,6 +40,7 @@ from reports.marks import store as marks_store
 from reports.marks.rules import mark_for
 from reports.marks.views import may_mark
 from reports.models import AuditEntry, ForeignReport, Record, Rejection, Report
+from reports.rollout import queries as rollout_queries
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
 
@@ -131,7 +132,7 @@ def _source_label(s: queries.SourceRow) -> str:
 
 def _stage(domain: str) -> dict:
     """The domain's rollout stage as last computed; a missing one is queued, never computed here."""
-    found = readiness.summary(domain)
+    found = rollout_queries.summary(domain)
     if found is None:
         return {"pending": True, "queued": rollout_tasks.queue_summary(domain)}
     return found

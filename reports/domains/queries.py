@@ -73,9 +73,9 @@ def monitored(visible: list[str] | None) -> list[str]:
 
 def stored_verdicts(domains: list[str]) -> dict[str, dict]:
     """The readiness summaries the Celery tasks keep; a page never assesses a domain itself."""
-    from reports.rollout import readiness
+    from reports.rollout import queries as rollout
 
-    found = {d: readiness.summary(d) for d in domains}
+    found = {d: rollout.summary(d) for d in domains}
     return {d: v for d, v in found.items() if v is not None}
 
 

@@ -34,6 +34,7 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def import_path(path: Path, limits: Limits | None = None) -> list[Outcome]:
+    """The reports of one file, stored; the caller announces them (reports_changed), once for all files."""
     limits = limits or Limits.from_settings()
     source = str(path)
     try:
@@ -50,7 +51,7 @@ def import_path(path: Path, limits: Limits | None = None) -> list[Outcome]:
         data = path.read_bytes()
     except OSError as e:
         return [Outcome(source, None, "rejected", error=f"Cannot read the file: {e.strerror}")]
-    return ingest_bytes(data, source, limits=limits)
+    return ingest_bytes(data, source, limits=limits, announce=False)
 
 
 def default_jobs() -> int:

@@ -19,12 +19,12 @@ import gzip
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 
 import psycopg.errors
 from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
-from reports.alerts.hooks import after_import
 from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
 from reports.ingest.names import domain_name, is_within
 from reports.ingest.parser import BrokenXml, parse
@@ -32,6 +32,7 @@ from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decid
 from reports.ingest.store import store_report
 from reports.ingest.unpack import Document, Failure, Limits, unpack
 from reports.models import Domain, Rejection
+from reports.shared import events
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class Outcome:
     error: str = ""
     report_pk: int | None = None
     reporter_verified: bool | None = None
+    days: tuple[date, ...] = ()  # the UTC days the report's counts went to
 
     def as_json(self) -> dict:
         return {
@@ -111,11 +113,13 @@ def ingest_bytes(
     defer_on_dns_failure: bool = False,
     vouched: Verdict | None = None,
     progress=None,
+    announce: bool = True,
 ):
     """Every report in `data`, stored. `trusted`: uploaded by a signed-in user, who vouches for
     it (its emails' signatures are not checked: no DNS inside a page request);
     `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails; `progress`,
-    if given, is called with each outcome as soon as it is known."""
+    if given, is called with each outcome as soon as it is known; `announce`: send reports_changed once
+    the reports are committed (import_reports sends it once for all its files instead)."""
     limits = limits or Limits.from_settings()
     ctx = Context(
         source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
@@ -148,8 +152,18 @@ def ingest_bytes(
             progress(outcome)
     if keep_rejected and any(o.status in ("rejected", "not-dmarc") for o in outcomes):
         drop_old_rejected_bytes()
-    after_import(o.domain for o in outcomes if o.status == "imported")
+    if announce:
+        announce_imported(outcomes)
     return outcomes
+
+
+def announce_imported(outcomes) -> None:
+    """Tell the packages that keep figures of reports (readiness, rankings, alerts) what was imported."""
+    imported = [o for o in outcomes if o.status == "imported"]
+    if imported:
+        events.send_reports_changed(
+            __name__, (o.domain for o in imported), (d for o in imported for d in o.days)
+        )
 
 
 def monitored_domains() -> list[str]:
@@ -209,6 +223,7 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
         warnings=stored.warnings,
         report_pk=stored.report_pk,
         reporter_verified=verdict.verified,
+        days=stored.days,
     )
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 import psycopg
 from django.conf import settings
@@ -28,11 +29,12 @@ from django.db import connection, transaction
 
 from reports.ingest import rollup
 from reports.ingest.alignment import evaluate
-from reports.ingest.days import DaySplitter, counted_period
+from reports.ingest.days import DaySplitter, counted_period, covered_days
 from reports.ingest.errors import ReportError
 from reports.ingest.parser import MAX_COUNT
 from reports.ingest.report import ParsedReport
 from reports.ingest.reporter import UNSIGNED_FILE, Verdict
+from reports.shared import events
 
 BATCH = 5000
 # DailyRollup sums held before they are written: one row per day and source.
@@ -46,6 +48,7 @@ class Stored:
     records: int = 0
     messages: int = 0
     warnings: list[str] = field(default_factory=list)
+    days: tuple[date, ...] = ()  # of a report stored now: the UTC days its counts went to
 
 
 def _compress(data: bytes, gzipped: bool) -> bytes:
@@ -99,7 +102,8 @@ def store_report(
         # Last: the fold locks rollup rows that other reports of the same domain and day
         # also need, until this transaction commits.
         rollup.add_reports(cur, [pk])
-    return Stored(pk, created=True, records=records, messages=messages, warnings=list(parsed.warnings))
+    days = covered_days(h.begin, h.end, settings.DMARC_MAX_PERIOD_DAYS)
+    return Stored(pk, True, records, messages, list(parsed.warnings), days)
 
 
 # The report's identity must fit its columns and its unique index (at most 2,704
@@ -355,11 +359,15 @@ def remove_reports(report_ids) -> Removed:
             # Lock the reports first, in id order: two removals of one report must not both
             # take its counts out of the rollups, and two removals must not deadlock.
             cur.execute(
-                "SELECT id, domain FROM reports_report WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [chunk]
+                'SELECT id, domain, "begin", "end" FROM reports_report WHERE id = ANY(%s) ORDER BY id'
+                " FOR UPDATE",
+                [chunk],
             )
             rows = cur.fetchall()
             chunk = [row[0] for row in rows]
-            removed.domains.update(row[1] for row in rows)
+            for _, domain, begin, end in rows:
+                removed.domains.add(domain)
+                removed.days.update(covered_days(begin, end, settings.DMARC_MAX_PERIOD_DAYS))
             if not chunk:
                 continue
             rollup.subtract_reports(cur, chunk)
@@ -369,17 +377,9 @@ def remove_reports(report_ids) -> Removed:
             removed.records += cur.rowcount
             cur.execute("DELETE FROM reports_report WHERE id = ANY(%s)", [chunk])
             removed.reports += cur.rowcount
-    if removed.domains:
-        # Their readiness summaries count the deleted reports: computed again once this commits.
-        domains = set(removed.domains)
-        transaction.on_commit(lambda: _queue_summaries(domains))
+    # What counts the deleted reports (readiness, rankings, alerts) is computed again once this commits.
+    events.send_reports_changed(__name__, removed.domains, removed.days)
     return removed
-
-
-def _queue_summaries(domains: set[str]) -> None:
-    from reports.rollout.tasks import queue_summaries
-
-    queue_summaries(domains)
 
 
 @dataclass
@@ -388,6 +388,7 @@ class Removed:
     records: int = 0
     rollup_rows: int = 0
     domains: set[str] = field(default_factory=set)
+    days: set[date] = field(default_factory=set)
 
     def as_django(self) -> tuple[int, dict[str, int]]:
         """What Django's delete() returns: the total, and the count per model."""

@@ -1,4 +1,4 @@
-"""Reading and writing the operator's marks (SenderMark rows)."""
+"""Reading and writing the operator's marks (SenderMark rows); a change sends marks_changed."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from reports.marks import rules
 from reports.models import SenderMark
+from reports.shared import events
 
 
 def service_names() -> dict[str, str]:
@@ -38,6 +39,7 @@ def set_mark(domain: str, source: str, verdict: str, marked_by: str) -> rules.Ma
         value=value,
         defaults={"verdict": verdict, "marked_by": marked_by[:150], "marked_at": now},
     )
+    events.send_marks_changed(__name__, domain)
     return rules.Mark(kind, value, verdict, marked_by, now)
 
 
@@ -45,4 +47,6 @@ def clear_mark(domain: str, source: str) -> bool:
     """Take the mark off `source`; False when there was none."""
     kind, value = rules.parse_source(source, service_names())
     deleted, _ = SenderMark.objects.filter(domain=domain, kind=kind, value=value).delete()
+    if deleted:
+        events.send_marks_changed(__name__, domain)
     return bool(deleted)

@@ -13,7 +13,6 @@ from reports.access import rules as access_rules
 from reports.ingest.alignment import normalise
 from reports.marks import rules, store
 from reports.models import AuditEntry
-from reports.rollout.tasks import queue_domain_summaries
 
 
 def may_mark(request, domain: str) -> bool:
@@ -38,11 +37,9 @@ def mark(request, domain):
     except rules.MarkError as e:
         messages.error(request, str(e))
     else:
-        # Readiness, its what-if and the overview's badge follow the marks: a worker recomputes them.
-        if queue_domain_summaries(domain):
-            messages.info(request, f"The readiness of {domain} is being computed again with this mark.")
-        else:
-            messages.warning(request, "Readiness cannot be recomputed now: the task queue is not reachable.")
+        # Readiness, its what-if and the overview's badge follow the marks: a worker recomputes them
+        # (reports.rollout.receivers).
+        messages.info(request, f"The readiness of {domain} is being computed again with this mark.")
     nxt = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
         nxt = "/"

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
-from reports.models import ANY_IP, SourceNetwork, ip_list
+from reports.models import SourceNetwork
 from reports.rollout import cymru, resolve, rules
 from reports.rollout.lint import Answer
+from reports.shared.sql import ANY_IP, ip_list
 
 # Routing changes slowly; a failed lookup is tried again soon.
 TTL_MIN = timedelta(hours=12)

@@ -1,7 +1,7 @@
 """What the readiness page shows of an assessment, built where the assessment runs (a Celery task).
 
 The page never assesses: it reads this, stored in ReadinessSummary.page_state
-(reports.rollout.summaries). The size stays bounded whatever the number of
+(reports.rollout.actions). The size stays bounded whatever the number of
 sources: one row per service (unidentified sources: one per network) with at
 most IPS_SHOWN addresses each and the count of the others, the ROWS_SHOWN
 busiest rows per category and the count of the others; the per-source
@@ -121,4 +121,5 @@ def build(r, verified: dict) -> dict:
         "groups": groups,
         "problems": list(r.problems),
         "inspection": r.inspection,
+        "dkim_passing": list(r.dkim_passing),
     }

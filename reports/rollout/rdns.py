@@ -109,7 +109,8 @@ def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None, 
 
 def rdns_names(ips: Iterable[str], *, confirmed_only: bool = False) -> dict[str, str]:
     """Cached reverse DNS names of the given sources; never asks the DNS (safe in a page request)."""
-    from reports.models import ANY_IP, ReverseDns, ip_list
+    from reports.models import ReverseDns
+    from reports.shared.sql import ANY_IP, ip_list
 
     sql = (
         f"SELECT host(ip), hostname FROM {ReverseDns._meta.db_table}"

@@ -1,10 +1,9 @@
 """Readiness of a policy domain: gathers the evidence (reports.rollout.evidence) and the DNS records
 (reports.rollout.lint through reports.rollout.resolve), applies the rules (reports.rollout.rules),
-and keeps the overview's summary."""
+and returns what it found. It stores nothing: reports.rollout.actions keeps what the pages read."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -15,7 +14,6 @@ from reports.freshness.queries import Freshness
 from reports.ingest.alignment import normalise, org_domain
 from reports.marks import store as marks_store
 from reports.marks.rules import Mark
-from reports.models import Report
 from reports.rollout import asn, decision, evidence, lint, resolve, rules
 from reports.rollout.rdns import rdns_names
 from reports.rollout.rules import CATEGORIES, WINDOW_DAYS, Check, Group, Impact, SenderSource
@@ -45,6 +43,8 @@ class Readiness:
     messages: int = 0
     legitimate_share: float | None = None
     inspection: lint.Inspection | None = None
+    # The inspected DKIM keys (selector, domain) that signed mail passing DKIM in the window.
+    dkim_passing: list[tuple[str, str]] = field(default_factory=list)
     record_from_reports: bool = False  # no usable DNS record: the stage comes from the reports
     # The decision block: the next stage's what-if, the records to publish in order, sp=/np= advice.
     what_if: decision.WhatIf | None = None
@@ -119,7 +119,6 @@ def assess(
     resolver: lint.Resolve | None = None,
 ) -> Readiness:
     """Everything the readiness page and `manage.py rollout` show, for one policy domain."""
-    started = time.monotonic()
     domain = normalise(domain)
     start, end = window(days, today)
     dns = resolver or resolve.cached_resolver(refresh=refresh_dns)
@@ -198,6 +197,9 @@ def assess(
         messages=sum(s.messages for s in sources),
         legitimate_share=share,
         inspection=inspection,
+        dkim_passing=sorted(
+            {(s, d) for g in groups for d, s, result in g.dkim if result == "pass"} & set(selectors)
+        ),
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
         steps=decision.publish_steps(next_rec, stage, next_stage),
@@ -205,9 +207,6 @@ def assess(
         freshness=fresh,
         marks=marks,
     )
-    if today is None:
-        _remember(readiness, time.monotonic() - started)
-        evidence.store_services(domain, sources)
     return readiness
 
 
@@ -228,35 +227,3 @@ def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource
         return None
     sources = _sources(groups, domain, rec.adkim, rec.aspf, marks_store.marks(domain))
     return sources[0]
-
-
-# The pages read stored summaries (reports.rollout.summaries), which Celery tasks compute:
-# after imports and deletions, on beat's schedule, and when a page finds none.
-
-
-def _remember(r: Readiness, seconds: float) -> dict:
-    from reports.rollout import summaries
-
-    return summaries.store(r, seconds)
-
-
-def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:
-    """Assess every domain with reports in the window and store its summary."""
-    from reports.rollout import summaries
-
-    since = timezone.now() - timedelta(days=days)
-    domains = sorted(set(Report.objects.filter(end__gte=since).values_list("domain", flat=True)))
-    for domain in domains:
-        summaries.compute(domain, days=days)
-    return domains
-
-
-def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict | None:
-    """Stage and readiness for the overview, as last computed, or None when not computed yet.
-
-    Pages read only this (never assess): every assessment (a task, the command)
-    stores it, so they never disagree for long.
-    """
-    from reports.rollout import summaries
-
-    return summaries.stored_badge(normalise(domain), days)

@@ -20,7 +20,7 @@ from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
 from reports.marks.views import may_mark
 from reports.models import AuditEntry, Report
-from reports.rollout import rules, summaries
+from reports.rollout import queries, rules
 from reports.rollout.senders import KIND_LABELS, table
 from reports.rollout.tasks import queue_summary
 
@@ -54,8 +54,8 @@ def readiness(request, domain):
         "day_choices": DAY_CHOICES,
         "qs": urlencode({"domain": domain}),
     }
-    # The page reads what a worker computed (reports.rollout.summaries): never an assessment here.
-    shown = summaries.stored_page(domain, days)
+    # The page reads what a worker computed (reports.rollout.actions): never an assessment here.
+    shown = queries.stored_page(domain, days)
     if shown is None:
         ctx["queued"] = queue_summary(domain, days)
         return render(request, "reports/rollout/pending.html", ctx)

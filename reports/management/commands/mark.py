@@ -44,25 +44,15 @@ class Command(BaseCommand):
                     audit.record(
                         None, AuditEntry.MARK, domain, source=source, verdict="clear", by=by or _login()
                     )
-                    _recompute(domain)
                     self.stdout.write(f"Cleared the mark on {source} for {domain}.")
                 else:
                     self.stdout.write(f"{source} had no mark for {domain}.")
                 return
             mark = store.set_mark(domain, source, verdict, by or f"{_login()} (command line)")
             audit.record(None, AuditEntry.MARK, domain, source=mark.value, verdict=verdict, by=mark.marked_by)
-            _recompute(domain)
         except rules.MarkError as e:
             raise CommandError(str(e)) from None
         self.stdout.write(f"Marked the {mark.target} as {mark.label} for {domain}.")
-
-
-def _recompute(domain: str) -> None:
-    # The pages read stored summaries: a worker computes them again with the mark (best effort here:
-    # `rollout DOMAIN` assesses with the marks anyway, and beat recomputes every few minutes).
-    from reports.rollout.tasks import queue_domain_summaries
-
-    queue_domain_summaries(domain)
 
 
 def _login() -> str:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from reports.demo.scenarios import is_demo
 from reports.models import Report
-from reports.rollout import readiness, rules
+from reports.rollout import actions, rules
 
 
 class Command(BaseCommand):
@@ -41,7 +41,8 @@ class Command(BaseCommand):
         if refresh and is_demo(domain):
             self.stderr.write(f"{domain} is a demo domain with no live DNS: its demo records are kept.")
             refresh = False
-        r = readiness.assess(domain, days=options["days"], refresh_dns=refresh)
+        # Stored like the worker's assessment: the pages then show what this prints.
+        r = actions.compute(domain, days=options["days"], refresh_dns=refresh)
         try:
             if options["json"]:
                 self.stdout.write(json.dumps(r.as_json(), indent=None))

@@ -1,0 +1,27 @@
+"""The admin of the monitored domains."""
+
+from django import forms
+from django.contrib import admin
+
+from reports.domains.models import Domain
+from reports.ingest.names import domain_name
+
+
+class DomainForm(forms.ModelForm):
+    class Meta:
+        model = Domain
+        fields = ["name"]
+        help_texts = {"name": "A domain whose reports are kept; its subdomains are included."}
+
+    def clean_name(self):
+        name = domain_name(self.cleaned_data["name"])
+        if name is None:
+            raise forms.ValidationError("Not a domain name (letters, digits, hyphens and dots).")
+        return name
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    form = DomainForm
+    list_display = ["name", "created"]
+    search_fields = ["name"]

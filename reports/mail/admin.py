@@ -1,0 +1,210 @@
+"""The admin of mailboxes: their settings and secrets (never shown back), and the messages seen."""
+
+from django import forms
+from django.contrib import admin, messages
+
+from reports.access import audit
+from reports.access.admin import AuditedDeletes
+from reports.access.models import AuditEntry
+from reports.mail.models import Mailbox, MailMessage
+
+# Stored secrets are never rendered back into the page: an empty field keeps the stored value.
+_KEEP = "Leave empty to keep the stored value."
+_DEFAULT_HOSTS = {Mailbox.MICROSOFT: "outlook.office365.com", Mailbox.GOOGLE: "imap.gmail.com"}
+
+
+class _SecretTextarea(forms.Textarea):
+    def format_value(self, value):
+        return None  # like PasswordInput(render_value=False), for keys too long for one line
+
+
+def _secret_field(label, *, textarea=False, help_text=""):
+    widget = _SecretTextarea(attrs={"rows": 4, "autocomplete": "off"}) if textarea else forms.PasswordInput()
+    return forms.CharField(
+        label=label, widget=widget, required=False, help_text=f"{help_text} {_KEEP}".strip()
+    )
+
+
+# Changing any of these sends the stored password elsewhere, or to another account.
+CONNECTION_FIELDS = ("host", "port", "security", "username")
+# Where each secret goes: changing that clears the secret unless a new one is typed.
+_SECRET_DESTINATIONS = {
+    "password": set(CONNECTION_FIELDS),
+    "ms_client_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
+    "ms_certificate_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
+    "google_service_account_secret": {"username"},
+    "google_client_secret": {"google_client_id"},
+    "google_refresh_token_secret": {"google_client_id"},
+}
+
+
+class MailboxForm(forms.ModelForm):
+    host = forms.CharField(
+        max_length=255,
+        required=False,
+        help_text="Blank with Microsoft 365 or Google: outlook.office365.com or imap.gmail.com.",
+    )
+    auth = forms.ChoiceField(label="Authentication", choices=Mailbox.AUTH_CHOICES, required=False)
+    password = _secret_field(
+        "Password",
+        help_text="Changing the host, port, security or username clears it unless a new one is entered here.",
+    )
+    ms_client_secret = _secret_field(
+        "Client secret", help_text="A client secret of the app registration, or:"
+    )
+    ms_certificate_secret = _secret_field(
+        "Certificate",
+        textarea=True,
+        help_text="PEM: the unencrypted private key and the certificate uploaded to the app registration.",
+    )
+    google_service_account_secret = _secret_field(
+        "Service account key",
+        textarea=True,
+        help_text="Google Workspace: the service account's JSON key; it acts as the mailbox address.",
+    )
+    google_client_secret = _secret_field("OAuth client secret")
+    google_refresh_token_secret = _secret_field("Refresh token")
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            *("name", "enabled", "auth", "host", "port", "security", "ca_file", "username", "password"),
+            *("ms_tenant", "ms_client_id", "ms_client_secret", "ms_certificate_secret", "ms_authority"),
+            *("google_service_account_secret", "google_client_id", "google_client_secret"),
+            "google_refresh_token_secret",
+            *("folder", "processed_folder", "failed_folder"),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        # Whoever may edit a mailbox but not read its secrets must not be able to send them to a
+        # server of their own: a new destination gets a secret only if it is typed again.
+        moved = {field for field, to in _SECRET_DESTINATIONS.items() if to & set(self.changed_data)}
+        for name in Mailbox.SECRET_FIELDS:
+            if not data.get(name) and self.instance.pk:
+                data[name] = "" if name in moved else getattr(self.instance, name)
+        # Left out of a form (a script's POST), the method stays what it was.
+        auth = data["auth"] = data.get("auth") or self.instance.auth or Mailbox.PASSWORD
+        if not data.get("host"):
+            if auth in _DEFAULT_HOSTS:
+                data["host"] = _DEFAULT_HOSTS[auth]
+            else:
+                self.add_error("host", "The IMAP server's name is needed for a password login.")
+        if auth == Mailbox.MICROSOFT:
+            for name in ("ms_tenant", "ms_client_id"):
+                if not data.get(name):
+                    self.add_error(name, "Microsoft 365 needs this.")
+            if not (data.get("ms_client_secret") or data.get("ms_certificate_secret")):
+                self.add_error("ms_client_secret", "Microsoft 365 needs a client secret or a certificate.")
+        elif auth == Mailbox.GOOGLE:
+            installed = ("google_client_id", "google_client_secret", "google_refresh_token_secret")
+            if not data.get("google_service_account_secret") and not all(data.get(n) for n in installed):
+                self.add_error(
+                    "google_service_account_secret",
+                    "Google needs a service account key, or an OAuth client ID, client secret and "
+                    "refresh token.",
+                )
+        return data
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.MAILBOX
+    form = MailboxForm
+    list_display = ["name", "auth", "host", "username", "folder", "enabled", "last_success", "last_error"]
+    list_filter = ["enabled", "auth"]
+    readonly_fields = [
+        *("last_poll", "last_success", "last_error", "processed_count", "failed_count"),
+        *("checked_at", "check_result"),
+    ]
+    actions = ["test_connection"]
+    fieldsets = [
+        (None, {"fields": ["name", "enabled"]}),
+        ("Server", {"fields": ["host", "port", "security", "ca_file", "username", "auth", "password"]}),
+        (
+            "Microsoft 365",
+            {
+                "fields": [
+                    "ms_tenant",
+                    "ms_client_id",
+                    "ms_client_secret",
+                    "ms_certificate_secret",
+                    "ms_authority",
+                ],
+                "description": (
+                    "In Microsoft Entra ID: register an app; add the application permission IMAP.AccessAsApp "
+                    "(Office 365 Exchange Online) and grant admin consent; add a client secret or upload a "
+                    "certificate. In Exchange Online PowerShell: New-ServicePrincipal -AppId "
+                    "&lt;client ID&gt; "
+                    "-ObjectId &lt;enterprise app object ID&gt;, then Add-MailboxPermission "
+                    "-Identity &lt;mailbox&gt; "
+                    "-User &lt;service principal&gt; -AccessRights FullAccess. The login (username) is the "
+                    "mailbox's address."
+                ),
+            },
+        ),
+        (
+            "Google",
+            {
+                "fields": [
+                    *("google_service_account_secret", "google_client_id", "google_client_secret"),
+                    "google_refresh_token_secret",
+                ],
+                "description": (
+                    "Google Workspace: a service account with a JSON key, allowed in the Admin "
+                    "console (Security "
+                    "&gt; API controls &gt; Domain-wide delegation) for the scope https://mail.google.com/. "
+                    "Personal Gmail: an installed-app OAuth client and a refresh token instead. The login "
+                    "(username) is the mailbox's address."
+                ),
+            },
+        ),
+        ("Folders", {"fields": ["folder", "processed_folder", "failed_folder"]}),
+        ("Status", {"fields": readonly_fields}),
+    ]
+
+    @admin.action(description="Test connection (log in, list folders, count messages)")
+    def test_connection(self, request, queryset):
+        from reports.mail.tasks import check_mailbox
+
+        names = []
+        for mailbox in queryset:
+            try:
+                check_mailbox.delay(mailbox.pk)
+            except Exception:  # noqa: BLE001 - no broker: say so rather than fail the page
+                self.message_user(
+                    request,
+                    f"{mailbox.name}: the test could not be queued (is the broker up?)",
+                    messages.ERROR,
+                )
+                continue
+            names.append(mailbox.name)
+        if names:
+            # The login may take seconds: a worker does it, and stores the outcome on the mailbox.
+            self.message_user(
+                request,
+                f"Connection test queued for {', '.join(names)}; its result appears under "
+                '"connection test result" in a few seconds.',
+                messages.INFO,
+            )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [name for name in form.changed_data if name != "password"]
+        if form.data.get("password"):
+            changed.append("password (new)")
+        elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
+            changed.append("password (cleared)")
+        audit.record(request.user, AuditEntry.MAILBOX, obj.name, created=not change, changed=changed)
+
+
+@admin.register(MailMessage)
+class MailMessageAdmin(admin.ModelAdmin):
+    list_display = ["mailbox", "uid", "subject", "date", "state", "filed_in", "created"]
+    list_filter = ["state", "mailbox"]
+    search_fields = ["subject", "message_id"]
+    exclude = ["raw"]
+    readonly_fields = [f.name for f in MailMessage._meta.fields if f.name != "raw"]
+
+    def has_add_permission(self, request):
+        return False
