@@ -193,7 +193,7 @@ DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
 # --- Untrusted input (issue 11): what a rua address accepts from strangers ---
 # Monitored domains, comma-separated; kept in step with the Domain rows at the start of ingestion.
-from reports.ingest.names import domain_name  # noqa: E402 - a pure module, no Django in it
+from reports.shared.names import domain_name  # noqa: E402 - a pure module, no Django in it
 
 _domains = [name for name in env.list("DMARC_DOMAINS", default=[]) if name.strip()]
 if _bad := [name for name in _domains if domain_name(name) is None]:

@@ -8,7 +8,7 @@ from reports.mail import views as views_mail
 from reports.marks import views as views_marks
 from reports.rollout import views as views_rollout
 
-# Only a valid domain name or IP address reaches a view (reports.ingest.names).
+# Only a valid domain name or IP address reaches a view (reports.shared.names).
 register_converter(converters.DomainConverter, "domain")
 register_converter(converters.IpConverter, "ip")
 

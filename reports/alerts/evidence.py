@@ -20,8 +20,8 @@ from reports.models import AlertMemory, AlertThresholds, DailyRollup, Domain, Do
 from reports.rollout import queries as rollout
 from reports.rollout.evidence import first_days
 from reports.rollout.readiness import assess
+from reports.shared.dates import WINDOW_DAYS
 
-WINDOW_DAYS = 30
 DMARC_MEMORY = "dmarc-record"
 
 

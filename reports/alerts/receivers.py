@@ -9,8 +9,8 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from reports.rollout.rules import WINDOW_DAYS
 from reports.shared import events
+from reports.shared.dates import WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 

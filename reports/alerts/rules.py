@@ -14,6 +14,16 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from reports.shared.vocabulary import (
+    ALIGNED_SHARE,
+    FAILING,
+    FORWARDED,
+    MISCONFIGURED,
+    QUARANTINE,
+    REJECT,
+    UNKNOWN,
+)
+
 BLOCKED = "blocked"
 STOPPED_ALIGNING = "stopped-aligning"
 NEW_SOURCE = "new-source"
@@ -33,10 +43,10 @@ CRITICAL, WARNING, INFO = "critical", "warning", "info"
 
 # A source counts as having aligned when at least this share of its earlier mail passed DMARC,
 # and as having stopped when at least this share of its recent mail fails.
-WAS_ALIGNED_SHARE = 0.98
+WAS_ALIGNED_SHARE = ALIGNED_SHARE
 NOW_FAILING_SHARE = 0.10
-ENFORCING = ("quarantine", "reject")
-LEGITIMATE_FAILING = ("misconfigured", "forwarded")
+ENFORCING = (QUARANTINE, REJECT)
+LEGITIMATE_FAILING = (MISCONFIGURED, FORWARDED)
 
 
 @dataclass
@@ -215,7 +225,7 @@ def stopped_aligning(
         and s.earlier_messages >= thresholds.min_messages
         and s.recent_failing >= thresholds.min_messages
         and s.recent_failing >= NOW_FAILING_SHARE * s.recent_messages
-        and s.category != "forwarded"
+        and s.category != FORWARDED
         and s.name not in skip
     ]
     out = []
@@ -249,11 +259,11 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
         for s in ev.sources
         if s.first_seen is not None
         and s.first_seen >= ev.recent_start
-        and s.category in ("misconfigured", "forwarded", "unknown")
+        and s.category in FAILING
         and s.recent_failing > 0
     ]
     out = []
-    known = [s for s in new if s.category != "unknown"]
+    known = [s for s in new if s.category != UNKNOWN]
     for name, group in _by_name(known).items():
         first = group[0]
         failing = sum(s.recent_failing for s in group)
@@ -268,7 +278,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
                 ev.domain,
                 NEW_SOURCE,
                 name,
-                WARNING if first.category == "misconfigured" else INFO,
+                WARNING if first.category == MISCONFIGURED else INFO,
                 f"{ev.domain}: new {first.category} source {name}",
                 text,
                 {"sources": _source_facts(group), "category": first.category},
@@ -277,7 +287,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
         )
     unknown: dict[date, list[SourceEvidence]] = {}
     for s in new:
-        if s.category == "unknown":
+        if s.category == UNKNOWN:
             unknown.setdefault(s.first_seen, []).append(s)
     for day, group in sorted(unknown.items()):
         group.sort(key=lambda s: (-s.recent_messages, s.ip))
@@ -299,7 +309,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
                 f"{ev.domain}: {len(group)} new unknown source{'s' if len(group) > 1 else ''}"
                 f" on {day.isoformat()}",
                 text,
-                {"sources": _source_facts(group[:50]), "category": "unknown", "count": len(group)},
+                {"sources": _source_facts(group[:50]), "category": UNKNOWN, "count": len(group)},
                 announce_resolved=False,
             )
         )

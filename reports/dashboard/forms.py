@@ -5,10 +5,12 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
-from reports.dashboard.queries import SORTS, DateRange, SourceFilter
+from reports.dashboard.queries import SORTS, SourceFilter
+from reports.shared.dates import WINDOW_DAYS, DateRange
+from reports.shared.vocabulary import CATEGORIES
 
 PRESETS = [("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "365 days"), ("custom", "Custom")]
-DEFAULT_DAYS = 30
+DEFAULT_DAYS = WINDOW_DAYS
 MAX_DAYS = 3660
 # Dates outside these are typing errors or probes; the ends of the calendar would
 # overflow the date arithmetic of the range (the day after 9999-12-31).
@@ -75,7 +77,7 @@ class SourceFilterForm(forms.Form):
         required=False,
         choices=[
             ("", "any category"),
-            *((c, c) for c in ("aligned", "forwarded", "misconfigured", "unknown")),
+            *((c, c) for c in CATEGORIES),
         ],
     )
     asn = forms.RegexField(required=False, regex=r"^(?i:AS)?\d{1,10}$", label="AS number")

@@ -1,7 +1,7 @@
 """The questions the dashboard pages ask, answered from the rollup tables.
 
 Every figure is a message count (the sum of the records' `count`), never a
-count of records. Pages read the rollups kept by reports.ingest.rollup; only the
+count of records. Pages read the rollups kept by reports.rollups.fold; only the
 drill-down of one source reads raw records: its authentication results and
 override reasons, and its records one page at a time.
 """
@@ -10,85 +10,19 @@ from __future__ import annotations
 
 import calendar
 import ipaddress
-import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Sum
 
 from reports.dashboard import ranking
-from reports.ingest.names import is_domain_name
 from reports.models import AuthResult, DailyRollup, DomainDay, Record, ReporterDay, auth_results
-
-
-@dataclass(frozen=True)
-class DateRange:
-    """UTC days from start to end, both included."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def each_day(self):
-        return (self.start + timedelta(days=i) for i in range(self.days))
-
-    def moments(self) -> tuple[datetime, datetime]:
-        """[first midnight, the midnight after the last day): which reports begin inside."""
-        start = datetime.combine(self.start, time.min, tzinfo=UTC)
-        return start, datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=UTC)
-
-
-@dataclass
-class Counts:
-    messages: int = 0
-    dmarc_pass: int = 0
-    dkim_pass: int = 0
-    spf_pass: int = 0
-    quarantined: int = 0
-    rejected: int = 0
-
-    @property
-    def dmarc_fail(self) -> int:
-        return self.messages - self.dmarc_pass
-
-    @property
-    def delivered(self) -> int:
-        """Messages with disposition none (or pass): neither quarantined nor rejected."""
-        return self.messages - self.quarantined - self.rejected
-
-    @staticmethod
-    def grade(pct: float | None) -> str:
-        """CSS class of a pass percentage: all but fully passing is worth a look."""
-        if pct is None:
-            return "muted"
-        return "good" if pct >= 98 else "warnc" if pct >= 90 else "bad"
-
-    @property
-    def grades(self) -> dict[str, str]:
-        return {k: self.grade(getattr(self, f"{k}_pct")) for k in ("dmarc", "dkim", "spf")}
-
-    def pct(self, part: int) -> float | None:
-        return 100.0 * part / self.messages if self.messages else None
-
-    @property
-    def dmarc_pct(self):
-        return self.pct(self.dmarc_pass)
-
-    @property
-    def dkim_pct(self):
-        return self.pct(self.dkim_pass)
-
-    @property
-    def spf_pct(self):
-        return self.pct(self.spf_pass)
-
-
-COUNT_FIELDS = ("messages", "dmarc_pass", "dkim_pass", "spf_pass", "quarantined", "rejected")
+from reports.shared.counts import FIELDS, Counts
+from reports.shared.dates import DateRange
+from reports.shared.names import is_domain_name
+from reports.shared.sql import json_list
 
 
 @dataclass
@@ -220,9 +154,9 @@ def data_span(domain: str) -> tuple[date | None, date | None]:
 
 def overview(domain: str, rng: DateRange, top: int = 10) -> Overview:
     days = DomainDay.objects.filter(domain=domain, day__range=(rng.start, rng.end))
-    by_day = {d.day: Counts(**{f: getattr(d, f) for f in COUNT_FIELDS}) for d in days}
+    by_day = {d.day: Counts(**{f: getattr(d, f) for f in FIELDS}) for d in days}
     daily = [(day, by_day.get(day, Counts())) for day in rng.each_day()]
-    totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
+    totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in FIELDS})
     reporters = ReporterDay.objects.filter(domain=domain, day__range=(rng.start, rng.end)).aggregate(
         n=Count("reporter", distinct=True)
     )["n"]
@@ -293,7 +227,7 @@ SORTS = {
     "last_seen": ("last_seen", ("last_seen",)),
 }
 # Every count of a source, summed over the pieces of a range.
-SUMMED = {f: f"sum({f})" for f in COUNT_FIELDS}
+SUMMED = {f: f"sum({f})" for f in FIELDS}
 PIECES = """domain = %s AND ((period = 'y' AND start = ANY(%s::date[]))
     OR (period = 'm' AND start = ANY(%s::date[])) OR (period = 'd' AND start = ANY(%s::date[])))"""
 # First and last day ever seen, from the year rows: one row per source and year of data, whatever the range.
@@ -538,7 +472,7 @@ def seen_ever(domain: str, ips: list[str]) -> dict[str, dict]:
 
 def _source(ip: str, sums: dict) -> SourceRow:
     return SourceRow(
-        **{f: int(sums[f]) for f in COUNT_FIELDS},
+        **{f: int(sums[f]) for f in FIELDS},
         ip=ip,
         first_seen=sums["first_seen"],
         last_seen=sums["last_seen"],
@@ -583,10 +517,10 @@ class SourceDetail:
 
 def source_detail(domain: str, ip: str, rng: DateRange) -> SourceDetail:
     rollup = DailyRollup.objects.filter(domain=domain, source_ip=ip, day__range=(rng.start, rng.end))
-    day_rows = rollup.values("day").annotate(**{f"sum_{f}": Sum(f) for f in COUNT_FIELDS})
-    by_day = {r["day"]: Counts(**{f: r[f"sum_{f}"] for f in COUNT_FIELDS}) for r in day_rows}
+    day_rows = rollup.values("day").annotate(**{f"sum_{f}": Sum(f) for f in FIELDS})
+    by_day = {r["day"]: Counts(**{f: r[f"sum_{f}"] for f in FIELDS}) for r in day_rows}
     daily = [(day, by_day.get(day, Counts())) for day in rng.each_day()]
-    totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in COUNT_FIELDS})
+    totals = Counts(**{f: sum(getattr(c, f) for _, c in daily) for f in FIELDS})
     about = source_names(domain, [ip])[ip]
     detail = SourceDetail(ip, about.rdns, totals, daily, about=about)
 
@@ -634,12 +568,6 @@ def _read_records_summary(detail: SourceDetail, domain: str, ip: str, rng: DateR
     detail.dkim = [a for a in rows if a.kind == AuthResult.DKIM]
     detail.spf = [a for a in rows if a.kind == AuthResult.SPF]
     detail.reasons = sorted(((k, c, n) for (k, c), n in reasons.items()), key=lambda r: (-r[2], r[0], r[1]))
-
-
-def json_list(text: str | None) -> list:
-    """A JSON array read from the database as text; anything else reads as empty."""
-    value = json.loads(text or "[]")
-    return value if isinstance(value, list) else []
 
 
 def _by(rows, column: str) -> list[tuple[str, int]]:
@@ -706,7 +634,7 @@ FROM named GROUP BY service, category
 
 def service_rows(domain: str, pieces) -> list[list]:
     """Per service and category over a range's pieces (period_pieces): [service, category, sources,
-    the sums of COUNT_FIELDS..., the busiest addresses], as plain values (reports.dashboard.ranking
+    the sums of FIELDS..., the busiest addresses], as plain values (reports.dashboard.ranking
     stores them for big domains)."""
     years, months, days = pieces
     if not (years or months or days):
@@ -738,7 +666,7 @@ def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
     leads: dict[str, list[str]] = {}
     for service, category, n, *sums, ips in rows:
         row = by_service.setdefault(service, ServiceSummary(service=service))
-        for f, value in zip(COUNT_FIELDS, sums, strict=True):
+        for f, value in zip(FIELDS, sums, strict=True):
             setattr(row, f, getattr(row, f) + int(value))
         row.sources += n
         row.categories[category] = row.categories.get(category, 0) + int(sums[0])

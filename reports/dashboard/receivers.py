@@ -3,8 +3,8 @@ totals that pages still read are computed again by a worker (reports.dashboard.r
 
 from __future__ import annotations
 
-from reports.rollout.rules import WINDOW_DAYS
 from reports.shared import events
+from reports.shared.dates import WINDOW_DAYS
 
 
 def reports_changed(sender, domains, days, **kwargs) -> None:

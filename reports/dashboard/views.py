@@ -43,6 +43,8 @@ from reports.models import AuditEntry, ForeignReport, Record, Rejection, Report
 from reports.rollout import queries as rollout_queries
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
+from reports.shared.dates import WINDOW_DAYS
+from reports.shared.vocabulary import CATEGORIES
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +202,7 @@ def sources(request):
         next_url=f"?{urlencode({**sorted_by, 'page': page + 1})}" if page < pages else "",
         csv_url=reverse("sources_csv") + "?" + urlencode(sorted_by),
         services=queries.services(ctx["domain"]) if ctx["domain"] else [],
-        categories=("aligned", "forwarded", "misconfigured", "unknown"),
+        categories=CATEGORIES,
         unidentified=queries.UNIDENTIFIED,
         filtered=any(
             filters.get(k) for k in ("q", "failing", "new", "service", "category", "asn", "country")
@@ -303,7 +305,7 @@ def source(request, ip):
     # rollout window of the range: older mail may predate a fix, and a year of a
     # busy sender's raw records would make the drill-down slow.
     rng = ctx["rng"]
-    verdict_start = max(rng.start, rng.end - timedelta(days=readiness.WINDOW_DAYS - 1))
+    verdict_start = max(rng.start, rng.end - timedelta(days=WINDOW_DAYS - 1))
     verdict = readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end)
     ctx.update(
         ip=ip,

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from reports.domains.models import Domain
-from reports.ingest.names import domain_name
+from reports.shared.names import domain_name
 
 
 class DomainForm(forms.ModelForm):

@@ -15,13 +15,14 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from reports.dashboard.queries import Counts
 from reports.freshness import queries as freshness
 from reports.freshness import rules
-from reports.ingest.names import domain_name
 from reports.models import Domain, DomainDay, Report
+from reports.shared.counts import FIELDS, Counts
+from reports.shared.dates import WINDOW_DAYS
+from reports.shared.names import domain_name
 
-PERIOD_DAYS = 30
+PERIOD_DAYS = WINDOW_DAYS
 
 
 @dataclass
@@ -80,7 +81,7 @@ def stored_verdicts(domains: list[str]) -> dict[str, dict]:
 
 
 def _counts(domains: list[str], start: date, end: date) -> dict[str, Counts]:
-    fields = ("messages", "dmarc_pass", "dkim_pass", "spf_pass", "quarantined", "rejected")
+    fields = FIELDS
     rows = (
         DomainDay.objects.filter(domain__in=domains, day__range=(start, end))
         .values("domain")

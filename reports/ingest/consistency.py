@@ -7,7 +7,7 @@ Every rollup is compared with the same rows computed afresh, in SQL:
   Python's, reports.ingest.days, but the days of a report and source must add up
   to the source's records);
 - DomainDay, ReporterDay and SourcePeriod with a fold of DailyRollup, as
-  reports.ingest.rollup.rebuild() would make them;
+  rebuild() makes them;
 - and no record or DailyRollup row may outlive its report.
 
 A key missing on one side counts as zeros: the rollups drop rows that fall to
@@ -19,9 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 
-from reports.ingest.rollup import PERIODS, SUMS
+from reports.ingest.models import Report
+from reports.rollups.fold import PERIODS, SUMS, add_reports
+from reports.rollups.models import DomainDay, ReporterDay, SourcePeriod
 
 
 @dataclass
@@ -152,3 +154,16 @@ def differences() -> list[Difference]:
             for report_id, rows in cur.fetchall():
                 out.append(Difference(table, {"report_id": report_id}, {"rows": 0}, {"rows": rows}))
     return out
+
+
+def rebuild(domain: str | None = None, batch: int = 200) -> None:
+    """Recompute the coarser rollups from the DailyRollup rows (after a migration or a repair)."""
+    with transaction.atomic():
+        for model in (DomainDay, ReporterDay, SourcePeriod):
+            rows = model.objects.all()
+            (rows.filter(domain=domain) if domain else rows).delete()
+        reports = Report.objects.filter(domain=domain) if domain else Report.objects.all()
+        ids = list(reports.order_by("id").values_list("id", flat=True))
+        with connection.cursor() as cur:
+            for i in range(0, len(ids), batch):
+                add_reports(cur, ids[i : i + batch])

@@ -26,13 +26,13 @@ from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
 from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
-from reports.ingest.names import domain_name, is_within
 from reports.ingest.parser import BrokenXml, parse
 from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decide
 from reports.ingest.store import store_report
 from reports.ingest.unpack import Document, Failure, Limits, unpack
 from reports.models import Domain, Rejection
 from reports.shared import events
+from reports.shared.names import domain_name, is_within
 
 log = logging.getLogger(__name__)
 

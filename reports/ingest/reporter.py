@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 
-from reports.ingest.alignment import domains_align
-from reports.ingest.names import domain_name
+from reports.shared.names import domain_name, domains_align
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import dns.exception
 import dns.resolver
 
 from reports.ingest.errors import VerificationDeferred
-from reports.ingest.names import domain_name
 from reports.ingest.reporter import Signature, SignedMessage, address_domain
+from reports.shared.names import domain_name
 
 MAX_SIGNATURES = 5  # a hostile message must not make us look up keys by the hundred
 

@@ -10,7 +10,7 @@
    per day and source over the report and COPY them into DailyRollup. The sums
    are written early when a huge report has very many sources, so memory stays
    flat however large the report is.
-4. Fold the report's DailyRollup rows into the coarser rollups (reports.ingest.rollup)
+4. Fold the report's DailyRollup rows into the coarser rollups (reports.rollups.fold)
    and store the counts, the warnings and the compressed original on the report.
 
 The caller wraps all of it in one transaction.
@@ -27,13 +27,13 @@ import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 
-from reports.ingest import rollup
 from reports.ingest.alignment import evaluate
 from reports.ingest.days import DaySplitter, counted_period, covered_days
 from reports.ingest.errors import ReportError
 from reports.ingest.parser import MAX_COUNT
 from reports.ingest.report import ParsedReport
 from reports.ingest.reporter import UNSIGNED_FILE, Verdict
+from reports.rollups import fold
 from reports.shared import events
 
 BATCH = 5000
@@ -101,7 +101,7 @@ def store_report(
             )
         # Last: the fold locks rollup rows that other reports of the same domain and day
         # also need, until this transaction commits.
-        rollup.add_reports(cur, [pk])
+        fold.add_reports(cur, [pk])
     days = covered_days(h.begin, h.end, settings.DMARC_MAX_PERIOD_DAYS)
     return Stored(pk, True, records, messages, list(parsed.warnings), days)
 
@@ -370,7 +370,7 @@ def remove_reports(report_ids) -> Removed:
                 removed.days.update(covered_days(begin, end, settings.DMARC_MAX_PERIOD_DAYS))
             if not chunk:
                 continue
-            rollup.subtract_reports(cur, chunk)
+            fold.subtract_reports(cur, chunk)
             cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = ANY(%s)", [chunk])
             removed.rollup_rows += cur.rowcount
             cur.execute("DELETE FROM reports_record WHERE report_id = ANY(%s)", [chunk])

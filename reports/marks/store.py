@@ -7,12 +7,11 @@ from django.utils import timezone
 from reports.marks import rules
 from reports.models import SenderMark
 from reports.shared import events
+from reports.sources.services import OWN, table
 
 
 def service_names() -> dict[str, str]:
     """Every known service by its name, short name and id, lower-cased: the name a mark keeps."""
-    from reports.rollout.senders import OWN, table
-
     names = {}
     for sender in (*table(), OWN):
         for key in (sender.id, sender.short, sender.name):

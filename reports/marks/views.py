@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from reports.access import audit, guard
 from reports.access import rules as access_rules
-from reports.ingest.alignment import normalise
 from reports.marks import rules, store
 from reports.models import AuditEntry
+from reports.shared.names import normalise
 
 
 def may_mark(request, domain: str) -> bool:

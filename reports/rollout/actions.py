@@ -29,26 +29,27 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.models import ReadinessSummary, Report, SourceService
-from reports.rollout import page, rules, trust
+from reports.rollout import page, trust
 from reports.rollout.readiness import Readiness, assess
-from reports.rollout.rules import SenderSource
+from reports.rollout.rules.classification import AssessedSource
 from reports.shared import events
+from reports.shared.dates import WINDOW_DAYS
 
 
-def compute(domain: str, days: int = rules.WINDOW_DAYS, refresh_dns: bool = False) -> Readiness:
+def compute(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False) -> Readiness:
     """Assess the domain, store what the pages read, and return the assessment."""
     started = time.monotonic()
     r = assess(domain, days=days, refresh_dns=refresh_dns)
     shown = page.build(r, trust.verified_share(r.domain, r.start, r.end))
     with transaction.atomic():
         store(r, shown, time.monotonic() - started)
-        if days == rules.WINDOW_DAYS:
+        if days == WINDOW_DAYS:
             store_services(r.domain, r.sources)
         events.send_readiness_assessed(__name__, r.domain, days)
     return r
 
 
-def refresh_summaries(days: int = rules.WINDOW_DAYS) -> list[str]:
+def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:
     """Assess every domain with reports in the window and store its summary."""
     since = timezone.now() - timedelta(days=days)
     domains = sorted(set(Report.objects.filter(end__gte=since).values_list("domain", flat=True)))
@@ -86,7 +87,7 @@ def store(r: Readiness, shown: dict, seconds: float = 0.0) -> ReadinessSummary:
     return summary
 
 
-def store_services(domain: str, sources: list[SenderSource]) -> None:
+def store_services(domain: str, sources: list[AssessedSource]) -> None:
     """Keep each source's service and category for the pages that list sources (they never assess).
     Sources gone from the window are dropped: the pages then show them as not assessed."""
     now = timezone.now()

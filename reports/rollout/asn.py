@@ -16,8 +16,9 @@ from django.conf import settings
 from django.db import connection
 
 from reports.models import SourceNetwork
-from reports.rollout import cymru, resolve, rules
+from reports.rollout import cymru, resolve
 from reports.rollout.lint import Answer
+from reports.rollout.rules import classification
 from reports.shared.sql import ANY_IP, ip_list
 
 # Routing changes slowly; a failed lookup is tried again soon.
@@ -92,7 +93,7 @@ def refresh_networks(ips: list[str]) -> int:
     return len(ips)
 
 
-def networks(ips: Iterable[str]) -> dict[str, rules.Network]:
+def networks(ips: Iterable[str]) -> dict[str, classification.Network]:
     """Stored networks of the given sources (never asks the DNS: safe in a page request)."""
     with connection.cursor() as cur:
         cur.execute(
@@ -100,4 +101,7 @@ def networks(ips: Iterable[str]) -> dict[str, rules.Network]:
             f" WHERE ip = {ANY_IP} AND asn IS NOT NULL",
             [ip_list(ips)],
         )
-        return {ip: rules.Network(asn_, as_name, country) for ip, asn_, as_name, country in cur.fetchall()}
+        return {
+            ip: classification.Network(asn_, as_name, country)
+            for ip, asn_, as_name, country in cur.fetchall()
+        }

@@ -8,11 +8,11 @@ from datetime import date
 from django.db import connection
 from django.db.models import Count, Min
 
-from reports.dashboard.queries import DateRange, json_list
 from reports.models import Record, Report, ReporterDay
 from reports.rollout import lint, trust
-from reports.rollout.rules import Group, SenderSource
-from reports.shared.sql import ANY_IP, ip_list
+from reports.rollout.rules.classification import AssessedSource, Group
+from reports.shared.dates import DateRange
+from reports.shared.sql import ANY_IP, ip_list, json_list
 
 
 def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> list[Group]:
@@ -98,7 +98,7 @@ def record_from_reports(domain: str) -> lint.DmarcRecord:
     return lint.DmarcRecord(raw="", tags=tags)
 
 
-def first_seen(domain: str, sources: list[SenderSource]) -> None:
+def first_seen(domain: str, sources: list[AssessedSource]) -> None:
     """Set each source's first day in the domain's data (all time, not only the window)."""
     firsts = first_days(domain, [s.ip for s in sources])
     for s in sources:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reports.ingest.alignment import org_domain
+from reports.shared.names import org_domain
 
 # Errors an Answer can carry. NXDOMAIN and NODATA are answers, not failures.
 NXDOMAIN = "nxdomain"

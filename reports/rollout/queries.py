@@ -8,16 +8,17 @@ from datetime import date
 
 from django.db import connection
 
-from reports.ingest.alignment import normalise
 from reports.models import ReadinessSummary, SourceService
-from reports.rollout import page, rules, trust
+from reports.rollout import page, trust
 from reports.rollout.readiness import assess
-from reports.rollout.rules import SenderSource
+from reports.rollout.rules.classification import AssessedSource
+from reports.shared.dates import WINDOW_DAYS
+from reports.shared.names import normalise
 
 log = logging.getLogger(__name__)
 
 
-def summary(domain: str, *, days: int = rules.WINDOW_DAYS) -> dict | None:
+def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict | None:
     """Stage and readiness for the overview, as last computed, or None when not computed yet.
 
     Pages read only this (never assess): every assessment a task runs stores it.
@@ -25,7 +26,7 @@ def summary(domain: str, *, days: int = rules.WINDOW_DAYS) -> dict | None:
     return stored_badge(normalise(domain), days)
 
 
-def stored_badge(domain: str, days: int = rules.WINDOW_DAYS) -> dict | None:
+def stored_badge(domain: str, days: int = WINDOW_DAYS) -> dict | None:
     row = (
         ReadinessSummary.objects.filter(domain=domain, days=days)
         .values("stage", "next_stage", "ready", "blocking", "computed")
@@ -71,10 +72,10 @@ def windows(domain: str) -> list[int]:
     """The windows (in days) whose summaries of `domain` are kept: the default one and any other a
     page asked for."""
     kept = set(ReadinessSummary.objects.filter(domain=domain).values_list("days", flat=True))
-    return sorted(kept | {rules.WINDOW_DAYS})
+    return sorted(kept | {WINDOW_DAYS})
 
 
-def last_assessment(domain: str, days: int = rules.WINDOW_DAYS) -> tuple[dict, list[SenderSource] | None]:
+def last_assessment(domain: str, days: int = WINDOW_DAYS) -> tuple[dict, list[AssessedSource] | None]:
     """(What the readiness page shows of the domain's last stored assessment (reports.rollout.page),
     None). When none is stored yet (no task has run), the domain is assessed now, and nothing is
     stored: (what the page would show of it, its sources)."""

@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from dmarcapp.celery import app
 from reports.models import SourceNetwork
 from reports.rollout import actions, asn, queries, rdns
-from reports.rollout.rules import WINDOW_DAYS
+from reports.shared.dates import WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 

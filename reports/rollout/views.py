@@ -17,12 +17,15 @@ from kombu.exceptions import OperationalError as BrokerError
 from reports.access import audit, guard
 from reports.access import rules as access_rules
 from reports.demo.scenarios import install_demo_dns, is_demo
-from reports.ingest.alignment import normalise
 from reports.marks.views import may_mark
 from reports.models import AuditEntry, Report
-from reports.rollout import queries, rules
-from reports.rollout.senders import KIND_LABELS, table
+from reports.rollout import queries
 from reports.rollout.tasks import queue_summary
+from reports.shared import vocabulary
+from reports.shared.dates import WINDOW_DAYS
+from reports.shared.names import normalise
+from reports.shared.vocabulary import ALIGNED_SHARE, NOISE_SHARE
+from reports.sources.services import KIND_LABELS, table
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +41,10 @@ def _domain_or_404(domain: str) -> str:
 
 def _days(request) -> int:
     try:
-        days = int(request.GET.get("days", rules.WINDOW_DAYS))
+        days = int(request.GET.get("days", WINDOW_DAYS))
     except ValueError:
-        return rules.WINDOW_DAYS
-    return days if 1 <= days <= 366 else rules.WINDOW_DAYS
+        return WINDOW_DAYS
+    return days if 1 <= days <= 366 else WINDOW_DAYS
 
 
 @login_required
@@ -105,7 +108,7 @@ def refresh_dns(request, domain):
 
 def _back_to_readiness(domain: str, days: int):
     url = reverse("rollout", args=[domain])
-    return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
+    return redirect(f"{url}?days={days}" if days != WINDOW_DAYS else url)
 
 
 @login_required
@@ -113,11 +116,11 @@ def how(request):
     guard.require(request, access_rules.VIEW)
     senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
-        "r": rules,
+        "r": vocabulary,
         "senders": senders,
         "kind_labels": KIND_LABELS,
-        "aligned_share": f"{rules.ALIGNED_SHARE:.0%}",
-        "noise_share": f"{rules.NOISE_SHARE:.0%}",
+        "aligned_share": f"{ALIGNED_SHARE:.0%}",
+        "noise_share": f"{NOISE_SHARE:.0%}",
         "fresh_days": settings.DMARC_FRESH_REPORT_DAYS,
         "fresh_hours": settings.DMARC_FRESH_POLL_HOURS,
     }

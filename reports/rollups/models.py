@@ -31,7 +31,7 @@ class DailyRollup(MessageCounts):
     upsert per key cost more than the rest of an import, readers sum anyway,
     and taking a report back out is a plain delete of its rows. The coarser
     rollups below (DomainDay, ReporterDay, SourcePeriod) are folded from these
-    rows by reports.ingest.rollup, so all of them share one split of every count.
+    rows by reports.rollups.fold, so all of them share one split of every count.
     """
 
     # No database-level constraint: see Record.report.

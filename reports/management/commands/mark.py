@@ -3,9 +3,9 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.access import audit
-from reports.ingest.alignment import normalise
 from reports.marks import rules, store
 from reports.models import AuditEntry
+from reports.shared.names import normalise
 
 
 class Command(BaseCommand):

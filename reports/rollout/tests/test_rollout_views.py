@@ -51,7 +51,7 @@ def ses_domain(dns, settings):
 
     resolve_reverse_dns.apply(kwargs={"domain": D}).get()
     # The dashboard's own rollups (overview, drill-down): rebuilt from the stored reports.
-    from reports.ingest import rollup
+    from reports.ingest import consistency as rollup
 
     rollup.rebuild(D)
     return D

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
-from reports.ingest import rollup
+from reports.ingest import consistency as rollup
 from reports.models import DnsCache, SourceNetwork
 from reports.tests.dns_server import DnsServer
 from reports.tests.rollout_scenarios import (
