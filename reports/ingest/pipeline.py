@@ -33,6 +33,7 @@ from reports.ingest.unpack import Document, Failure, Limits, unpack
 from reports.models import Domain, Rejection
 from reports.shared import events
 from reports.shared.names import domain_name, is_within
+from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,9 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
         ):
             raise  # the database is unreachable, not refusing this report: the caller retries
         status = "not-dmarc" if isinstance(e, NotDmarc) else "rejected"
-        error = str(e) if isinstance(e, ReportError) else _refused(e)
+        # Not a ReportError: a value the parser let through but a column or index cannot hold. The
+        # savepoint around the store is rolled back, so the import goes on.
+        error = str(e) if isinstance(e, ReportError) else f"The database refused the report: {first_line(e)}"
         outcome = Outcome(source, doc.member, status, error=error)
         if keep_rejected:
             _keep_rejection(outcome, doc.data if doc.gzipped else gzip.compress(doc.data, 1, mtime=0))
@@ -263,13 +266,6 @@ def _count_foreign(domain: str) -> None:
             " last_seen = now()",
             [domain],
         )
-
-
-def _refused(e: Exception) -> str:
-    # A value the parser let through but a column or index cannot hold. The
-    # savepoint around the store is rolled back, so the import goes on.
-    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return f"The database refused the report: {detail}"
 
 
 def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:

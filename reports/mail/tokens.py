@@ -29,9 +29,9 @@ from reports.mail.oauth import (
     Token,
     explain_google,
     explain_microsoft,
-    first_line,
 )
 from reports.models import Mailbox
+from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)
 

@@ -34,12 +34,13 @@ ROWS_SHOWN = 20
 def _version() -> str:
     # A stored page holds objects of these modules: after a change to any of them it is read as
     # missing and computed again, rather than shown with fields that no longer exist.
-    modules = (decision, lint, *RULES, vocabulary, marks_rules, freshness_rules, freshness_queries)
+    modules = (decision, *LINT, *RULES, vocabulary, marks_rules, freshness_rules, freshness_queries)
     text = "".join(inspect.getsource(m) for m in modules) + inspect.getsource(inspect.getmodule(_version))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 RULES = (checks, classification, diagnosis, next_record, assessed)
+LINT = (lint, lint.answers, lint.dmarc, lint.spf, lint.dkim)
 VERSION = _version()
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from reports.rollout.lint import NODATA, NXDOMAIN, Answer, Resolve
+from reports.shared.text import first_line
 
 
 def nameservers(value: list[str] | str | None = None) -> list[tuple[str, int]]:
@@ -95,9 +96,9 @@ def live_lookup(name: str, rdtype: str, res: dns.resolver.Resolver | None = None
     except dns.exception.Timeout:
         return Answer(name, rdtype, error="timeout", fetched=now)
     except dns.resolver.NoNameservers as e:
-        return Answer(name, rdtype, error=f"no server answered ({_short(e)})", fetched=now)
+        return Answer(name, rdtype, error=f"no server answered ({first_line(e, 200)})", fetched=now)
     except dns.exception.DNSException as e:
-        return Answer(name, rdtype, error=_short(e) or type(e).__name__, fetched=now)
+        return Answer(name, rdtype, error=first_line(e, 200), fetched=now)
     records = []
     for rr in ans:
         if rdtype == "TXT":
@@ -108,10 +109,6 @@ def live_lookup(name: str, rdtype: str, res: dns.resolver.Resolver | None = None
                 rr.to_text().rstrip(".").lower() if rdtype in ("PTR", "CNAME", "NS") else rr.to_text()
             )
     return Answer(name, rdtype, records=records, ttl=ans.rrset.ttl if ans.rrset else 0, fetched=now)
-
-
-def _short(e: Exception) -> str:
-    return str(e).splitlines()[0][:200] if str(e) else ""
 
 
 def _now() -> datetime:
