@@ -565,7 +565,8 @@ def _page_ranking(url: str):
     """The range and order of a sources page, read from its URL as the page reads them."""
     from django.http import QueryDict
 
-    from reports.dashboard.forms import RangeForm, SourceFilterForm
+    from reports.dashboard.forms import SourceFilterForm
+    from reports.rollups.selection import RangeForm
 
     query = QueryDict(urlsplit(url).query)
     _, _, rng = RangeForm(query, [DOMAIN]).selection()

@@ -14,11 +14,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
-from reports.access import visible_domains
 from reports.alerts import delivery, evidence, links, recipients, render
+from reports.alerts.models import Alert, Delivery
 from reports.alerts.rules import BLOCKED, STOPPED_ALIGNING
-from reports.models import Alert, Delivery, DomainDay
 from reports.rollout import queries as rollout
+from reports.rollups.models import DomainDay
+from reports.rollups.queries import visible_domains
 
 # A change of the pass rate below this many points is not worth a line of its own.
 QUIET_POINTS = 1.0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from reports.alerts import delivery, evidence, recipients, rules, state, store
-from reports.models import Alert, Delivery
+from reports.alerts.models import Alert, Delivery
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,14 @@ from django.db.models import Max
 from django.utils import timezone
 
 from reports.alerts import rules
-from reports.models import AlertMemory, AlertThresholds, DailyRollup, Domain, DomainDay, Mailbox, Report
+from reports.alerts.models import AlertMemory, AlertThresholds
+from reports.ingest.models import Report
+from reports.mail.models import Mailbox
 from reports.rollout import queries as rollout
 from reports.rollout.evidence import first_days
 from reports.rollout.readiness import assess
+from reports.rollups import queries as rollups
+from reports.rollups.models import DailyRollup
 from reports.shared.dates import WINDOW_DAYS
 
 DMARC_MEMORY = "dmarc-record"
@@ -43,9 +47,7 @@ def thresholds(domain: str) -> rules.Thresholds:
 
 def monitored_domains(days: int = WINDOW_DAYS) -> list[str]:
     """The monitored domains, and every domain with reports in the window (until every domain has a row)."""
-    since = timezone.now().date() - timedelta(days=days)
-    recent = DomainDay.objects.filter(day__gte=since).values_list("domain", flat=True).distinct()
-    return sorted(set(Domain.objects.values_list("name", flat=True)) | set(recent))
+    return rollups.monitored(since=timezone.now().date() - timedelta(days=days))
 
 
 def _figures(domain: str, start: date, recent_start: date, today: date) -> dict[str, dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.models import Alert
+from reports.alerts.models import Alert
 
 OVERVIEW_SHOWN = 10
 

@@ -14,9 +14,10 @@ import apprise
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from reports.access import users_for_domain
+from reports.access.queries import users_for_domain
+from reports.alerts.evidence import monitored_domains
+from reports.alerts.models import AlertPreference, DigestSubscription
 from reports.alerts.rules import RULES
-from reports.models import AlertPreference, DigestSubscription
 
 EMAIL, APPRISE = "email", "apprise"
 
@@ -76,8 +77,6 @@ def users_of(domain: str) -> list:
     if domain:
         return list(users_for_domain(domain))
     # What belongs to no domain (a mailbox) goes to everyone who sees any domain.
-    from reports.alerts.evidence import monitored_domains
-
     # Staff configure the mailboxes: they hear about them even before any domain has reports.
     users = {u.pk: u for u in get_user_model().objects.filter(is_active=True, is_staff=True)}
     for d in monitored_domains():

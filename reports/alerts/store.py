@@ -18,8 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from reports.alerts import links, recipients, render
+from reports.alerts.models import Alert, Delivery
 from reports.alerts.state import FIRING, RESOLVED, OpenAlert, Transition, within_cap
-from reports.models import Alert, Delivery
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 

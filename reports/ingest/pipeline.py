@@ -25,14 +25,15 @@ import psycopg.errors
 from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
+from reports.domains import actions as domains
 from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
+from reports.ingest.models import Rejection
 from reports.ingest.parser import BrokenXml, parse
 from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decide
 from reports.ingest.store import store_report
 from reports.ingest.unpack import Document, Failure, Limits, unpack
-from reports.models import Domain, Rejection
 from reports.shared import events
-from reports.shared.names import domain_name, is_within
+from reports.shared.names import is_within
 from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ def ingest_bytes(
     the reports are committed (import_reports sends it once for all its files instead)."""
     limits = limits or Limits.from_settings()
     ctx = Context(
-        source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
+        source, keep_rejected, domains.monitored(), trusted, defer_on_dns_failure, vouched, verify=not trusted
     )
     cap = settings.DMARC_MAX_REPORTS_PER_INPUT
     outcomes = []
@@ -165,23 +166,6 @@ def announce_imported(outcomes) -> None:
         events.send_reports_changed(
             __name__, (o.domain for o in imported), (d for o in imported for d in o.days)
         )
-
-
-def monitored_domains() -> list[str]:
-    """The monitored domains, after adding those DMARC_DOMAINS names (like the "env" mailbox)."""
-    wanted = _domains_from_settings()
-    if wanted:
-        Domain.objects.bulk_create([Domain(name=d) for d in wanted], ignore_conflicts=True)
-    return list(Domain.objects.values_list("name", flat=True))
-
-
-def configured_domains() -> list[str]:
-    """The monitored domains as the next ingestion will see them, without writing (for pages)."""
-    return sorted({*Domain.objects.values_list("name", flat=True), *_domains_from_settings()})
-
-
-def _domains_from_settings() -> list[str]:
-    return [d for d in (domain_name(x) for x in settings.DMARC_DOMAINS) if d]
 
 
 def ingest_document(doc: Document, ctx: Context) -> Outcome:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from reports.ingest.models import Rejection, Report
 from reports.ingest.pipeline import ingest_bytes
 from reports.ingest.reporter import Verdict
 from reports.ingest.store import remove_report
-from reports.models import Rejection, Report
 
 
 class _KeepOld(Exception):

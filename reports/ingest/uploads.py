@@ -18,8 +18,8 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from reports.ingest.models import Upload
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import Upload
 
 
 def save_upload(upload, user) -> Upload:

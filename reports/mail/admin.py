@@ -165,6 +165,8 @@ class MailboxAdmin(AuditedDeletes, admin.ModelAdmin):
 
     @admin.action(description="Test connection (log in, list folders, count messages)")
     def test_connection(self, request, queryset):
+        # Imported when first needed: the admin loads in every process, and Celery would slow the start
+        # of every command.
         from reports.mail.tasks import check_mailbox
 
         names = []

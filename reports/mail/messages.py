@@ -17,8 +17,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from reports.ingest.errors import VerificationDeferred
 from reports.ingest.pipeline import Outcome, ingest_bytes
+from reports.mail.models import Mailbox, MailMessage
 from reports.mail.status import counts, update_mailbox
-from reports.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 

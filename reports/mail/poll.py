@@ -54,8 +54,8 @@ from reports.mail.errors import MailboxError, TransientError
 from reports.mail.headers import headers
 from reports.mail.lock import mailbox_lock
 from reports.mail.messages import Ingested, ingest_message, message_source
+from reports.mail.models import Mailbox, MailMessage
 from reports.mail.status import counts, update_mailbox
-from reports.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 

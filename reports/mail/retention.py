@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.models import MailMessage
+from reports.mail.models import MailMessage
 
 
 def forget_raw_mail(days: int) -> int:

@@ -17,7 +17,7 @@ from dmarcapp.celery import app
 from reports.ingest.errors import VerificationDeferred
 from reports.mail import check, config, messages, poll, retention
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
-from reports.models import Mailbox, MailMessage
+from reports.mail.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 

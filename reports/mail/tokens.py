@@ -23,6 +23,7 @@ import requests
 from django.conf import settings
 
 from reports.mail.errors import MailboxError, TransientError
+from reports.mail.models import Mailbox
 from reports.mail.oauth import (
     GOOGLE_SCOPE,
     MICROSOFT_SCOPE,
@@ -30,7 +31,6 @@ from reports.mail.oauth import (
     explain_google,
     explain_microsoft,
 )
-from reports.models import Mailbox
 from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)

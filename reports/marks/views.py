@@ -10,13 +10,9 @@ from django.views.decorators.http import require_POST
 
 from reports.access import audit, guard
 from reports.access import rules as access_rules
-from reports.marks import rules, store
-from reports.models import AuditEntry
+from reports.access.models import AuditEntry
+from reports.marks import actions, rules
 from reports.shared.names import normalise
-
-
-def may_mark(request, domain: str) -> bool:
-    return guard.can(request, access_rules.MARK_SENDERS, domain)
 
 
 @login_required
@@ -27,11 +23,11 @@ def mark(request, domain):
     verdict = request.POST.get("verdict", "")
     try:
         if verdict == "clear":
-            store.clear_mark(domain, source)
+            actions.clear_mark(domain, source)
             audit.record(request.user, AuditEntry.MARK, domain, source=source, verdict="clear")
             messages.success(request, f"The mark on {source} was taken off.")
         else:
-            m = store.set_mark(domain, source, verdict, request.user.get_username())
+            m = actions.set_mark(domain, source, verdict, request.user.get_username())
             audit.record(request.user, AuditEntry.MARK, domain, source=m.value, verdict=m.verdict)
             messages.success(request, f"The {m.target} is now marked {m.label} for {domain}.")
     except rules.MarkError as e:

@@ -28,12 +28,14 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
-from reports.models import ReadinessSummary, Report, SourceService
+from reports.ingest.models import Report
 from reports.rollout import page, trust
+from reports.rollout.models import ReadinessSummary
 from reports.rollout.readiness import Readiness, assess
 from reports.rollout.rules.classification import AssessedSource
 from reports.shared import events
 from reports.shared.dates import WINDOW_DAYS
+from reports.sources.models import SourceService
 
 
 def compute(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False) -> Readiness:

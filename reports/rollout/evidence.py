@@ -8,9 +8,10 @@ from datetime import date
 from django.db import connection
 from django.db.models import Count, Min
 
-from reports.models import Record, Report, ReporterDay
+from reports.ingest.models import Record, Report
 from reports.rollout import lint, trust
 from reports.rollout.rules.classification import AssessedSource, Group
+from reports.rollups.models import ReporterDay
 from reports.shared.dates import DateRange
 from reports.shared.sql import ANY_IP, ip_list, json_list
 

@@ -40,7 +40,7 @@ def _version() -> str:
 
 
 RULES = (checks, classification, diagnosis, next_record, assessed)
-LINT = (lint, lint.answers, lint.dmarc, lint.spf, lint.dkim)
+LINT = (lint, lint.problems, lint.dmarc, lint.spf, lint.dkim)
 VERSION = _version()
 
 

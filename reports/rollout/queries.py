@@ -8,12 +8,13 @@ from datetime import date
 
 from django.db import connection
 
-from reports.models import ReadinessSummary, SourceService
 from reports.rollout import page, trust
+from reports.rollout.models import ReadinessSummary
 from reports.rollout.readiness import assess
 from reports.rollout.rules.classification import AssessedSource
 from reports.shared.dates import WINDOW_DAYS
 from reports.shared.names import normalise
+from reports.sources.models import SourceService
 
 log = logging.getLogger(__name__)
 

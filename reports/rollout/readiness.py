@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from reports.freshness import queries as freshness
 from reports.freshness.queries import Freshness
-from reports.marks import store as marks_store
+from reports.marks import queries as marks_queries
 from reports.marks.rules import Mark
 from reports.rollout import asn, decision, evidence, lint, resolve
 from reports.rollout.rdns import rdns_names
@@ -133,7 +133,7 @@ def assess(
     adkim, aspf = rec.adkim, rec.aspf
 
     groups = evidence.load_groups(domain, start, end)
-    marks = marks_store.marks(domain)
+    marks = marks_queries.marks(domain)
     sources = _sources(groups, domain, adkim, aspf, marks)
     evidence.first_seen(domain, sources)
     selectors = sorted(
@@ -225,5 +225,5 @@ def source_verdict(domain: str, ip: str, start: date, end: date) -> AssessedSour
     groups = evidence.load_groups(domain, start, end, ip=ip)
     if not groups:
         return None
-    sources = _sources(groups, domain, rec.adkim, rec.aspf, marks_store.marks(domain))
+    sources = _sources(groups, domain, rec.adkim, rec.aspf, marks_queries.marks(domain))
     return sources[0]

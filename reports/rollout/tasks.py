@@ -14,9 +14,9 @@ from django.core.cache import cache
 from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
-from reports.models import SourceNetwork
 from reports.rollout import actions, asn, queries, rdns
 from reports.shared.dates import WINDOW_DAYS
+from reports.sources.models import SourceNetwork
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
-from reports.models import Report
+from reports.ingest.models import Report
 from reports.shared.dates import DateRange
 
 

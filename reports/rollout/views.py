@@ -16,11 +16,11 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reports.access import audit, guard
 from reports.access import rules as access_rules
-from reports.demo.scenarios import install_demo_dns, is_demo
-from reports.marks.views import may_mark
-from reports.models import AuditEntry, Report
+from reports.access.models import AuditEntry
+from reports.ingest.models import Report
 from reports.rollout import queries
-from reports.rollout.tasks import queue_summary
+from reports.rollout.demo import install_demo_dns, is_demo
+from reports.rollout.tasks import queue_summary, resolve_sources
 from reports.shared import vocabulary
 from reports.shared.dates import WINDOW_DAYS
 from reports.shared.names import normalise
@@ -64,7 +64,7 @@ def readiness(request, domain):
         return render(request, "reports/rollout/pending.html", ctx)
     ctx.update(
         r=shown,
-        may_mark=may_mark(request, domain),
+        may_mark=guard.can(request, access_rules.MARK_SENDERS, domain),
         can_refresh=guard.can(request, access_rules.REFRESH_DNS, domain),
         source_qs=urlencode(
             {
@@ -96,8 +96,6 @@ def refresh_dns(request, domain):
     else:
         messages.warning(request, "The DNS records could not be queued: the task queue is not reachable.")
     # Source names take longer (lookups per source): a worker resolves them.
-    from reports.rollout.tasks import resolve_sources
-
     try:
         resolve_sources.delay(domain=domain)
     except BrokerError as e:

@@ -17,3 +17,8 @@ def json_list(text: str | None) -> list:
     """A JSON array read from the database as text; anything else reads as empty."""
     value = json.loads(text or "[]")
     return value if isinstance(value, list) else []
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from reports.alerts.tasks import evaluate_alerts, send_weekly_digests
 from reports.alerts.tests.conftest import publish
 from reports.alerts.tests.scenarios import people, ses_broken, workspace
-from reports.dashboard.queries import SourceFilter
+from reports.dashboard.source_table import SourceFilter
 from reports.dashboard.tasks import rank_sources, total_senders
 from reports.demo.report_xml import record_xml
 from reports.models import (

@@ -2,9 +2,11 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from reports.demo.files import package
-from reports.demo.scenarios import DEMO_SOURCE, NOT_READY, READY, build_demo_reports, install_demo_dns
+from reports.demo.scenarios import DEMO_SOURCE, NOT_READY, READY, build_demo_reports
+from reports.domains.models import Domain
+from reports.ingest.models import Report
 from reports.ingest.pipeline import announce_imported, ingest_bytes
-from reports.models import Domain, Report
+from reports.rollout.demo import install_demo_dns
 
 
 class Command(BaseCommand):

@@ -4,7 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from reports.access import audit, rules
-from reports.models import AccessGrant, AuditEntry, Domain
+from reports.access.models import AccessGrant, AuditEntry
+from reports.domains.models import Domain
 from reports.shared.names import normalise
 
 

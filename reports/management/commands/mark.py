@@ -3,8 +3,8 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.access import audit
-from reports.marks import rules, store
-from reports.models import AuditEntry
+from reports.access.models import AuditEntry
+from reports.marks import actions, queries, rules
 from reports.shared.names import normalise
 
 
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if source is None:
             if verdict:
                 raise CommandError("Name the SOURCE to mark.")
-            for m in store.marks(domain):
+            for m in queries.marks(domain):
                 self.stdout.write(
                     f"{m.target}: {m.label} (by {m.marked_by}, {m.marked_at:%Y-%m-%d %H:%M} UTC)"
                 )
@@ -40,7 +40,7 @@ class Command(BaseCommand):
             raise CommandError("Say --ours, --not-ours or --clear.")
         try:
             if verdict == "clear":
-                if store.clear_mark(domain, source):
+                if actions.clear_mark(domain, source):
                     audit.record(
                         None, AuditEntry.MARK, domain, source=source, verdict="clear", by=by or _login()
                     )
@@ -48,7 +48,7 @@ class Command(BaseCommand):
                 else:
                     self.stdout.write(f"{source} had no mark for {domain}.")
                 return
-            mark = store.set_mark(domain, source, verdict, by or f"{_login()} (command line)")
+            mark = actions.set_mark(domain, source, verdict, by or f"{_login()} (command line)")
             audit.record(None, AuditEntry.MARK, domain, source=mark.value, verdict=verdict, by=mark.marked_by)
         except rules.MarkError as e:
             raise CommandError(str(e)) from None

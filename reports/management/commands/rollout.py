@@ -4,9 +4,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.demo.scenarios import is_demo
-from reports.models import Report
+from reports.ingest.models import Report
 from reports.rollout import actions
+from reports.rollout.demo import is_demo
 from reports.shared.dates import WINDOW_DAYS
 from reports.shared.vocabulary import ALIGNED
 

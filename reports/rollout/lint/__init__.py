@@ -1,6 +1,6 @@
 """Record linting: a domain's DMARC, SPF and DKIM records, read and checked.
 
-  answers.py  the DNS answers the linters read, and the problems they find
+  problems.py what the linters find
   dmarc.py    the DMARC record
   spf.py      the SPF record
   dkim.py     the DKIM keys
@@ -8,7 +8,7 @@
 This module is their interface: what the rest of the app uses, and inspect(), all three at once.
 
 Everything here works on plain text and a `resolve(name, rdtype) -> Answer`
-callable (reports.rollout.resolve gives the real ones), so the rules are tested
+callable (reports.shared.dns and reports.rollout.resolve give the real ones), so the rules are tested
 with plain data, without a database or a DNS server.
 
 Rules (RFC 7489 §6.3-6.4, RFC 9989): the record lives at `_dmarc.<domain>`;
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports.rollout.lint.answers import NODATA, NXDOMAIN, Answer, Problem, Resolve
 from reports.rollout.lint.dkim import DkimKey, check_dkim
 from reports.rollout.lint.dmarc import (
     POLICIES,
@@ -35,7 +34,9 @@ from reports.rollout.lint.dmarc import (
     is_dmarc,
     parse_dmarc,
 )
+from reports.rollout.lint.problems import Problem
 from reports.rollout.lint.spf import SpfCheck, check_spf, is_spf
+from reports.shared.dns import NODATA, NXDOMAIN, Answer, Resolve
 
 __all__ = [
     "NODATA",

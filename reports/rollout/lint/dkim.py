@@ -6,7 +6,8 @@ import base64
 import re
 from dataclasses import dataclass, field
 
-from reports.rollout.lint.answers import Problem, Resolve
+from reports.rollout.lint.problems import Problem
+from reports.shared.dns import Resolve
 
 
 @dataclass

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reports.rollout.lint.answers import Problem, Resolve
+from reports.rollout.lint.problems import Problem
+from reports.shared.dns import Resolve
 from reports.shared.names import org_domain
 
 MAX_REPORT_ADDRESSES = 2

@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from reports.rollout.lint.answers import Problem, Resolve
+from reports.rollout.lint.problems import Problem
+from reports.shared.dns import Resolve
 
 SPF_LOOKUP_LIMIT = 10
 _SPF_COUNTED = ("include", "a", "mx", "ptr", "exists")

@@ -1,29 +1,13 @@
-"""Reading and writing the operator's marks (SenderMark rows); a change sends marks_changed."""
+"""Writing the operator's marks (SenderMark rows); each change sends marks_changed once committed."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from reports.marks import rules
-from reports.models import SenderMark
+from reports.marks.models import SenderMark
+from reports.marks.queries import service_names
 from reports.shared import events
-from reports.sources.services import OWN, table
-
-
-def service_names() -> dict[str, str]:
-    """Every known service by its name, short name and id, lower-cased: the name a mark keeps."""
-    names = {}
-    for sender in (*table(), OWN):
-        for key in (sender.id, sender.short, sender.name):
-            names.setdefault(key.lower(), sender.name)
-    return names
-
-
-def marks(domain: str) -> list[rules.Mark]:
-    return [
-        rules.Mark(m.kind, m.value, m.verdict, m.marked_by, m.marked_at)
-        for m in SenderMark.objects.filter(domain=domain).order_by("kind", "value")
-    ]
 
 
 def set_mark(domain: str, source: str, verdict: str, marked_by: str) -> rules.Mark:
