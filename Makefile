@@ -52,14 +52,17 @@ run: venv services .env db
 test: venv sysdeps services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 bench: venv services
 	$(BIN)/python bench/run.py
 
+# lint-imports checks the import contract in pyproject.toml: the packages import one way, no circle.
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix .

@@ -15,7 +15,7 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from reports.alerts import rules
+from reports.alerts import facts
 from reports.alerts.models import AlertMemory, AlertThresholds
 from reports.ingest.models import Report
 from reports.mail.models import Mailbox
@@ -29,8 +29,8 @@ from reports.shared.dates import WINDOW_DAYS
 DMARC_MEMORY = "dmarc-record"
 
 
-def thresholds(domain: str) -> rules.Thresholds:
-    base = rules.Thresholds(
+def thresholds(domain: str) -> facts.Thresholds:
+    base = facts.Thresholds(
         silent_days=settings.DMARC_ALERT_SILENT_DAYS,
         mailbox_hours=settings.DMARC_ALERT_MAILBOX_HOURS,
         min_messages=settings.DMARC_ALERT_MIN_MESSAGES,
@@ -76,11 +76,11 @@ def _figures(domain: str, start: date, recent_start: date, today: date) -> dict[
 
 
 def domain_evidence(
-    domain: str, limits: rules.Thresholds, *, today: date | None = None
-) -> rules.DomainEvidence:
+    domain: str, limits: facts.Thresholds, *, today: date | None = None
+) -> facts.DomainEvidence:
     today = today or timezone.now().date()
     recent_start = today - timedelta(days=limits.recent_days - 1)
-    ev = rules.DomainEvidence(domain, today, recent_start)
+    ev = facts.DomainEvidence(domain, today, recent_start)
     last = Report.objects.filter(domain=domain).aggregate(last=Max("begin"))["last"]
     ev.last_report = last.date() if last else None
 
@@ -92,7 +92,7 @@ def domain_evidence(
     for ip, figures in by_source.items():
         verdict = verdicts.get(ip)
         ev.sources.append(
-            rules.SourceEvidence(
+            facts.SourceEvidence(
                 ip=ip,
                 service=verdict.service if verdict else "",
                 category=verdict.category if verdict else "",
@@ -103,7 +103,7 @@ def domain_evidence(
             )
         )
     ev.sources.sort(key=lambda s: (-s.recent_messages, s.ip))
-    ev.readiness = rules.ReadinessEvidence(
+    ev.readiness = facts.ReadinessEvidence(
         whole["stage"], whole["next_stage"], whole["ready"], whole["next_record"]
     )
     ev.dns = _dns(domain, whole["inspection"], whole["dkim_passing"])
@@ -114,10 +114,10 @@ def _errors(problems) -> list[tuple[str, str]]:
     return [(p.code, p.message) for p in problems if p.severity == "error"]
 
 
-def _dns(domain: str, inspection, dkim_passing) -> rules.DnsEvidence:
+def _dns(domain: str, inspection, dkim_passing) -> facts.DnsEvidence:
     dmarc = inspection.dmarc
     if dmarc.lookup_error:
-        return rules.DnsEvidence(checked=False)
+        return facts.DnsEvidence(checked=False)
     memory = AlertMemory.objects.filter(domain=domain, name=DMARC_MEMORY).first()
     record = dmarc.record.raw if dmarc.record else ""
     # DKIM keys that signed mail passing DKIM in the window: their absence breaks that mail.
@@ -128,7 +128,7 @@ def _dns(domain: str, inspection, dkim_passing) -> rules.DnsEvidence:
         if (key.selector, key.domain) in passing
         and any(p.code in ("no-key", "revoked") for p in key.problems)
     ]
-    return rules.DnsEvidence(
+    return facts.DnsEvidence(
         checked=True,
         dmarc_record=record,
         dmarc_problems=_errors(dmarc.problems),
@@ -140,7 +140,7 @@ def _dns(domain: str, inspection, dkim_passing) -> rules.DnsEvidence:
     )
 
 
-def remember_record(domain: str, dns: rules.DnsEvidence | None) -> None:
+def remember_record(domain: str, dns: facts.DnsEvidence | None) -> None:
     """Keep the DMARC record just seen, so that the next evaluation can tell a change."""
     if dns is None or not dns.checked:
         return
@@ -149,10 +149,10 @@ def remember_record(domain: str, dns: rules.DnsEvidence | None) -> None:
     )
 
 
-def mailboxes() -> list[rules.MailboxEvidence]:
+def mailboxes() -> list[facts.MailboxEvidence]:
     out = []
     for m in Mailbox.objects.only("name", "enabled", "last_success", "last_poll", "last_error"):
-        ev = rules.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
+        ev = facts.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
         if m.last_success is None and m.last_poll is not None:
             # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it is.
             memory, _ = AlertMemory.objects.get_or_create(

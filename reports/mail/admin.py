@@ -6,11 +6,11 @@ from django.contrib import admin, messages
 from reports.access import audit
 from reports.access.admin import AuditedDeletes
 from reports.access.models import AuditEntry
+from reports.mail import credentials
 from reports.mail.models import Mailbox, MailMessage
 
 # Stored secrets are never rendered back into the page: an empty field keeps the stored value.
 _KEEP = "Leave empty to keep the stored value."
-_DEFAULT_HOSTS = {Mailbox.MICROSOFT: "outlook.office365.com", Mailbox.GOOGLE: "imap.gmail.com"}
 
 
 class _SecretTextarea(forms.Textarea):
@@ -86,24 +86,18 @@ class MailboxForm(forms.ModelForm):
         # Left out of a form (a script's POST), the method stays what it was.
         auth = data["auth"] = data.get("auth") or self.instance.auth or Mailbox.PASSWORD
         if not data.get("host"):
-            if auth in _DEFAULT_HOSTS:
-                data["host"] = _DEFAULT_HOSTS[auth]
+            if auth in credentials.DEFAULT_HOSTS:
+                data["host"] = credentials.DEFAULT_HOSTS[auth]
             else:
                 self.add_error("host", "The IMAP server's name is needed for a password login.")
-        if auth == Mailbox.MICROSOFT:
-            for name in ("ms_tenant", "ms_client_id"):
-                if not data.get(name):
-                    self.add_error(name, "Microsoft 365 needs this.")
-            if not (data.get("ms_client_secret") or data.get("ms_certificate_secret")):
-                self.add_error("ms_client_secret", "Microsoft 365 needs a client secret or a certificate.")
-        elif auth == Mailbox.GOOGLE:
-            installed = ("google_client_id", "google_client_secret", "google_refresh_token_secret")
-            if not data.get("google_service_account_secret") and not all(data.get(n) for n in installed):
-                self.add_error(
-                    "google_service_account_secret",
-                    "Google needs a service account key, or an OAuth client ID, client secret and "
-                    "refresh token.",
-                )
+        for need in credentials.unmet(auth, data):
+            provider = credentials.PROVIDERS[auth]
+            if len(need.alternatives) == 1:
+                for name in need.alternatives[0]:
+                    if not data.get(name):
+                        self.add_error(name, f"{provider} needs {need.what}.")
+            else:
+                self.add_error(need.alternatives[0][0], f"{provider} needs {need.what}.")
         return data
 
 

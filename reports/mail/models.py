@@ -3,6 +3,7 @@
 from django.db import models
 
 from reports.access.fields import EncryptedTextField
+from reports.mail import credentials
 
 
 class Mailbox(models.Model):
@@ -29,9 +30,7 @@ class Mailbox(models.Model):
 
     # --- How the mailbox logs in: a password, or an OAuth 2.0 token (SASL XOAUTH2). ---
     # Every stored secret sits in a field named `password` or ending in `_secret`.
-    PASSWORD = "password"
-    MICROSOFT = "microsoft"
-    GOOGLE = "google"
+    PASSWORD, MICROSOFT, GOOGLE = credentials.PASSWORD, credentials.MICROSOFT, credentials.GOOGLE
     AUTH_CHOICES = [
         (PASSWORD, "Password"),
         (MICROSOFT, "Microsoft 365 (OAuth 2.0)"),
