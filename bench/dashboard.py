@@ -28,14 +28,14 @@ warm-up request whose time is reported too. The range ends today, so its
 first day is a partial month whose days are read one by one (the data starts a
 day before the range).
 
-Source ranking (issue 12): at 250,000 sources the overview, the sources
+Source ranking: at 250,000 sources the overview, the sources
 table and the senders page do not sum the sources within the request. The first overview says so and
 queues the ranking; the ranking task then runs as the worker runs it (in its own
 process: wall time, target <= 60 s, and peak RSS), for 365 and 30 days, before
 the pages above are timed; each other order of the sources table, and the
 senders page, is ranked (or totalled) after its first request, before it is timed.
 
-Readiness (issue 12): one more report is imported through the real ingest
+Readiness: one more report is imported through the real ingest
 path and the stored summaries are dropped, as after a start or an import of a
 new domain; then the readiness page and the overview are requested once (the
 first request, which must answer at once that the summary is being computed),

@@ -154,7 +154,7 @@ DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
 # decades would write a row per record and day. Real periods are a day, at most weeks.
 DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
-# --- Untrusted input (issue 11): what a rua address accepts from strangers ---
+# --- Untrusted input: what a rua address accepts from strangers ---
 # Monitored domains, comma-separated; kept in step with the Domain rows at the start of ingestion.
 from reports.shared.names import domain_name  # noqa: E402 - a pure module, no Django in it
 

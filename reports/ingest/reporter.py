@@ -37,9 +37,6 @@ class Verdict:
     signing_domain: str = ""  # the d= that verified it, or the first one seen
     reason: str = ""  # why it is not verified
 
-    def as_warning(self) -> str:
-        return f"The reporter is not verified: {self.reason}" if self.verified is False else ""
-
 
 UNSIGNED_FILE = Verdict(None)
 

@@ -193,10 +193,10 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
 def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]:
     h = parsed.header
     adkim, aspf = h.policy.adkim, h.policy.aspf
-    esc = _Escaped(_copy_escape)
-    js = _Escaped(_json_copy_escape)
+    esc = Escaped(copy_escape)
+    js = Escaped(_json_copy_escape)
     head = f"{report_pk}\t{esc[h.policy.domain]}\t{h.begin.isoformat()}\t"
-    rows = _RollupRows(cur, report_pk, h, esc)
+    rows = RollupRows(cur, report_pk, h, esc)
     total_records = 0
     total_messages = 0
     batch = []
@@ -218,7 +218,7 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
     return total_records, total_messages
 
 
-class _Escaped(dict):
+class Escaped(dict):
     """Strings converted for a COPY row, cached: domains and result words repeat from
     record to record, and report values are hostile (a tab or backslash in a domain
     must not shift the columns)."""
@@ -234,23 +234,23 @@ class _Escaped(dict):
         return out
 
 
-def _copy_escape(value: str) -> str:
+def copy_escape(value: str) -> str:
     """A string in COPY's text format."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _json_copy_escape(value: str) -> str:
     """A string as a JSON string literal, in COPY's text format."""
-    return _copy_escape(json.dumps(value, ensure_ascii=False))
+    return copy_escape(json.dumps(value, ensure_ascii=False))
 
 
-class _RollupRows(dict):
+class RollupRows(dict):
     """A report's DailyRollup sums, (day, source_ip) -> [messages, dmarc_pass, dkim_pass,
     spf_pass, quarantined, rejected], summed over all its records: one row per day and
     source, however many records and header_from domains the source has. Past
     ROLLUP_KEYS sums they are written out, so memory stays flat on any report."""
 
-    def __init__(self, cur, report_pk: int, header, esc: _Escaped):
+    def __init__(self, cur, report_pk: int, header, esc: Escaped):
         super().__init__()
         self.split = DaySplitter(header.begin, header.end, settings.DMARC_MAX_PERIOD_DAYS).split
         self.cur = cur

@@ -73,7 +73,6 @@ class PollResult:
     processed: int = 0  # moved to the processed folder
     failed: int = 0  # moved to the failed folder
     remaining: int = 0  # new messages left for a later poll (the cap)
-    deferred: int = 0  # left new: the DNS did not answer while their DKIM keys were looked up
 
 
 def poll(
@@ -263,7 +262,6 @@ class _Poll:
             except VerificationDeferred as e:
                 # Still new: the next poll tries it again (reports.ingest.signatures).
                 log.warning("Mailbox %s: message %s waits for the DNS: %s", self.mailbox.name, pk, e)
-                self.result.deferred += 1
                 continue
             if done is not None:
                 self.result.ingested.append(done)

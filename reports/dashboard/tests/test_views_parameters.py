@@ -13,7 +13,7 @@ from reports.models import Report
 from reports.tests.dashboard import daily_report, import_ok
 from reports.tests.dns_server import DnsServer
 
-# The URLs a security review found answering 500 (issue 11), and their neighbours.
+# The URLs a security review found answering 500, and their neighbours.
 PROBES = [
     ("/reports/?q=%00", 200),
     ("/sources/?page=99999999999999999999", 200),
