@@ -56,8 +56,9 @@ def test_repair_rebuilds_what_differs_and_says_what_it_changed(scenario):
     }
     assert rollup_state() == good
     assert check_rollups() == (0, "All rollups match the records.\n")
-    assert DomainDay.objects.filter(domain="example.com").aggregate(n=Sum("messages"))["n"] == (
-        Record.objects.filter(domain="example.com").aggregate(n=Sum("count"))["n"]
+    assert (
+        DomainDay.objects.filter(domain="example.com").aggregate(n=Sum("messages"))["n"]
+        == (Record.objects.filter(domain="example.com").aggregate(n=Sum("count"))["n"])
     )
 
 
