@@ -215,7 +215,7 @@ def _generate(records: int, log) -> dict:
         f"""
         INSERT INTO reports_report (org_name, email, extra_contact_info, report_id, domain, "begin", "end",
             version, generator, schema, errors, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method,
-            record_count, message_count, warnings, recovered, original, original_name, source, created,
+            record_count, message_count, warnings, recovered, original, original_name, origin, created,
             reporter_verified, signing_domain, trusted)
         SELECT 'reporter' || j || '.example', 'dmarc@reporter' || j || '.example', '', j || '-' || d,
             '{DOMAIN}', (%(first)s::date + d)::timestamp AT TIME ZONE 'UTC',

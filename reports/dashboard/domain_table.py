@@ -78,10 +78,10 @@ def _counts(domains: list[str], start: date, end: date) -> dict[str, Counts]:
     return {r["domain"]: Counts(**{f: r[f] for f in fields}) for r in rows}
 
 
-# Mailboxes that delivered each domain's reports lately, from the IMAP URL each report keeps as its source.
+# Mailboxes that delivered each domain's reports lately, from the IMAP URL each report keeps as its origin.
 MAILBOXES_SQL = """
-SELECT DISTINCT domain, split_part(substr(source, 8), '/', 1) FROM reports_report
-WHERE source LIKE 'imap://%%' AND created >= %s AND domain = ANY(%s)
+SELECT DISTINCT domain, split_part(substr(origin, 8), '/', 1) FROM reports_report
+WHERE origin LIKE 'imap://%%' AND created >= %s AND domain = ANY(%s)
 """
 
 

@@ -271,4 +271,4 @@ def demo_dns() -> dict[tuple[str, str], list[str]]:
     return {(name, "TXT"): texts for name, texts in txt.items()}
 
 
-DEMO_SOURCE = "demo/"  # how `manage.py demo` names the reports it imports
+DEMO_ORIGIN = "demo/"  # how `manage.py demo` names the reports it imports

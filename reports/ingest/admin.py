@@ -42,9 +42,9 @@ REPORT_SUMMARY = ("id", "org_name", "report_id", "domain", "record_count", "mess
 
 @admin.register(Rejection)
 class RejectionAdmin(admin.ModelAdmin):
-    list_display = ["created", "source", "member", "status", "error", "resolved"]
+    list_display = ["created", "origin", "member", "status", "error", "resolved"]
     list_filter = ["status"]
-    search_fields = ["source", "error"]
+    search_fields = ["origin", "error"]
     exclude = ["original"]
 
     def has_add_permission(self, request):

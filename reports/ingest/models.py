@@ -55,7 +55,11 @@ class Report(models.Model):
     # again after a parser fix.
     original = models.BinaryField()
     original_name = models.CharField(max_length=512, blank=True)
-    source = models.CharField(max_length=512, blank=True, help_text="How the report arrived.")
+    origin = models.CharField(
+        max_length=512,
+        blank=True,
+        help_text="How the report arrived: a file, an upload, a mailbox's message.",
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     # Who vouches for the report (reports.ingest.reporter): True when the email that
@@ -162,7 +166,7 @@ class Rejection(models.Model):
     `manage.py reprocess --rejected` tries them again.
     """
 
-    source = models.CharField(max_length=512)
+    origin = models.CharField(max_length=512, help_text="How the input arrived.")
     member = models.CharField(max_length=512, blank=True)
     status = models.CharField(max_length=16, default="rejected")  # rejected | not-dmarc
     error = models.TextField()
@@ -183,7 +187,7 @@ class Rejection(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.source}: {self.error[:60]}"
+        return f"{self.origin}: {self.error[:60]}"
 
 
 class ForeignReport(models.Model):

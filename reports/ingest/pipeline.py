@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Outcome:
-    source: str
+    origin: str  # how the input arrived: a file's path, an upload, a mailbox's message
     member: str | None
     status: str  # imported | duplicate | rejected | not-dmarc | foreign
     org_name: str = ""
@@ -57,7 +57,8 @@ class Outcome:
 
     def as_json(self) -> dict:
         return {
-            "source": self.source,
+            # "source" in the JSON that import_reports --json prints and uploads keep: scripts read it.
+            "source": self.origin,
             "member": self.member,
             "status": self.status,
             "org_name": self.org_name,
@@ -75,7 +76,7 @@ class Outcome:
 class Context:
     """What every document of one input shares."""
 
-    source: str
+    origin: str
     keep_rejected: bool = True
     monitored: list[str] = field(default_factory=list)  # empty: every domain is accepted
     trusted: bool = False  # uploaded by a signed-in user
@@ -107,7 +108,7 @@ class Context:
 
 def ingest_bytes(
     data: bytes,
-    source: str,
+    origin: str,
     *,
     keep_rejected: bool = True,
     limits: Limits | None = None,
@@ -124,7 +125,7 @@ def ingest_bytes(
     the reports are committed (import_reports sends it once for all its files instead)."""
     limits = limits or Limits.from_settings()
     ctx = Context(
-        source, keep_rejected, domains.monitored(), trusted, defer_on_dns_failure, vouched, verify=not trusted
+        origin, keep_rejected, domains.monitored(), trusted, defer_on_dns_failure, vouched, verify=not trusted
     )
     cap = settings.DMARC_MAX_REPORTS_PER_INPUT
     outcomes = []
@@ -133,7 +134,7 @@ def ingest_bytes(
         if len(outcomes) == cap:
             parts.close()
             outcome = Outcome(
-                source,
+                origin,
                 None,
                 "rejected",
                 error=f"the input holds more than {cap} reports and parts (DMARC_MAX_REPORTS_PER_INPUT):"
@@ -144,7 +145,7 @@ def ingest_bytes(
             outcomes.append(outcome)
             break
         if isinstance(part, Failure):
-            outcome = Outcome(source, part.member, part.status, error=part.error)
+            outcome = Outcome(origin, part.member, part.status, error=part.error)
             if keep_rejected:
                 _keep_rejection(outcome, part.data)
         else:
@@ -169,8 +170,8 @@ def announce_imported(outcomes) -> None:
 
 
 def ingest_document(doc: Document, ctx: Context) -> Outcome:
-    source, keep_rejected = ctx.source, ctx.keep_rejected
-    name = f"{source}/{doc.member}" if doc.member else source
+    origin, keep_rejected = ctx.origin, ctx.keep_rejected
+    name = f"{origin}/{doc.member}" if doc.member else origin
     try:
         try:
             with transaction.atomic():
@@ -183,7 +184,7 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
     except Foreign as e:
         _count_foreign(e.domain)
         log.info("%s: foreign: %s", name, e)
-        return Outcome(source, doc.member, "foreign", domain=e.domain, error=str(e))
+        return Outcome(origin, doc.member, "foreign", domain=e.domain, error=str(e))
     except (ReportError, DataError, OperationalError) as e:
         if isinstance(e, OperationalError) and not isinstance(
             e.__cause__, psycopg.errors.ProgramLimitExceeded
@@ -193,13 +194,13 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
         # Not a ReportError: a value the parser let through but a column or index cannot hold. The
         # savepoint around the store is rolled back, so the import goes on.
         error = str(e) if isinstance(e, ReportError) else f"The database refused the report: {first_line(e)}"
-        outcome = Outcome(source, doc.member, status, error=error)
+        outcome = Outcome(origin, doc.member, status, error=error)
         if keep_rejected:
             _keep_rejection(outcome, doc.data if doc.gzipped else gzip.compress(doc.data, 1, mtime=0))
         log.info("%s: %s: %s", name, status, e)
         return outcome
     return Outcome(
-        source,
+        origin,
         doc.member,
         "imported" if stored.created else "duplicate",
         org_name=header.org_name,
@@ -234,7 +235,7 @@ def _parse_and_store(doc: Document, name: str, ctx: Context, *, recover: bool, b
             original=doc.data,
             gzipped=doc.gzipped,
             name=name,
-            source=ctx.source,
+            origin=ctx.origin,
             recovered=recover,
             verdict=verdict,
             trusted=ctx.trusted or verdict.verified is True,
@@ -260,7 +261,7 @@ def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:
     Rejection.objects.bulk_create(
         [
             Rejection(
-                source=outcome.source[:512],
+                origin=outcome.origin[:512],
                 member=(outcome.member or "")[:512],
                 status=outcome.status,
                 error=outcome.error,

@@ -63,7 +63,7 @@ def store_report(
     original: bytes,
     gzipped: bool,
     name: str,
-    source: str,
+    origin: str,
     recovered: bool = False,
     verdict: Verdict = UNSIGNED_FILE,
     trusted: bool = False,
@@ -72,7 +72,7 @@ def store_report(
     p = h.policy
     vouch = (verdict.verified, verdict.signing_domain[:253], trusted)
     with connection.cursor() as cur:
-        pk = _insert_report(cur, parsed, name, source, recovered, vouch)
+        pk = _insert_report(cur, parsed, name, origin, recovered, vouch)
         if pk is None:
             cur.execute(
                 "SELECT id, record_count, message_count, recovered FROM reports_report WHERE org_name = %s"
@@ -87,7 +87,7 @@ def store_report(
             # parsed cleanly, so its values are the ones to keep.
             remove_report(pk)
             parsed.warnings.append("This copy replaced a damaged copy of the same report stored earlier.")
-            pk = _insert_report(cur, parsed, name, source, recovered, vouch)
+            pk = _insert_report(cur, parsed, name, origin, recovered, vouch)
 
         records, messages = _write_records(cur, pk, parsed)
         # A plain psycopg cursor sends the bytes as a bound binary parameter; Django's
@@ -163,7 +163,7 @@ def _vouch_again(cur, pk: int, verified: bool | None, signing_domain: str, trust
         cur.execute("UPDATE reports_report SET trusted = true WHERE id = %s AND NOT trusted", [pk])
 
 
-def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool, vouch) -> int | None:
+def _insert_report(cur, parsed: ParsedReport, name: str, origin: str, recovered: bool, vouch) -> int | None:
     """Insert the report row; None when a report with the same identity is already stored."""
     _fit_header(parsed)
     _check_period(parsed)
@@ -174,7 +174,7 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
             INSERT INTO reports_report (org_name, email, extra_contact_info, report_id, domain, "begin",
                 "end", version, generator, schema, errors, adkim, aspf, p, sp, np, pct, fo, testing,
                 discovery_method, record_count, message_count, warnings, recovered, original, original_name,
-                source, created, reporter_verified, signing_domain, trusted)
+                origin, created, reporter_verified, signing_domain, trusted)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                 0, 0, '[]', %s, '', %s, %s, now(), %s, %s, %s)
             ON CONFLICT ON CONSTRAINT report_identity DO NOTHING
@@ -183,7 +183,7 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
             [
                 h.org_name, h.email, h.extra_contact_info, h.report_id, p.domain, h.begin, h.end,
                 h.version, h.generator, h.schema, json.dumps(h.errors), p.adkim, p.aspf, p.p, p.sp, p.np,
-                p.pct, p.fo, p.testing, p.discovery_method, recovered, name[:512], source[:512], *vouch,
+                p.pct, p.fo, p.testing, p.discovery_method, recovered, name[:512], origin[:512], *vouch,
             ],
         )  # fmt: skip
     row = cur.fetchone()

@@ -63,7 +63,7 @@ def ingest_upload(pk: int) -> Upload | None:
         Upload.objects.filter(pk=pk).update(outcomes=outcomes)
 
     # A signed-in user vouches for what they upload (DMARC_REQUIRE_VERIFIED_REPORTS counts it).
-    ingest_bytes(bytes(row.data), source=f"upload:{row.name}", trusted=True, progress=progress)
+    ingest_bytes(bytes(row.data), origin=f"upload:{row.name}", trusted=True, progress=progress)
     Upload.objects.filter(pk=pk).update(state=Upload.DONE, data=b"", finished=timezone.now())
     return Upload.objects.defer("data").get(pk=pk)
 

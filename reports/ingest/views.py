@@ -23,7 +23,7 @@ PAGE_SIZE = 50
 
 REPORT_LIST_FIELDS = (
     "id", "org_name", "report_id", "domain", "begin", "end", "p", "record_count", "message_count", "warnings",
-    "created", "source", "reporter_verified",
+    "created", "origin", "reporter_verified",
 )  # fmt: skip
 
 

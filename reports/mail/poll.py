@@ -53,7 +53,7 @@ from reports.mail.client import (
 from reports.mail.errors import MailboxError, TransientError
 from reports.mail.headers import headers
 from reports.mail.lock import mailbox_lock
-from reports.mail.messages import Ingested, ingest_message, message_source
+from reports.mail.messages import Ingested, ingest_message, message_origin
 from reports.mail.models import Mailbox, MailMessage
 from reports.mail.status import counts, update_mailbox
 
@@ -242,7 +242,7 @@ class _Poll:
         self.result.recorded += len(rows)
         for row in rows:
             if row.state == MailMessage.FAILED and self.on_ingested is not None:
-                outcome = Outcome(message_source(row, self.mailbox.name), None, "rejected", error=row.error)
+                outcome = Outcome(message_origin(row, self.mailbox.name), None, "rejected", error=row.error)
                 self.on_ingested(Ingested(row, [outcome]))
         return list(
             self.rows.filter(uid__in=[r.uid for r in rows], state=MailMessage.NEW)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from reports.demo.scenarios import DEMO_SOURCE, NETWORKS, NOT_READY, READY, REVERSE_DNS, demo_dns
+from reports.demo.scenarios import DEMO_ORIGIN, NETWORKS, NOT_READY, READY, REVERSE_DNS, demo_dns
 from reports.ingest.models import Report
 from reports.rollout.models import DnsCache
 from reports.sources.models import ReverseDns, SourceNetwork
@@ -19,7 +19,7 @@ def is_demo(domain: str) -> bool:
     if domain not in (READY, NOT_READY):
         return False
     reports = Report.objects.filter(domain=domain)
-    return reports.exists() and not reports.exclude(source__startswith=DEMO_SOURCE).exists()
+    return reports.exists() and not reports.exclude(origin__startswith=DEMO_ORIGIN).exists()
 
 
 def install_demo_dns(years: int = 10) -> None:

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from reports.demo.files import package
-from reports.demo.scenarios import DEMO_SOURCE, NOT_READY, READY, build_demo_reports
+from reports.demo.scenarios import DEMO_ORIGIN, NOT_READY, READY, build_demo_reports
 from reports.domains.models import Domain
 from reports.ingest.models import Report
 from reports.ingest.pipeline import announce_imported, ingest_bytes
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         statuses = {}
         outcomes = []
         for name, data in files:
-            outcomes += ingest_bytes(data, f"{DEMO_SOURCE}{name}", announce=False)
+            outcomes += ingest_bytes(data, f"{DEMO_ORIGIN}{name}", announce=False)
         for outcome in outcomes:
             statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
         # Once for every file: the readiness, rankings and alerts of the demo domains follow.

@@ -43,7 +43,7 @@ class Command(BaseCommand):
                     domains.add(outcome.domain)
                     days.update(outcome.days)
                 if outcome.status == "rejected":
-                    where = f"{outcome.source}" + (f" ({outcome.member})" if outcome.member else "")
+                    where = f"{outcome.origin}" + (f" ({outcome.member})" if outcome.member else "")
                     reasons.append(f"{where}: {outcome.error}")
                 if as_json:
                     self.stdout.write(json.dumps(outcome.as_json()))
