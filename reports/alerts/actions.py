@@ -1,4 +1,4 @@
-"""Alert rows and their deliveries: the database decides what has fired already.
+"""Writing alert rows and their deliveries: the database decides what has fired already.
 
 1. A firing transition inserts the alert; the partial unique key (one open
    alert per key) turns a second insert, by a concurrent run, into a no-op.
@@ -19,14 +19,9 @@ from django.db.models import Q
 
 from reports.alerts import links, recipients, render
 from reports.alerts.models import Alert, Delivery
-from reports.alerts.state import FIRING, RESOLVED, OpenAlert, Transition, within_cap
+from reports.alerts.state import FIRING, RESOLVED, Transition, within_cap
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-
-
-def open_alerts(domains: list[str]) -> list[OpenAlert]:
-    rows = Alert.objects.filter(resolved__isnull=True, domain__in=domains)
-    return [OpenAlert(a.key, a.domain, a.rule, a.subject, a.announce_resolved) for a in rows]
 
 
 def record(t: Transition, now) -> Alert | None:
