@@ -367,6 +367,8 @@ if not DMARC_BASE_URL.startswith(("http://", "https://")):
 # Recipients of every domain's alerts, besides the users' own choices (containers).
 DMARC_ALERT_EMAILS = env.list("DMARC_ALERT_EMAILS", default=[])
 DMARC_ALERT_URLS = env.list("DMARC_ALERT_URLS", default=[])  # Apprise URLs
+# Hosts and networks that users' alert URLs may reach although they are internal (reports/access/outbound.py).
+DMARC_ALERT_ALLOWED_HOSTS = env.list("DMARC_ALERT_ALLOWED_HOSTS", default=[])
 DMARC_ALERT_INTERVAL = envint("DMARC_ALERT_INTERVAL", 900, minimum=60)  # seconds between beat evaluations
 DMARC_ALERT_SILENT_DAYS = envint("DMARC_ALERT_SILENT_DAYS", 3, minimum=1)  # no report for this long
 DMARC_ALERT_MAILBOX_HOURS = envint("DMARC_ALERT_MAILBOX_HOURS", 6, minimum=1)  # no successful poll
