@@ -121,7 +121,10 @@ def test_each_user_chooses_rules_and_channels_per_domain(operator, client, domai
     assert "TIiajkdnlazkcOXrIdevi7FQ" not in page and "A1BRTD4JD" not in page and "slack://" in page
     shown = client.get("/alerts/settings/").context["forms"][0][1]["urls"].value()
     assert client.post("/alerts/settings/", {**data, "d0-urls": shown}).status_code == 302
-    assert AlertPreference.objects.get(user=operator, domain="example.com").urls == f"{SLACK}\nntfy://alerts-topic"
+    assert (
+        AlertPreference.objects.get(user=operator, domain="example.com").urls
+        == f"{SLACK}\nntfy://alerts-topic"
+    )
 
     data["d0-urls"] = "not a url at all"
     page = client.post("/alerts/settings/", data).content.decode()
