@@ -8,6 +8,7 @@ about every domain.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import apprise
@@ -41,6 +42,14 @@ def hidden(url: str) -> str:
     if plugin:
         return plugin.url(privacy=True).split("?", 1)[0]
     return url.split("://", 1)[0] + "://…" if "://" in url else "(invalid URL)"
+
+
+def target_key(r: Recipient) -> str:
+    """How a delivery's unique key names its recipient: an Apprise URL by its digest, since the key
+    is stored in clear and the URL holds secrets."""
+    if r.channel == APPRISE:
+        return "sha256:" + hashlib.sha256(r.target.encode()).hexdigest()
+    return r.target
 
 
 def split_urls(text: str) -> list[str]:
