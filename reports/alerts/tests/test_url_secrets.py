@@ -57,7 +57,8 @@ def test_an_alert_url_is_stored_encrypted_shown_masked_and_rotated(client, setti
     (stored,) = raw("alertpreference", "urls")
     assert Fernet(new).decrypt(stored.encode()).decode() == SLACK
     settings.DMARC_ENCRYPTION_KEYS = [new.encode()]
-    assert AlertPreference.objects.get().urls == SLACK and Delivery.objects.get(pk=delivery.pk).target == SLACK
+    assert AlertPreference.objects.get().urls == SLACK
+    assert Delivery.objects.get(pk=delivery.pk).target == SLACK
 
 
 def page_value(client) -> str:
