@@ -45,7 +45,9 @@ def fields(mailbox, **changes) -> dict:
     return {"enabled": "on", **{n: getattr(mailbox, n) for n in names}, **changes}
 
 
-def test_a_fake_server_that_is_sent_a_token_shows_it_and_its_echo_is_scrubbed(oauth_settings, make_oauth_mailbox):
+def test_a_fake_server_that_is_sent_a_token_shows_it_and_its_echo_is_scrubbed(
+    oauth_settings, make_oauth_mailbox
+):
     """The control: a mailbox set up to log in at the listener does send it a token there, which the
     listener echoes back base64-encoded; the stored error keeps none of it."""
     with ImapListener(echo_login=True) as listener:
@@ -89,7 +91,9 @@ def test_after_a_staff_user_changes_the_port_no_token_leaves_for_the_new_host(
     assert "port" in entry.detail["changed"] and f"{stored[0]} (cleared)" in entry.detail["changed"]
 
 
-def test_an_edit_elsewhere_keeps_the_secrets_and_says_none_changed(oauth_settings, make_oauth_mailbox, editor):
+def test_an_edit_elsewhere_keeps_the_secrets_and_says_none_changed(
+    oauth_settings, make_oauth_mailbox, editor
+):
     mailbox = make_oauth_mailbox("google-refresh-token")
     url = reverse("admin:reports_mailbox_change", args=[mailbox.pk])
     assert editor.post(url, fields(mailbox, folder="Reports")).status_code == 302
