@@ -424,7 +424,7 @@ def status(request):
         form=form,
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
-        mailboxes=mailboxes_for_status_page(),
+        mailboxes=mailboxes_for_status_page(with_failed=request.user.is_superuser),
         **_untrusted_input(),
         alert_trouble=alert_delivery.trouble(),
     )
@@ -466,14 +466,20 @@ def _queue_upload(request, pk: int) -> None:
 
 @login_required
 def uploads(request):
-    rows = [_upload_row(u) for u in recent_uploads()]
+    access = access_for(request.user)
+    rows = [_upload_row(u, request.user, access) for u in recent_uploads(request.user)]
     ctx = _selection(request)
     ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
     return render(request, "reports/dashboard/uploads.html", ctx)
 
 
-def _upload_row(upload) -> dict:
+def _upload_row(upload, user, access) -> dict:
     outcomes = upload.outcomes if isinstance(upload.outcomes, list) else []
+    hidden = 0
+    if upload.uploaded_by_id != user.pk and not access.everything:
+        # Someone else's upload shows the reports of the user's domains only.
+        shown = [o for o in outcomes if isinstance(o, dict) and access.may(rules.VIEW, o.get("domain") or "")]
+        hidden, outcomes = len(outcomes) - len(shown), shown
     if upload.state == upload.QUEUED:
         note = "Waiting for a worker."
     elif upload.state == upload.WORKING:
@@ -481,7 +487,9 @@ def _upload_row(upload) -> dict:
     elif upload.error:
         note = upload.error
     else:
-        note = "" if outcomes else "No report found."
+        note = "" if outcomes or hidden else "No report found."
+    if hidden:
+        note = f"{note} {hidden} more report{'s' if hidden > 1 else ''} of domains you do not see.".strip()
     return {
         "upload": upload,
         "outcomes": outcomes,

@@ -16,10 +16,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
+from reports.access import access_for, audit, rules
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import Upload
+from reports.models import AuditEntry, Upload
 
 
 def save_upload(upload, user) -> Upload:
@@ -62,10 +64,43 @@ def ingest_upload(pk: int) -> Upload | None:
         outcomes.append({**outcome.as_json(), "report_pk": outcome.report_pk})
         Upload.objects.filter(pk=pk).update(outcomes=outcomes)
 
-    # A signed-in user vouches for what they upload (DMARC_REQUIRE_VERIFIED_REPORTS counts it).
-    ingest_bytes(bytes(row.data), source=f"upload:{row.name}", trusted=True, progress=progress)
+    # A signed-in user vouches for what they upload (DMARC_REQUIRE_VERIFIED_REPORTS counts it), for the
+    # domains where they may: the reports of any other domain are refused one by one.
+    ingest_bytes(
+        bytes(row.data),
+        source=f"upload:{row.name}",
+        trusted=True,
+        progress=progress,
+        refusal=uploader_refusal(row.uploaded_by),
+    )
     Upload.objects.filter(pk=pk).update(state=Upload.DONE, data=b"", finished=timezone.now())
-    return Upload.objects.defer("data").get(pk=pk)
+    done = Upload.objects.defer("data").get(pk=pk)
+    audit.record(
+        row.uploaded_by,
+        AuditEntry.UPLOAD,
+        f"{row.name} (ingested)",
+        upload=pk,
+        imported=sorted({o["domain"] for o in outcomes if o["status"] == "imported"}),
+        refused=sorted({o["domain"] for o in outcomes if o["status"] == "not-allowed"}),
+    )
+    return done
+
+
+def uploader_refusal(user):
+    """Why `user` may not store a report of a policy domain (reports.access.rules.UPLOAD), or None."""
+    access = access_for(user) if user is not None else None
+
+    def refusal(domain: str) -> str | None:
+        if access is None:
+            return "the account that uploaded the file is gone: the report was not stored"
+        if not access.may(rules.UPLOAD, domain):
+            return (
+                f"{domain} is not a domain on which you may upload reports (operator role): "
+                "the report was not stored"
+            )
+        return None
+
+    return refusal
 
 
 def stopped(pk: int, error: str) -> None:
@@ -78,10 +113,25 @@ def requeue(pk: int) -> None:
     Upload.objects.filter(pk=pk, state=Upload.WORKING).update(state=Upload.QUEUED)
 
 
-def recent(limit: int = 30) -> list[Upload]:
-    return list(
-        Upload.objects.defer("data").select_related("uploaded_by").order_by("-created", "-id")[:limit]
-    )
+# The uploads with a report of one of the granted domains (or a subdomain of one).
+_OF_DOMAINS = """
+    SELECT u.id FROM reports_upload u
+    CROSS JOIN LATERAL jsonb_array_elements(
+        CASE jsonb_typeof(u.outcomes) WHEN 'array' THEN u.outcomes ELSE '[]'::jsonb END) o
+    WHERE EXISTS (SELECT 1 FROM unnest(%s::text[]) n
+                  WHERE lower(o->>'domain') = n OR right(lower(o->>'domain'), length(n) + 1) = '.' || n)
+"""
+
+
+def recent(user, limit: int = 30) -> list[Upload]:
+    """The latest uploads that `user` may see: their own, and those with a report of their domains
+    (superusers: all)."""
+    rows = Upload.objects.defer("data").select_related("uploaded_by").order_by("-created", "-id")
+    access = access_for(user)
+    if not access.everything:
+        names = [n.lower() for n in access.granted_names(rules.VIEW)]
+        rows = rows.filter(Q(uploaded_by=user) | Q(pk__in=RawSQL(_OF_DOMAINS, [names])))
+    return list(rows[:limit])
 
 
 def waiting(older_than_seconds: int = 120) -> list[int]:
