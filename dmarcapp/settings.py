@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every SQL statement of a request within DMARC_WEB_STATEMENT_TIMEOUT, and a page saying so.
+    "dmarcapp.middleware.StatementTimeout",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -228,6 +230,8 @@ DMARC_IMAP_TIMEOUT = envint("DMARC_IMAP_TIMEOUT", 30, minimum=1)  # socket timeo
 DMARC_RETRY_BACKOFF = envint("DMARC_RETRY_BACKOFF", 15, minimum=1)  # first retry delay, doubles each time
 # Days to keep a filed message's raw bytes; its reports keep their own. 0 keeps them forever.
 DMARC_KEEP_RAW_MAIL_DAYS = envint("DMARC_KEEP_RAW_MAIL_DAYS", 30, minimum=0)
+# Raw bytes of failed messages kept for a retry, in all; the oldest lose theirs first.
+DMARC_MAX_FAILED_MAIL_BYTES = envint("DMARC_MAX_FAILED_MAIL_BYTES", 1024 * 1024 * 1024, minimum=0)
 # Redis redelivers a task whose worker died after this many seconds; it must
 # exceed the longest retry countdown, or retries run twice (harmless, but wasted).
 # Workers look for such tasks every 10 s (kombu's default is every 100 s).
@@ -403,6 +407,11 @@ if DMARC_INGEST_TIME_LIMIT <= DMARC_INGEST_SOFT_TIME_LIMIT:
 # overview, the sources table and the senders page; smaller ones are summed
 # within the request. At 250,000 sources a sum takes seconds.
 DMARC_RANK_IN_REQUEST_SOURCES = envint("DMARC_RANK_IN_REQUEST_SOURCES", 20_000, minimum=0)
+# Seconds any SQL statement of a web request may run (0: no limit); workers have none.
+DMARC_WEB_STATEMENT_TIMEOUT = envint("DMARC_WEB_STATEMENT_TIMEOUT", 25, minimum=0)
+# Computations one user's page views may queue per hour: custom ranges of big domains, readiness
+# windows outside the page's choices (reports/access/quota.py).
+DMARC_ON_DEMAND_PER_HOUR = envint("DMARC_ON_DEMAND_PER_HOUR", 20, minimum=1)
 
 # --- Background schedule (Celery beat), seconds between runs ---
 # Each run expires a little before the next is due, so a stalled worker does

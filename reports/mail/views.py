@@ -60,7 +60,9 @@ def _domains_of(msg: MailMessage) -> set[str] | None:
 def _say_how_it_went(request, msg, done) -> None:
     if done is None:
         messages.info(
-            request, f"Nothing to retry for message {msg.uid}: it is not failed, or too big to keep."
+            request,
+            f"Nothing to retry for message {msg.uid}: it is not failed, or its bytes were not kept "
+            "(too big, or past DMARC_MAX_FAILED_MAIL_BYTES).",
         )
     elif done.message.state == MailMessage.FAILED:
         messages.error(request, f"Message {msg.uid} failed again: {done.message.error}")
