@@ -186,6 +186,8 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 # --- Ingestion limits (RFC 9990 §7: zip and XML bombs) ---
 DMARC_MAX_INPUT_BYTES = envint("DMARC_MAX_INPUT_BYTES", 50 * 1024 * 1024, minimum=1)
+# Bytes one user (not a superuser) may upload in 24 hours.
+DMARC_UPLOAD_BYTES_PER_DAY = envint("DMARC_UPLOAD_BYTES_PER_DAY", 1024 * 1024 * 1024, minimum=1)
 DMARC_MAX_DECOMPRESSED_BYTES = envint("DMARC_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1)
 DMARC_MAX_ZIP_MEMBERS = envint("DMARC_MAX_ZIP_MEMBERS", 20, minimum=1)
 DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)

@@ -1,7 +1,8 @@
 import hashlib
 
+import django.db.models.deletion
 import reports.access.fields
-from django.db import migrations
+from django.db import migrations, models
 
 
 def encrypt_alert_urls(apps, schema_editor):
@@ -29,6 +30,11 @@ def decrypt_alert_urls(apps, schema_editor):
             cur.execute("UPDATE reports_delivery SET target = %s WHERE id = %s", [target, pk])
 
 
+def drop_unstored_windows(apps, schema_editor):
+    """Readiness summaries are kept for the page's windows only; the others were asked once by a page."""
+    apps.get_model("reports", "ReadinessSummary").objects.exclude(days__in=[14, 30, 60, 90]).delete()
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -47,4 +53,17 @@ class Migration(migrations.Migration):
             field=reports.access.fields.EncryptedTextField(),
         ),
         migrations.RunPython(encrypt_alert_urls, decrypt_alert_urls),
+        migrations.RunPython(drop_unstored_windows, migrations.RunPython.noop),
+        migrations.CreateModel(
+            name='UploadChunk',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seq', models.PositiveIntegerField()),
+                ('data', models.BinaryField()),
+                ('upload', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='reports.upload')),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('upload', 'seq'), name='uploadchunk_identity')],
+            },
+        ),
     ]
