@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every SQL statement of a request within DMARC_WEB_STATEMENT_TIMEOUT, and a page saying so.
     "dmarcapp.middleware.StatementTimeout",
+    "dmarcapp.middleware.AdminQuery",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,8 +1,11 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 
 from reports.access import audit
 from reports.ingest.names import domain_name
@@ -299,8 +302,24 @@ class ReportAdmin(admin.ModelAdmin):
         counts = {"reports": len(reports), "records": records}
         return listed, counts, perms_needed, []
 
+    def delete_model(self, request, obj):
+        self._audit(request, [obj])
+        super().delete_model(request, obj)
+
     def delete_queryset(self, request, queryset):
+        self._audit(request, list(queryset.only(*REPORT_SUMMARY)))
         queryset.delete()
+
+    def _audit(self, request, reports):
+        audit.record(
+            request.user,
+            AuditEntry.REPORTS,
+            f"{len(reports)} report(s) of {', '.join(sorted({r.domain for r in reports}))}"[:2000],
+            domains=sorted({r.domain for r in reports}),
+            messages=sum(r.message_count for r in reports),
+            # Enough to tell which reports went, for the first thousand.
+            reports=[[r.pk, r.org_name, r.report_id, r.domain] for r in reports[:1000]],
+        )
 
 
 REPORT_SUMMARY = ("id", "org_name", "report_id", "domain", "record_count", "message_count")
@@ -337,10 +356,16 @@ class DomainForm(forms.ModelForm):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.DOMAINS
     form = DomainForm
     list_display = ["name", "created"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("name") if change else None
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, AuditEntry.DOMAINS, obj.name, created=not change, renamed_from=before)
 
 
 @admin.register(ForeignReport)
@@ -454,10 +479,43 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 # --- Alerts (reports/alerts/) ---
+THRESHOLDS = ("silent_days", "min_messages", "recent_days", "hourly_cap")
+
+
+class AlertThresholdsForm(forms.ModelForm):
+    class Meta:
+        model = AlertThresholds
+        fields = ["domain", *THRESHOLDS]
+
+    def clean(self):
+        data = super().clean()
+        # As the settings they stand in for: 0 would mean "never" (an hourly cap of 0 holds every alert).
+        for name in THRESHOLDS:
+            if data.get(name) is not None and data[name] < 1:
+                self.add_error(name, "At least 1 (leave it empty for the setting's default).")
+        return data
+
+
 @admin.register(AlertThresholds)
-class AlertThresholdsAdmin(admin.ModelAdmin):
-    list_display = ("domain", "silent_days", "min_messages", "recent_days", "hourly_cap")
+class AlertThresholdsAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.ALERTS
+    form = AlertThresholdsForm
+    list_display = ("domain", *THRESHOLDS)
     search_fields = ("domain",)
+
+    def audit_target(self, obj) -> str:
+        return f"alert thresholds of {obj.domain}"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            AuditEntry.ALERTS,
+            self.audit_target(obj),
+            created=not change,
+            changed=form.changed_data,
+            **{name: getattr(obj, name) for name in THRESHOLDS},
+        )
 
 
 # The operator's marks on senders (reports/marks/): set from the pages or `manage.py mark`.
@@ -467,6 +525,34 @@ class SenderMarkAdmin(admin.ModelAdmin):
     list_filter = ["verdict", "kind"]
     search_fields = ["domain", "value", "marked_by"]
     readonly_fields = ["marked_by", "marked_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, AuditEntry.MARK, obj.domain, source=obj.value, verdict=obj.verdict)
+        self._readiness_follows([obj.domain])
+
+    def delete_model(self, request, obj):
+        self._deleted(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        marks = list(queryset)
+        self._deleted(request, marks)
+        super().delete_queryset(request, queryset)
+
+    def _deleted(self, request, marks):
+        for m in marks:
+            audit.record(
+                request.user, AuditEntry.MARK, m.domain, source=m.value, verdict="clear", deleted=True
+            )
+        self._readiness_follows({m.domain for m in marks})
+
+    def _readiness_follows(self, domains):
+        # As when a mark is set or cleared from a page: readiness is computed again with the marks.
+        from reports.rollout.tasks import queue_domain_summaries
+
+        for domain in sorted(domains):
+            transaction.on_commit(partial(queue_domain_summaries, domain))
 
     def has_add_permission(self, request):
         return False

@@ -54,6 +54,11 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(encrypt_alert_urls, decrypt_alert_urls),
         migrations.RunPython(drop_unstored_windows, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name='auditentry',
+            name='action',
+            field=models.CharField(choices=[('upload', 'Uploaded a file'), ('retry', 'Retried a message'), ('refresh_dns', 'Refreshed DNS'), ('mailbox', 'Changed a mailbox'), ('access', 'Changed access'), ('alerts', 'Changed alert settings'), ('mark', 'Marked a sender'), ('reports', 'Deleted reports'), ('domains', 'Changed monitored domains')], max_length=16),
+        ),
         migrations.CreateModel(
             name='UploadChunk',
             fields=[
