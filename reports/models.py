@@ -919,6 +919,9 @@ class UploadChunk(models.Model):
             models.UniqueConstraint(fields=["upload", "seq"], name="uploadchunk_identity"),
         ]
 
+    def __str__(self):
+        return f"{self.upload_id}:{self.seq}"
+
 
 # --- Stored readiness summaries (reports/rollout/summaries.py) ---
 
