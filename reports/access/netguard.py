@@ -114,7 +114,12 @@ def _create_connection(address, *args, **kwargs):
         return _original_create_connection(address, *args, **kwargs)
     host, port = address
     error = None
-    addresses = check_host(host, policy.allowed)
+    # The lookup itself talks to the configured name servers (127.0.0.1, often): not the user's choice.
+    token = _policy.set(None)
+    try:
+        addresses = check_host(host, policy.allowed)
+    finally:
+        _policy.reset(token)
     if policy.allowed.host(host):
         policy.vetted.update(ipaddress.ip_address(ip) for ip in addresses)
     for ip in addresses:
