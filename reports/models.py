@@ -15,7 +15,16 @@ from reports.alerts.models import (
 )
 from reports.dashboard.models import SenderTotals, SourceRanking
 from reports.domains.models import Domain
-from reports.ingest.models import AuthResult, ForeignReport, Record, Rejection, Report, Upload, auth_results
+from reports.ingest.models import (
+    AuthResult,
+    ForeignReport,
+    Record,
+    Rejection,
+    Report,
+    Upload,
+    UploadChunk,
+    auth_results,
+)
 from reports.mail.models import Mailbox, MailMessage
 from reports.marks.models import SenderMark
 from reports.rollout.models import DnsCache, ReadinessSummary
@@ -40,6 +49,7 @@ __all__ = [
     "Rejection",
     "Report",
     "Upload",
+    "UploadChunk",
     "auth_results",
     "Mailbox",
     "MailMessage",

@@ -57,7 +57,8 @@ class AccessGrant(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access and alert changes."""
+    """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access, alert and
+    monitored-domain changes, and report deletions."""
 
     UPLOAD = "upload"
     RETRY = "retry"
@@ -66,6 +67,8 @@ class AuditEntry(models.Model):
     ACCESS = "access"
     ALERTS = "alerts"
     MARK = "mark"
+    REPORTS = "reports"
+    DOMAINS = "domains"
     ACTION_CHOICES = [
         (UPLOAD, "Uploaded a file"),
         (RETRY, "Retried a message"),
@@ -74,6 +77,8 @@ class AuditEntry(models.Model):
         (ACCESS, "Changed access"),
         (ALERTS, "Changed alert settings"),
         (MARK, "Marked a sender"),
+        (REPORTS, "Deleted reports"),
+        (DOMAINS, "Changed monitored domains"),
     ]
 
     when = models.DateTimeField(auto_now_add=True)

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from reports.access.fields import EncryptedTextField
+
 
 class Alert(models.Model):
     """One episode of an alert condition: opened when the condition starts, resolved when it clears.
@@ -65,7 +67,8 @@ class Delivery(models.Model):
     user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
     kind = models.CharField(max_length=16)
     channel = models.CharField(max_length=16)
-    target = models.TextField()  # an address or an Apprise URL (which may hold a token)
+    # An address or an Apprise URL (which may hold a token): encrypted at rest, like mailbox secrets.
+    target = EncryptedTextField()
     label = models.CharField(max_length=500)  # the target with its secrets hidden, for pages and logs
     subject = models.CharField(max_length=500)
     text = models.TextField()
@@ -99,7 +102,8 @@ class AlertPreference(models.Model):
     domain = models.CharField(max_length=255)
     rules = models.JSONField(default=list, blank=True)  # rule names; see reports.alerts.rules.RULES
     email = models.BooleanField(default=True)
-    urls = models.TextField(blank=True, help_text="Apprise URLs, one a line.")
+    # Apprise URLs hold tokens and passwords: encrypted at rest, shown masked (reports.alerts.forms).
+    urls = EncryptedTextField(blank=True, help_text="Apprise URLs, one a line.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "domain"], name="alertpreference_identity")]

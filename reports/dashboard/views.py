@@ -22,7 +22,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import audit, guard, rules
+from reports.access import audit, guard, quota, rules
 from reports.access.models import AuditEntry
 from reports.access.queries import access_for
 from reports.alerts import delivery as alert_delivery
@@ -37,6 +37,7 @@ from reports.ingest.forms import UploadForm
 from reports.ingest.models import ForeignReport, Rejection
 from reports.ingest.tasks import queue_upload
 from reports.ingest.uploads import save_upload
+from reports.mail.retention import failed_without_bytes
 from reports.mail.status import mailboxes_for_status_page
 from reports.marks import queries as marks_queries
 from reports.marks.rules import mark_for
@@ -64,7 +65,7 @@ def overview(request):
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
         if not ov.ranked:
-            ctx.update(_being_counted(ctx, table.SourceFilter()))
+            ctx.update(_being_counted(request, ctx, table.SourceFilter()))
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = rollups.data_span(ctx["domain"])
@@ -86,13 +87,13 @@ def overview(request):
     return render(request, "reports/dashboard/overview.html", ctx)
 
 
-def _being_counted(ctx: dict, flt: table.SourceFilter | None) -> dict:
+def _being_counted(request, ctx: dict, flt: table.SourceFilter | None) -> dict:
     """A big domain's page whose sums a worker has not stored yet (reports.dashboard.ranking): queued
-    once, and the page says so (reports/dashboard/_ranking_pending.html)."""
-    return {
-        "ranking_pending": True,
-        "ranking_queued": dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt),
-    }
+    once, and the page says so (reports/dashboard/_ranking_pending.html). A custom range counts
+    against the user's hourly share of such work (reports.access.quota)."""
+    allowed = partial(quota.take, request.user) if ctx["preset"] == "custom" else None
+    queued = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt, allowed)
+    return {"ranking_pending": True, "ranking_queued": queued, "ranking_throttled": queued is None}
 
 
 def _source_label(s: queries.SourceRow) -> str:
@@ -146,7 +147,7 @@ def sources(request):
                     ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
                 )
         except ranking.NotRankedYet:
-            ctx.update(_being_counted(ctx, flt))
+            ctx.update(_being_counted(request, ctx, flt))
     filters = {
         **ctx["keep"],
         "q": flt.search,
@@ -244,7 +245,7 @@ def senders(request):
         try:
             rows = queries.service_summaries(ctx["domain"], ctx["rng"])
         except ranking.NotRankedYet:
-            ctx.update(_being_counted(ctx, None))
+            ctx.update(_being_counted(request, ctx, None))
     ctx.update(
         rows=rows,
         stage=_stage(ctx["domain"]) if ctx["domain"] else None,
@@ -339,7 +340,7 @@ def status(request):
         form=form,
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
-        mailboxes=mailboxes_for_status_page(),
+        mailboxes=mailboxes_for_status_page(with_failed=request.user.is_superuser),
         **_untrusted_input(),
         alert_trouble=alert_delivery.trouble(),
     )
@@ -352,6 +353,9 @@ def status(request):
         can_retry=guard.can(request, rules.RETRY),
         show_rejections=request.user.is_superuser,
     )
+    if request.user.is_superuser:
+        ctx["failed_without_bytes"] = failed_without_bytes()
+        ctx["max_failed_bytes"] = settings.DMARC_MAX_FAILED_MAIL_BYTES
     return render(request, "reports/dashboard/status.html", ctx)
 
 

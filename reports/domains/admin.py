@@ -3,6 +3,9 @@
 from django import forms
 from django.contrib import admin
 
+from reports.access import audit
+from reports.access.admin import AuditedDeletes
+from reports.access.models import AuditEntry
 from reports.domains.models import Domain
 from reports.shared.names import domain_name
 
@@ -21,7 +24,13 @@ class DomainForm(forms.ModelForm):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.DOMAINS
     form = DomainForm
     list_display = ["name", "created"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("name") if change else None
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, AuditEntry.DOMAINS, obj.name, created=not change, renamed_from=before)

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from reports.access import audit
+from reports.access.models import AuditEntry
 from reports.ingest.models import ForeignReport, Rejection, Report
 
 
@@ -33,8 +35,24 @@ class ReportAdmin(admin.ModelAdmin):
         counts = {"reports": len(reports), "records": records}
         return listed, counts, perms_needed, []
 
+    def delete_model(self, request, obj):
+        self._audit(request, [obj])
+        super().delete_model(request, obj)
+
     def delete_queryset(self, request, queryset):
+        self._audit(request, list(queryset.only(*REPORT_SUMMARY)))
         queryset.delete()
+
+    def _audit(self, request, reports):
+        audit.record(
+            request.user,
+            AuditEntry.REPORTS,
+            f"{len(reports)} report(s) of {', '.join(sorted({r.domain for r in reports}))}"[:2000],
+            domains=sorted({r.domain for r in reports}),
+            messages=sum(r.message_count for r in reports),
+            # Enough to tell which reports went, for the first thousand.
+            reports=[[r.pk, r.org_name, r.report_id, r.domain] for r in reports[:1000]],
+        )
 
 
 REPORT_SUMMARY = ("id", "org_name", "report_id", "domain", "record_count", "message_count")

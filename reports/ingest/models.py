@@ -221,7 +221,8 @@ class Upload(models.Model):
 
     name = models.CharField(max_length=512)
     size = models.BigIntegerField()
-    # Emptied once ingested: the reports and rejections keep their own bytes.
+    # Emptied once ingested: the reports and rejections keep their own bytes. Uploads are written in
+    # pieces (UploadChunk); this holds the bytes of uploads saved before that.
     data = models.BinaryField(blank=True)
     state = models.CharField(max_length=8, choices=STATE_CHOICES, default=QUEUED)
     outcomes = models.JSONField(default=list, blank=True)
@@ -245,3 +246,21 @@ class Upload(models.Model):
     @property
     def pending(self) -> bool:
         return self.state in (self.QUEUED, self.WORKING)
+
+
+class UploadChunk(models.Model):
+    """A piece of an uploaded file, written as the request reads it, so that no request holds a whole
+    file in memory; the ingest task joins them, and they go once it is done."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            # One piece per place; also the index the task reads them in order by.
+            models.UniqueConstraint(fields=["upload", "seq"], name="uploadchunk_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.upload_id}:{self.seq}"

@@ -11,7 +11,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header, urlencode
 
-from reports.access import guard
+from reports.access import guard, rules
+from reports.access.queries import access_for
 from reports.ingest.forms import ReportFilterForm
 from reports.ingest.models import Record, Report
 from reports.ingest.uploads import recent as recent_uploads
@@ -81,14 +82,20 @@ def report_download(request, pk):
 
 @login_required
 def uploads(request):
-    rows = [_upload_row(u) for u in recent_uploads()]
+    access = access_for(request.user)
+    rows = [_upload_row(u, request.user, access) for u in recent_uploads(request.user)]
     ctx = selection(request)
     ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
     return render(request, "reports/ingest/uploads.html", ctx)
 
 
-def _upload_row(upload) -> dict:
+def _upload_row(upload, user, access) -> dict:
     outcomes = upload.outcomes if isinstance(upload.outcomes, list) else []
+    hidden = 0
+    if upload.uploaded_by_id != user.pk and not access.everything:
+        # Someone else's upload shows the reports of the user's domains only.
+        shown = [o for o in outcomes if isinstance(o, dict) and access.may(rules.VIEW, o.get("domain") or "")]
+        hidden, outcomes = len(outcomes) - len(shown), shown
     if upload.state == upload.QUEUED:
         note = "Waiting for a worker."
     elif upload.state == upload.WORKING:
@@ -96,7 +103,9 @@ def _upload_row(upload) -> dict:
     elif upload.error:
         note = upload.error
     else:
-        note = "" if outcomes else "No report found."
+        note = "" if outcomes or hidden else "No report found."
+    if hidden:
+        note = f"{note} {hidden} more report{'s' if hidden > 1 else ''} of domains you do not see.".strip()
     return {
         "upload": upload,
         "outcomes": outcomes,

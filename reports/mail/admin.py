@@ -25,14 +25,14 @@ def _secret_field(label, *, textarea=False, help_text=""):
     )
 
 
-# Changing any of these sends the stored password elsewhere, or to another account.
-CONNECTION_FIELDS = ("host", "port", "security", "username")
-# Where each secret goes: changing that clears the secret unless a new one is typed.
+# Changing any of these sends the mailbox's secrets, or a token got with them, elsewhere (another
+# server, account, tenant or token endpoint, or a server trusted through another CA): it clears
+# every stored secret of the mailbox.
+CONNECTION_FIELDS = ("host", "port", "security", "ca_file", "username", "auth", "ms_tenant", "ms_authority")
+# Where each secret also goes: changing that clears the secret unless a new one is typed.
 _SECRET_DESTINATIONS = {
-    "password": set(CONNECTION_FIELDS),
-    "ms_client_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
-    "ms_certificate_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
-    "google_service_account_secret": {"username"},
+    "ms_client_secret": {"ms_client_id"},
+    "ms_certificate_secret": {"ms_client_id"},
     "google_client_secret": {"google_client_id"},
     "google_refresh_token_secret": {"google_client_id"},
 }
@@ -47,7 +47,8 @@ class MailboxForm(forms.ModelForm):
     auth = forms.ChoiceField(label="Authentication", choices=Mailbox.AUTH_CHOICES, required=False)
     password = _secret_field(
         "Password",
-        help_text="Changing the host, port, security or username clears it unless a new one is entered here.",
+        help_text="Changing the host, port, security, CA file, username, authentication, tenant or authority "
+        "clears every stored secret of the mailbox unless new ones are entered in the same save.",
     )
     ms_client_secret = _secret_field(
         "Client secret", help_text="A client secret of the app registration, or:"
@@ -79,18 +80,38 @@ class MailboxForm(forms.ModelForm):
         data = super().clean()
         # Whoever may edit a mailbox but not read its secrets must not be able to send them to a
         # server of their own: a new destination gets a secret only if it is typed again.
-        moved = {field for field, to in _SECRET_DESTINATIONS.items() if to & set(self.changed_data)}
-        for name in Mailbox.SECRET_FIELDS:
-            if not data.get(name) and self.instance.pk:
-                data[name] = "" if name in moved else getattr(self.instance, name)
         # Left out of a form (a script's POST), the method stays what it was.
         auth = data["auth"] = data.get("auth") or self.instance.auth or Mailbox.PASSWORD
+        changed = set(self.changed_data) - {*Mailbox.SECRET_FIELDS, "auth"}
+        if self.instance.pk and auth != self.instance.auth:
+            changed.add("auth")
+        moved = {
+            name
+            for name in Mailbox.SECRET_FIELDS
+            if changed & {*CONNECTION_FIELDS, *_SECRET_DESTINATIONS.get(name, ())}
+        }
+        # What this save does to each stored secret, for the audit entry: typed anew, cleared, or kept.
+        self.secrets_done = {}
+        for name in Mailbox.SECRET_FIELDS:
+            stored = getattr(self.instance, name) if self.instance.pk else ""
+            if data.get(name):
+                self.secrets_done[name] = "new"
+            elif self.instance.pk:
+                data[name] = "" if name in moved else stored
+                if name in moved and stored:
+                    self.secrets_done[name] = "cleared"
+        self.changed_fields = sorted(changed)
+        # A save that cleared secrets goes through: the mailbox then fails to log in, saying what it
+        # needs, until someone who knows them types them again.
+        cleared = "cleared" in self.secrets_done.values()
         if not data.get("host"):
             if auth in credentials.DEFAULT_HOSTS:
                 data["host"] = credentials.DEFAULT_HOSTS[auth]
             else:
                 self.add_error("host", "The IMAP server's name is needed for a password login.")
         for need in credentials.unmet(auth, data):
+            if cleared and need.secret:
+                continue
             provider = credentials.PROVIDERS[auth]
             if len(need.alternatives) == 1:
                 for name in need.alternatives[0]:
@@ -186,12 +207,24 @@ class MailboxAdmin(AuditedDeletes, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changed = [name for name in form.changed_data if name != "password"]
-        if form.data.get("password"):
-            changed.append("password (new)")
-        elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
-            changed.append("password (cleared)")
-        audit.record(request.user, AuditEntry.MAILBOX, obj.name, created=not change, changed=changed)
+        # A secret field left empty keeps the stored value: it is "changed" only when typed or cleared.
+        changed = [*form.changed_fields, *(f"{name} ({done})" for name, done in form.secrets_done.items())]
+        cleared = sorted(n for n, done in form.secrets_done.items() if done == "cleared")
+        if cleared:
+            self.message_user(
+                request,
+                f"{obj.name} goes elsewhere now: its stored secrets were cleared ({', '.join(cleared)}). "
+                "It cannot log in until they are entered again.",
+                messages.WARNING,
+            )
+        audit.record(
+            request.user,
+            AuditEntry.MAILBOX,
+            obj.name,
+            created=not change,
+            changed=changed,
+            cleared=cleared,
+        )
 
 
 @admin.register(MailMessage)

@@ -19,6 +19,11 @@ class Need:
     alternatives: tuple[tuple[str, ...], ...]
     what: str  # in words, for a form: "Microsoft 365 needs {what}."
 
+    @property
+    def secret(self) -> bool:
+        """Whether it asks for a secret (a field named `password` or ending in `_secret`)."""
+        return any(f == "password" or f.endswith("_secret") for a in self.alternatives for f in a)
+
     def met(self, values: dict) -> bool:
         return any(all(values.get(f) for f in fields) for fields in self.alternatives)
 

@@ -9,6 +9,10 @@ assesses the domain and stores:
 - everything the readiness page shows (reports.rollout.page), pickled: the rows per service with
   the addresses shown and the count of the others, the checks, the decision block, the what-if,
   freshness, marks and DNS findings;
+Only the page's windows (STORED_WINDOWS) are stored; another window a page asks for is computed by a
+task and kept in the cache for a few minutes (compute_on_demand), and `manage.py rollout --days N`
+stores nothing for them. Of the stored windows:
+
 - for the default window only, each source's service and category (SourceService), which the
   sources table, the Senders page and the overview read. Another window a page asked for must not
   replace them: the pages would show whichever window ran last.
@@ -25,16 +29,18 @@ import pickle
 import time
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
 from reports.ingest.models import Report
 from reports.rollout import page, trust
 from reports.rollout.models import ReadinessSummary
+from reports.rollout.queries import ON_DEMAND_SECONDS, on_demand_key
 from reports.rollout.readiness import Readiness, assess
 from reports.rollout.rules.classification import AssessedSource
 from reports.shared import events
-from reports.shared.dates import WINDOW_DAYS
+from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
 from reports.sources.models import SourceService
 
 
@@ -42,6 +48,8 @@ def compute(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False) -> 
     """Assess the domain, store what the pages read, and return the assessment."""
     started = time.monotonic()
     r = assess(domain, days=days, refresh_dns=refresh_dns)
+    if days not in STORED_WINDOWS:
+        return r  # `manage.py rollout --days 7`: shown, stored nowhere
     shown = page.build(r, trust.verified_share(r.domain, r.start, r.end))
     with transaction.atomic():
         store(r, shown, time.monotonic() - started)
@@ -49,6 +57,16 @@ def compute(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False) -> 
             store_services(r.domain, r.sources)
         events.send_readiness_assessed(__name__, r.domain, days)
     return r
+
+
+def compute_on_demand(domain: str, days: int, refresh_dns: bool = False) -> None:
+    """Assess the domain over a window the page does not offer, for the page that asked, and store
+    nothing but a short-lived copy of the page in the cache (reports.rollout.queries.on_demand_page)."""
+    started = timezone.now()
+    r = assess(domain, days=days, refresh_dns=refresh_dns)
+    shown = page.build(r, trust.verified_share(r.domain, r.start, r.end))
+    shown.update(computed=timezone.now(), seconds=(timezone.now() - started).total_seconds())
+    cache.set(on_demand_key(r.domain, days), shown, ON_DEMAND_SECONDS)
 
 
 def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:

@@ -6,13 +6,14 @@ import logging
 import pickle
 from datetime import date
 
+from django.core.cache import cache
 from django.db import connection
 
 from reports.rollout import page, trust
 from reports.rollout.models import ReadinessSummary
 from reports.rollout.readiness import assess
 from reports.rollout.rules.classification import AssessedSource
-from reports.shared.dates import WINDOW_DAYS
+from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
 from reports.shared.names import normalise
 from reports.sources.models import SourceService
 
@@ -70,10 +71,10 @@ def stored_page(domain: str, days: int) -> dict | None:
 
 
 def windows(domain: str) -> list[int]:
-    """The windows (in days) whose summaries of `domain` are kept: the default one and any other a
-    page asked for."""
+    """The windows (in days) whose summaries of `domain` are kept: the default one and any other of the
+    page's choices a page asked for."""
     kept = set(ReadinessSummary.objects.filter(domain=domain).values_list("days", flat=True))
-    return sorted(kept | {WINDOW_DAYS})
+    return sorted((kept & set(STORED_WINDOWS)) | {WINDOW_DAYS})
 
 
 def last_assessment(domain: str, days: int = WINDOW_DAYS) -> tuple[dict, list[AssessedSource] | None]:
@@ -108,3 +109,17 @@ def new_sources(domain: str, start: date, end: date) -> list[dict]:
             {"ip": ip, "service": service, "category": category, "messages": int(messages)}
             for ip, service, category, messages in cur.fetchall()
         ]
+
+
+# --- windows outside the page's choices: computed on demand, kept in the cache a few minutes only ---
+
+ON_DEMAND_SECONDS = 600
+
+
+def on_demand_key(domain: str, days: int) -> str:
+    return f"rollout:on-demand:{page.VERSION}:{domain}:{days}"
+
+
+def on_demand_page(domain: str, days: int) -> dict | None:
+    shown = cache.get(on_demand_key(domain, days))
+    return shown if isinstance(shown, dict) else None

@@ -15,7 +15,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
 from reports.rollout import actions, asn, queries, rdns
-from reports.shared.dates import WINDOW_DAYS
+from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
 from reports.sources.models import SourceNetwork
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,34 @@ def refresh_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = Fa
     """Assess one domain and store its summary (after an import or a deletion, or a page found none)."""
     # Taken off before the work: a change that arrives meanwhile queues another run.
     cache.delete(_queued_key(domain, days))
+    if days not in STORED_WINDOWS:
+        actions.compute_on_demand(domain, days, refresh_dns=refresh_dns)
+        return
     actions.compute(domain, days=days, refresh_dns=refresh_dns)
+
+
+@app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def compute_window(domain: str, days: int):
+    """Assess one domain over a window outside the page's choices, for the page that asked (not stored)."""
+    cache.delete(_queued_key(domain, days))
+    actions.compute_on_demand(domain, days)
+
+
+def queue_window(domain: str, days: int, allowed=None) -> bool | None:
+    """Queue compute_window unless already queued; False if the broker is down. `allowed()`, if given,
+    is asked before queuing anything new: when it says no, nothing is queued and this returns None."""
+    if not cache.add(_queued_key(domain, days), True, QUEUED_SECONDS):
+        return True
+    if allowed is not None and not allowed():
+        cache.delete(_queued_key(domain, days))
+        return None
+    try:
+        compute_window.delay(domain, days)
+    except BrokerError as e:
+        cache.delete(_queued_key(domain, days))
+        log.warning("cannot queue the readiness of %s over %d days: %s", domain, days, e)
+        return False
+    return True
 
 
 def _queued_key(domain: str, days: int) -> str:

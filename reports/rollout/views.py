@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,22 +15,22 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import audit, guard
+from reports.access import audit, guard, quota
 from reports.access import rules as access_rules
 from reports.access.models import AuditEntry
 from reports.ingest.models import Report
 from reports.rollout import queries
 from reports.rollout.demo import install_demo_dns, is_demo
-from reports.rollout.tasks import queue_summary, resolve_sources
+from reports.rollout.tasks import queue_summary, queue_window, resolve_sources
 from reports.shared import vocabulary
-from reports.shared.dates import WINDOW_DAYS
+from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
 from reports.shared.names import normalise
 from reports.shared.vocabulary import ALIGNED_SHARE, NOISE_SHARE
 from reports.sources.services import KIND_LABELS, table
 
 log = logging.getLogger(__name__)
 
-DAY_CHOICES = (14, 30, 60, 90)
+DAY_CHOICES = STORED_WINDOWS
 
 
 def _domain_or_404(domain: str) -> str:
@@ -58,9 +59,16 @@ def readiness(request, domain):
         "qs": urlencode({"domain": domain}),
     }
     # The page reads what a worker computed (reports.rollout.actions): never an assessment here.
-    shown = queries.stored_page(domain, days)
+    # Another window than the page's choices is computed on demand, within the user's hourly share.
+    if days in STORED_WINDOWS:
+        shown = queries.stored_page(domain, days)
+        queue = partial(queue_summary, domain, days)
+    else:
+        shown = queries.on_demand_page(domain, days)
+        queue = partial(queue_window, domain, days, partial(quota.take, request.user))
     if shown is None:
-        ctx["queued"] = queue_summary(domain, days)
+        ctx["queued"] = queued = queue()
+        ctx["throttled"] = queued is None
         return render(request, "reports/rollout/pending.html", ctx)
     ctx.update(
         r=shown,

@@ -7,6 +7,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 # The window of a readiness verdict, of the alerts' history and of the pages' default range, in days.
 WINDOW_DAYS = 30
+# The readiness page's windows: the only ones whose assessment is stored and kept up to date. Any
+# other is computed when asked, kept a few minutes for the page, and stored nowhere.
+STORED_WINDOWS = (14, 30, 60, 90)
 
 
 @dataclass(frozen=True)

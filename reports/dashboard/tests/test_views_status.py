@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from reports.demo.report_xml import record_xml
 from reports.ingest.tasks import ingest_upload
-from reports.models import Rejection, Report, Upload
+from reports.models import Rejection, Report, Upload, UploadChunk
 from reports.tests.dashboard import daily_report
 from reports.tests.helpers import corpus_dir
 
@@ -66,6 +66,7 @@ def test_it_imports_several_files_and_shows_the_outcome_of_each(client, db):
     assert not page.context["pending"] and "refresh.js" not in body
     # Ingested: the bytes are gone from the upload (the report keeps its own).
     assert set(bytes(d) for d in Upload.objects.values_list("data", flat=True)) == {b""}
+    assert not UploadChunk.objects.exists()
     # Running a task again (a redelivery) ingests nothing twice.
     ingest_upload(Upload.objects.get(name="a.xml").pk)
     assert Report.objects.filter(origin="upload:a.xml").count() == 1
@@ -77,9 +78,30 @@ def test_a_file_over_the_input_limit_is_refused_unread(client, db, settings):
     settings.DMARC_MAX_INPUT_BYTES = 100
     upload(client, ("big.xml", b"x" * 101))
     row = Upload.objects.get()
-    assert row.state == "failed" and bytes(row.data) == b""
+    assert row.state == "failed" and bytes(row.data) == b"" and not UploadChunk.objects.exists()
     page = client.get("/uploads/").content.decode()
     assert "more than the 100-byte input limit" in page
+
+
+def test_a_file_is_stored_in_pieces_and_a_user_uploads_at_most_a_days_limit(client, db, settings):
+    from reports.access.tests.people import person
+    from reports.ingest.uploads import CHUNK, stored_bytes
+
+    client.force_login(person("uploader", "example.com", role="operator"))  # superusers have no limit
+    settings.DMARC_UPLOAD_BYTES_PER_DAY = 4 * CHUNK
+    # Three pieces: a file this big is spooled to disk by Django, then read a piece at a time.
+    data = bytes(range(256)) * (3 * CHUNK // 256)
+    upload(client, ("first.bin", data))
+    first = Upload.objects.get()
+    assert UploadChunk.objects.filter(upload=first).count() == 3 and stored_bytes(first.pk) == data
+    upload(client, ("second.bin", data))
+    second = Upload.objects.get(name="second.bin")
+    assert second.state == "failed" and "DMARC_UPLOAD_BYTES_PER_DAY" in second.error
+    assert not UploadChunk.objects.filter(upload=second).exists()
+    assert "bytes one user may upload in a day" in client.get("/uploads/").content.decode()
+    # What was refused unread does not count; a smaller file still fits.
+    upload(client, ("third.xml", b"<x/>" * 100))
+    assert Upload.objects.get(name="third.xml").state == "queued"
 
 
 def test_the_uploads_page_refreshes_itself_while_a_file_waits(client, db):

@@ -111,7 +111,7 @@ def test_a_worker_killed_mid_ingest_leaves_the_report_stored_once_after_a_restar
     worker = celery_worker()
     tasks.poll_mailbox.delay(mailbox.pk)
     msg = wait_for(lambda: MailMessage.objects.first(), message="the message to be recorded")
-    wait_for(lambda: _ingest_in_progress(msg.pk), interval=0.02, message="the ingest to start")
+    wait_for(lambda: _ingest_in_progress(msg.pk), timeout=90, interval=0.02, message="the ingest to start")
 
     worker.kill()
 

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     """How a report (or a rejected input) arrived is its origin: `source` means a sending address."""
 
-    dependencies = [("reports", "0017_source_rankings")]
+    dependencies = [("reports", "0018_security")]
 
     operations = [
         migrations.RenameField("report", "source", "origin"),
