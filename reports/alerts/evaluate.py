@@ -88,7 +88,9 @@ def run(domains: list[str] | None = None, *, dry_run: bool = False) -> list[Outc
                 alert.domain, alert.rule, alert.key, t.state, alert.severity, alert.title
             )
     for ev in seen:
-        evidence.remember_record(ev.domain, ev.dns)
+        actions.remember_record(ev.domain, ev.dns)
+    if everything:
+        actions.remember_mailbox_failures()
     scope = [*domains, ""] if everything else domains
     queued = actions.queue_messages(scope, caps, now)
     delivery.send_due()

@@ -140,24 +140,18 @@ def _dns(domain: str, inspection, dkim_passing) -> facts.DnsEvidence:
     )
 
 
-def remember_record(domain: str, dns: facts.DnsEvidence | None) -> None:
-    """Keep the DMARC record just seen, so that the next evaluation can tell a change."""
-    if dns is None or not dns.checked:
-        return
-    AlertMemory.objects.update_or_create(
-        domain=domain, name=DMARC_MEMORY, defaults={"value": dns.dmarc_record}
-    )
-
-
 def mailboxes() -> list[facts.MailboxEvidence]:
     out = []
     for m in Mailbox.objects.only("name", "enabled", "last_success", "last_poll", "last_error"):
         ev = facts.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
         if m.last_success is None and m.last_poll is not None:
-            # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it is.
-            memory, _ = AlertMemory.objects.get_or_create(
-                domain="", name=f"mailbox-failing:{m.pk}", defaults={"value": timezone.now().isoformat()}
-            )
-            ev.first_failure = datetime.fromisoformat(memory.value)
+            # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it
+            # is (reports.alerts.actions.remember_mailbox_failures keeps it).
+            memory = AlertMemory.objects.filter(domain="", name=failing_since_key(m.pk)).first()
+            ev.first_failure = datetime.fromisoformat(memory.value) if memory else timezone.now()
         out.append(ev)
     return out
+
+
+def failing_since_key(mailbox_pk: int) -> str:
+    return f"mailbox-failing:{mailbox_pk}"
