@@ -249,7 +249,7 @@ def source_records(domain: str, ip: str, rng: DateRange, *, offset: int = 0, lim
 
 @dataclass
 class ServiceSummary(Counts):
-    service: str = ""  # senders.json id, "" for unidentified sources
+    service: str = ""  # services.json id, "" for unidentified sources
     name: str = ""
     kind: str = ""
     by_network: bool = False

@@ -27,7 +27,7 @@ class SourceFilter:
     new: bool = False  # only sources first seen (ever) within the range
     sort: str = "messages"
     descending: bool = True
-    service: str = ""  # a senders.json id, or UNIDENTIFIED
+    service: str = ""  # a services.json id, or UNIDENTIFIED
     category: str = ""  # aligned, forwarded, misconfigured, unknown
     asn: int | None = None
     country: str = ""

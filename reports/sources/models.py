@@ -59,7 +59,7 @@ class SourceService(models.Model):
 
     domain = models.CharField(max_length=255)
     ip = models.GenericIPAddressField()
-    service = models.CharField(max_length=64, blank=True)  # senders.json id, "own", or "" (unidentified)
+    service = models.CharField(max_length=64, blank=True)  # services.json id, "own", or "" (unidentified)
     service_name = models.CharField(max_length=255, blank=True)
     kind = models.CharField(max_length=32, blank=True)
     by_network = models.BooleanField(default=False)  # named by its AS alone
