@@ -1,24 +1,14 @@
 """A bad setting stops the start with a message naming the variable."""
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def check(**env):
-    full = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    full.update({"SECRET_KEY": "x", "DMARC_ENV_FILE": "/dev/null", **env})
-    full = {k: v for k, v in full.items() if v is not None}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
-    )
+from reports.harness.commands import ROOT, check, environment
+from reports.harness.waiting import scaled
 
 
 @pytest.mark.parametrize(
@@ -59,10 +49,7 @@ def test_good_values_start_cleanly():
 
 
 def test_the_beat_schedule_takes_its_intervals_from_the_environment():
-    full = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    full.update(
-        SECRET_KEY="x",
-        DMARC_ENV_FILE="/dev/null",
+    full = environment(
         DMARC_POLL_INTERVAL="120",
         DMARC_NAME_SOURCES_INTERVAL="1800",
         DMARC_READINESS_INTERVAL="300",
@@ -80,7 +67,7 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
         env={**full, "DJANGO_SETTINGS_MODULE": "dmarcapp.settings"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
     )
     assert result.returncode == 0, result.stderr
     schedule = json.loads(result.stdout)

@@ -10,17 +10,18 @@ import pytest
 from django.utils import timezone
 
 from reports.alerts.tasks import send_alert_deliveries
-from reports.alerts.tests.scenarios import alerts
+from reports.harness.alert_scenarios import alerts
 from reports.models import Alert, AlertMemory, Delivery, Mailbox
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin(django_user_model):
-    return django_user_model.objects.create_user(
-        "alice", "alice@ops.test", "pw", is_staff=True, is_superuser=True
-    )
+def staff(superuser):
+    """The staff hear about mailboxes: the superuser, with an address."""
+    superuser.email = "alice@ops.test"
+    superuser.save(update_fields=["email"])
+    return superuser
 
 
 def stuck_mailbox(name="reports", hours=7):
@@ -31,7 +32,7 @@ def stuck_mailbox(name="reports", hours=7):
     )  # fmt: skip
 
 
-def test_a_mailbox_that_stopped_polling_alerts_the_staff_and_resolves_once(admin, smtp):
+def test_a_mailbox_that_stopped_polling_alerts_the_staff_and_resolves_once(staff, smtp):
     box = stuck_mailbox()
     lines = alerts()
     assert [(x["domain"], x["rule"], x["key"], x["recipients"], x["sent"]) for x in lines] == [
@@ -46,7 +47,7 @@ def test_a_mailbox_that_stopped_polling_alerts_the_staff_and_resolves_once(admin
 
 
 def test_a_refused_send_is_retried_with_backoff_and_shown_on_the_status_page(
-    admin, smtp, webhook, settings, client
+    staff, smtp, webhook, settings, client
 ):
     settings.DMARC_RETRY_BACKOFF = 1
     settings.DMARC_ALERT_URLS = [webhook.url("hook")]
@@ -59,7 +60,7 @@ def test_a_refused_send_is_retried_with_backoff_and_shown_on_the_status_page(
     rows = {d.channel: d for d in Delivery.objects.all()}
     assert rows["email"].state == "pending" and "451" in rows["email"].last_error
     assert rows["apprise"].state == "pending" and rows["apprise"].last_error
-    client.force_login(admin)
+    client.force_login(staff)
     page = client.get("/status/").content.decode()
     assert "Mailbox busy, try later" in page and "retrying" in page
 
@@ -72,7 +73,7 @@ def test_a_refused_send_is_retried_with_backoff_and_shown_on_the_status_page(
     assert "Mailbox busy" not in client.get("/status/").content.decode()
 
 
-def test_a_send_that_keeps_failing_is_given_up_and_stays_on_the_status_page(admin, smtp, settings, client):
+def test_a_send_that_keeps_failing_is_given_up_and_stays_on_the_status_page(staff, smtp, settings, client):
     settings.DMARC_RETRY_BACKOFF = 1
     settings.DMARC_ALERT_MAX_ATTEMPTS = 2
     smtp.refuse = "550 5.1.1 No such user"
@@ -82,12 +83,12 @@ def test_a_send_that_keeps_failing_is_given_up_and_stays_on_the_status_page(admi
     send_alert_deliveries.apply().get()
     (d,) = Delivery.objects.all()
     assert (d.state, d.attempts) == ("failed", 2) and "No such user" in d.last_error
-    client.force_login(admin)
+    client.force_login(staff)
     page = client.get("/status/").content.decode()
     assert "gave up" in page and "No such user" in page
 
 
-def test_the_hourly_cap_holds_back_the_rest_until_the_hour_has_passed(admin, smtp, settings):
+def test_the_hourly_cap_holds_back_the_rest_until_the_hour_has_passed(staff, smtp, settings):
     settings.DMARC_ALERT_HOURLY_CAP = 1
     stuck_mailbox("first", hours=9)
     stuck_mailbox("second", hours=8)
@@ -103,14 +104,14 @@ def test_the_hourly_cap_holds_back_the_rest_until_the_hour_has_passed(admin, smt
     assert len(smtp.messages) == 2
 
 
-def test_dry_run_records_and_sends_nothing(admin, smtp):
+def test_dry_run_records_and_sends_nothing(staff, smtp):
     stuck_mailbox()
     (line,) = alerts("--dry-run")
     assert (line["state"], line["sent"], line["recipients"]) == ("firing", False, ["alice@ops.test"])
     assert not Alert.objects.exists() and smtp.messages == []
 
 
-def test_a_mailbox_that_never_polled_successfully_alerts_after_the_same_hours(admin, smtp):
+def test_a_mailbox_that_never_polled_successfully_alerts_after_the_same_hours(staff, smtp):
     box = stuck_mailbox()
     Mailbox.objects.filter(pk=box.pk).update(last_success=None)
     assert alerts() == []  # first seen failing now

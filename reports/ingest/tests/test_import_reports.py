@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from reports.demo.report_xml import record_xml, report_xml
+from reports.harness.corpus import corpus_dir
 from reports.ingest import store
 from reports.models import DailyRollup, Record, Rejection, Report, SourcePeriod
-from reports.tests.helpers import corpus_dir
 
 pytestmark = pytest.mark.django_db
 

@@ -7,19 +7,19 @@ from email.message import EmailMessage
 import pytest
 from django.db import connection
 
-from reports.mail.errors import MailboxBusy, TransientError
-from reports.mail.messages import ingest_message
-from reports.mail.poll import poll
-from reports.models import MailMessage, Report
-from reports.tests.helpers import corpus_dir
-from reports.tests.report_mail import (
+from reports.harness.corpus import corpus_dir
+from reports.harness.report_mail import (
     broken_gzip_email,
     invalid_report_email,
     plain_email,
     report_email,
     small_report,
 )
-from reports.tests.workers import wait_for
+from reports.harness.waiting import wait_for
+from reports.mail.errors import MailboxBusy, TransientError
+from reports.mail.messages import ingest_message
+from reports.mail.poll import poll
+from reports.models import MailMessage, Report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

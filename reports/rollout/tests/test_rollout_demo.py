@@ -52,8 +52,8 @@ def test_refreshing_a_demo_domains_dns_keeps_its_demo_answers_and_verdict(client
     from django.core.management import call_command
     from django.urls import reverse
 
+    from reports.harness.dns_server import DnsServer
     from reports.models import DnsCache
-    from reports.tests.dns_server import DnsServer
 
     call_command("demo", stdout=StringIO())
     client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
