@@ -10,7 +10,7 @@ PORT ?= 8000
 # Debian packages the tests talk to: a real IMAP server, browser and DNS server.
 SYSTEM_PACKAGES := dovecot-imapd chromium dnsmasq-base
 
-.PHONY: run test bench lint format services sysdeps venv db demo clean
+.PHONY: run test test-fast bench lint format services sysdeps venv db demo clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -53,6 +53,12 @@ test: venv sysdeps services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+
+# While working: everything but the tests marked imap, browser or slow (a real Dovecot, Chromium,
+# worker processes, manage.py processes, big property-based runs), on two processes.
+FAST_MARKERS := not imap and not browser and not slow
+test-fast: venv sysdeps services
+	$(BIN)/python -m pytest -m "$(FAST_MARKERS)" -n 2 -q -p no:cacheprovider
 
 bench: venv services
 	$(BIN)/python bench/run.py

@@ -24,6 +24,20 @@ celery_app.conf.broker_url = TEST_BROKER_URL
 celery_app.conf.task_default_queue = TEST_QUEUE
 
 
+# --- Markers from what a test starts ------------------------------------------------------------------
+# `make test-fast` runs -m "not imap and not browser and not slow": a test that starts one of these is
+# marked for it here, whether or not its author remembered to.
+MARK_OF_FIXTURE = {"dovecot": "imap", "oauth": "imap", "browser": "browser", "celery_worker": "slow"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, mark in MARK_OF_FIXTURE.items():
+            if fixture in used and item.get_closest_marker(mark) is None:
+                item.add_marker(mark)
+
+
 # --- Counts stay exact ----------------------------------------------------------------------------------
 
 

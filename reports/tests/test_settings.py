@@ -11,6 +11,7 @@ from reports.harness.commands import ROOT, check, environment
 from reports.harness.waiting import scaled
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -37,17 +38,20 @@ def test_a_bad_value_stops_the_start_and_names_the_variable(name, value):
     assert name in result.stderr
 
 
+@pytest.mark.slow
 def test_secret_key_is_required_unless_debugging():
     result = check(SECRET_KEY=None, DEBUG="false")
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     assert check(SECRET_KEY=None, DEBUG="true").returncode == 0
 
 
+@pytest.mark.slow
 def test_good_values_start_cleanly():
     result = check(DEBUG="false", DMARC_MAX_ZIP_MEMBERS="5")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_beat_schedule_takes_its_intervals_from_the_environment():
     full = environment(
         DMARC_POLL_INTERVAL="120",
@@ -96,6 +100,7 @@ def test_every_setting_read_from_the_environment_is_documented():
     assert [n for n in sorted(names) if n not in example and n != "DMARC_ENV_FILE"] == []
 
 
+@pytest.mark.slow
 def test_an_oauth_method_without_its_credentials_stops_the_start():
     result = check(DMARC_IMAP_AUTH="google", DMARC_IMAP_USER="dmarc@example.com")
     assert result.returncode != 0 and "DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE" in result.stderr

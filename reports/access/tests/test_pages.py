@@ -32,13 +32,13 @@ def other_domain_requests():
     ]
 
 
-def crawl(client, role, domain):
-    """Every page of the registry about `domain` (each one once for OWN) through `client`: the
-    (page, method, url, expected, got) where the answer differs from the registry's."""
+def crawl(client, role, domain, admin):
+    """Every page of the registry about `domain` (each one once for OWN), the app's or the admin's,
+    through `client`: the (page, method, url, expected, got) where the answer is not the registry's."""
     s = pages.subjects(domain)
     wrong = []
     for page in pages.every_page():
-        if domain != OWN and not page.about_a_domain:
+        if page.admin != admin or (domain != OWN and not page.about_a_domain):
             continue
         url = page.url(s)
         if url is None:
@@ -56,10 +56,18 @@ def crawl(client, role, domain):
 @pytest.mark.parametrize("role", pages.EVERYONE)
 def test_every_page_answers_each_role_as_the_registry_says(role, people, scenario):
     client = Client() if role == pages.ANONYMOUS else signed_in(people[role])
-    wrong = crawl(client, role, OWN) + crawl(client, role, OTHER)
+    wrong = crawl(client, role, OWN, admin=False) + crawl(client, role, OTHER, admin=False)
     assert not wrong, "\n".join(map(str, wrong))
     # Nothing a refused request asked for was done.
     assert not AuditEntry.objects.exclude(action=AuditEntry.ACCESS).exists()
+
+
+@pytest.mark.slow  # every admin page, each role
+@pytest.mark.parametrize("role", pages.EVERYONE)
+def test_every_admin_page_answers_each_role_as_the_registry_says(role, people, scenario):
+    client = Client() if role == pages.ANONYMOUS else signed_in(people[role])
+    wrong = crawl(client, role, OWN, admin=True)
+    assert not wrong, "\n".join(map(str, wrong))
 
 
 @pytest.mark.parametrize("who", ["viewer", "operator", "member"])

@@ -5,6 +5,7 @@ import pytest
 from reports.harness.commands import check, manage
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -22,6 +23,7 @@ def test_a_bad_alert_setting_stops_the_start_and_names_the_variable(name, value)
     assert "ImproperlyConfigured" in result.stderr and name in result.stderr
 
 
+@pytest.mark.slow
 def test_an_email_url_configures_the_smtp_connection():
     env = dict(
         DMARC_DIGEST_DAY="Friday", EMAIL_URL="smtp+tls://dmarc%40example.com:p%40ss@smtp.example.com:587"

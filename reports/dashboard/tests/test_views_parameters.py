@@ -119,6 +119,7 @@ def test_the_fuzz_reaches_the_pages_it_always_did():
     } <= set(PARAMETERS)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15 * len(FUZZED),
     deadline=None,
@@ -133,6 +134,7 @@ def test_no_query_parameter_makes_any_page_fail(superuser_client, every_page, da
     assert response.status_code in (200, 400) or redirected, (url, query, response.status_code)
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(part=st.one_of(texts, st.ip_addresses().map(str), st.ip_addresses(v=6).map(lambda ip: f"{ip}%eth0")))
 def test_no_path_part_makes_a_page_fail(superuser_client, one_report, part):

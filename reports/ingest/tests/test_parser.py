@@ -879,6 +879,7 @@ def render(rec: ParsedRecord, flip: bool, exploded_ip: bool) -> str:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     recs=st.lists(records(), min_size=1, max_size=8),

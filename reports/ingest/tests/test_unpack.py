@@ -676,6 +676,7 @@ def test_random_bytes_never_raise(data):
     consume(unpack(data, Limits(max_decompressed=MiB)))
 
 
+@pytest.mark.slow
 @FAST
 @given(
     seed=st.sampled_from(SEEDS),

@@ -142,6 +142,7 @@ def test_an_mbox_of_20000_messages_gives_one_clear_error_and_one_row(tmp_path):
     assert Rejection.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_an_email_of_5000_attachments_gives_one_clear_error_and_one_row(tmp_path):
     msg = reports_email()
     for i in range(5000):

@@ -54,6 +54,7 @@ def test_check_exits_2_when_it_cannot_tell(dns):
     assert error.value.returncode == 2
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_output_into_a_closed_pipe_ends_quietly(dns):
     build("ses.example", [google_workspace("ses.example"), ses_default("ses.example")])

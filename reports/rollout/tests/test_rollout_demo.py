@@ -15,6 +15,7 @@ def test_the_demo_reports_are_the_same_every_time():
     assert build_demo_reports(today) == build_demo_reports(today)
 
 
+@pytest.mark.slow
 def test_the_demo_shows_a_ready_domain_and_one_that_is_not(settings):
     settings.DMARC_DNS_NAMESERVERS = [
         "127.0.0.1:9"
@@ -45,6 +46,7 @@ def test_the_demo_shows_a_ready_domain_and_one_that_is_not(settings):
     assert not_ready.impact["quarantine"].by_category["misconfigured"] > 0
 
 
+@pytest.mark.slow
 def test_refreshing_a_demo_domains_dns_keeps_its_demo_answers_and_verdict(client, settings):
     from io import StringIO
 
