@@ -49,10 +49,14 @@ run: venv services .env db
 	@$(BIN)/python manage.py demo --if-empty
 	@bash scripts/run.sh $(HOST) $(PORT)
 
+# Most of the suite waits (on workers, Dovecot, a browser), so it runs on more processes than CPUs,
+# each with its own test database, servers and Celery queue; tests that need one resource of the
+# machine (a fixed port) share an xdist_group and so one process.
+TEST_PROCESSES ?= 4
 test: venv sysdeps services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 # While working: everything but the tests marked imap, browser or slow (a real Dovecot, Chromium,
 # worker processes, manage.py processes, big property-based runs), on two processes.
