@@ -14,7 +14,8 @@ from reports.harness.rollout_scenarios import Flow, build
 from reports.harness.smtp_server import parts
 from reports.models import Alert, AlertThresholds, DnsCache
 
-pytestmark = pytest.mark.django_db
+# Each scenario imports weeks of reports through the whole pipeline and evaluates the alerts.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def serve_instead(dns, settings, name, text):

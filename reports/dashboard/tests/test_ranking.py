@@ -163,6 +163,7 @@ ORDERS = [
 ]
 
 
+@pytest.mark.slow
 def test_every_order_and_the_failing_and_new_filters_are_ranked_exactly(
     superuser_client, settings, scenario, big, celery_broker
 ):

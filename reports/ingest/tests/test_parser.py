@@ -971,6 +971,7 @@ def mutations(draw):
     return bytes(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(mutations())
 def test_mutated_reports_raise_nothing_but_report_error(data):
