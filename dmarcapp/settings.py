@@ -82,6 +82,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every SQL statement of a request within DMARC_WEB_STATEMENT_TIMEOUT, and a page saying so.
+    "dmarcapp.middleware.StatementTimeout",
+    "dmarcapp.middleware.AdminQuery",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -184,6 +187,8 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 
 # --- Ingestion limits (RFC 9990 §7: zip and XML bombs) ---
 DMARC_MAX_INPUT_BYTES = envint("DMARC_MAX_INPUT_BYTES", 50 * 1024 * 1024, minimum=1)
+# Bytes one user (not a superuser) may upload in 24 hours.
+DMARC_UPLOAD_BYTES_PER_DAY = envint("DMARC_UPLOAD_BYTES_PER_DAY", 1024 * 1024 * 1024, minimum=1)
 DMARC_MAX_DECOMPRESSED_BYTES = envint("DMARC_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024, minimum=1)
 DMARC_MAX_ZIP_MEMBERS = envint("DMARC_MAX_ZIP_MEMBERS", 20, minimum=1)
 DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
@@ -228,6 +233,8 @@ DMARC_IMAP_TIMEOUT = envint("DMARC_IMAP_TIMEOUT", 30, minimum=1)  # socket timeo
 DMARC_RETRY_BACKOFF = envint("DMARC_RETRY_BACKOFF", 15, minimum=1)  # first retry delay, doubles each time
 # Days to keep a filed message's raw bytes; its reports keep their own. 0 keeps them forever.
 DMARC_KEEP_RAW_MAIL_DAYS = envint("DMARC_KEEP_RAW_MAIL_DAYS", 30, minimum=0)
+# Raw bytes of failed messages kept for a retry, in all; the oldest lose theirs first.
+DMARC_MAX_FAILED_MAIL_BYTES = envint("DMARC_MAX_FAILED_MAIL_BYTES", 1024 * 1024 * 1024, minimum=0)
 # Redis redelivers a task whose worker died after this many seconds; it must
 # exceed the longest retry countdown, or retries run twice (harmless, but wasted).
 # Workers look for such tasks every 10 s (kombu's default is every 100 s).
@@ -367,6 +374,8 @@ if not DMARC_BASE_URL.startswith(("http://", "https://")):
 # Recipients of every domain's alerts, besides the users' own choices (containers).
 DMARC_ALERT_EMAILS = env.list("DMARC_ALERT_EMAILS", default=[])
 DMARC_ALERT_URLS = env.list("DMARC_ALERT_URLS", default=[])  # Apprise URLs
+# Hosts and networks that users' alert URLs may reach although they are internal (reports/access/outbound.py).
+DMARC_ALERT_ALLOWED_HOSTS = env.list("DMARC_ALERT_ALLOWED_HOSTS", default=[])
 DMARC_ALERT_INTERVAL = envint("DMARC_ALERT_INTERVAL", 900, minimum=60)  # seconds between beat evaluations
 DMARC_ALERT_SILENT_DAYS = envint("DMARC_ALERT_SILENT_DAYS", 3, minimum=1)  # no report for this long
 DMARC_ALERT_MAILBOX_HOURS = envint("DMARC_ALERT_MAILBOX_HOURS", 6, minimum=1)  # no successful poll
@@ -401,6 +410,11 @@ if DMARC_INGEST_TIME_LIMIT <= DMARC_INGEST_SOFT_TIME_LIMIT:
 # overview, the sources table and the senders page; smaller ones are summed
 # within the request. At 250,000 sources a sum takes seconds.
 DMARC_RANK_IN_REQUEST_SOURCES = envint("DMARC_RANK_IN_REQUEST_SOURCES", 20_000, minimum=0)
+# Seconds any SQL statement of a web request may run (0: no limit); workers have none.
+DMARC_WEB_STATEMENT_TIMEOUT = envint("DMARC_WEB_STATEMENT_TIMEOUT", 25, minimum=0)
+# Computations one user's page views may queue per hour: custom ranges of big domains, readiness
+# windows outside the page's choices (reports/access/quota.py).
+DMARC_ON_DEMAND_PER_HOUR = envint("DMARC_ON_DEMAND_PER_HOUR", 20, minimum=1)
 
 # --- Background schedule (Celery beat), seconds between runs ---
 # Each run expires a little before the next is due, so a stalled worker does

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from reports.access import redirects
 
 
 class FaviconView(RedirectView):
@@ -12,8 +13,9 @@ class FaviconView(RedirectView):
 
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # `next` is followed only to a path of this site (reports/access/redirects.py).
+    path("login/", redirects.LoginView.as_view(), name="login"),
+    path("logout/", redirects.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", FaviconView.as_view()),

@@ -1,8 +1,11 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import transaction
 
 from reports.access import audit
 from reports.ingest.names import domain_name
@@ -36,14 +39,14 @@ def _secret_field(label, *, textarea=False, help_text=""):
     )
 
 
-# Changing any of these sends the stored password elsewhere, or to another account.
-CONNECTION_FIELDS = ("host", "port", "security", "username")
-# Where each secret goes: changing that clears the secret unless a new one is typed.
+# Changing any of these sends the mailbox's secrets, or a token got with them, elsewhere (another
+# server, account, tenant or token endpoint, or a server trusted through another CA): it clears
+# every stored secret of the mailbox.
+CONNECTION_FIELDS = ("host", "port", "security", "ca_file", "username", "auth", "ms_tenant", "ms_authority")
+# Where each secret also goes: changing that clears the secret unless a new one is typed.
 _SECRET_DESTINATIONS = {
-    "password": set(CONNECTION_FIELDS),
-    "ms_client_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
-    "ms_certificate_secret": {"ms_authority", "ms_tenant", "ms_client_id"},
-    "google_service_account_secret": {"username"},
+    "ms_client_secret": {"ms_client_id"},
+    "ms_certificate_secret": {"ms_client_id"},
     "google_client_secret": {"google_client_id"},
     "google_refresh_token_secret": {"google_client_id"},
 }
@@ -76,7 +79,8 @@ class MailboxForm(forms.ModelForm):
     auth = forms.ChoiceField(label="Authentication", choices=Mailbox.AUTH_CHOICES, required=False)
     password = _secret_field(
         "Password",
-        help_text="Changing the host, port, security or username clears it unless a new one is entered here.",
+        help_text="Changing the host, port, security, CA file, username, authentication, tenant or authority "
+        "clears every stored secret of the mailbox unless new ones are entered in the same save.",
     )
     ms_client_secret = _secret_field(
         "Client secret", help_text="A client secret of the app registration, or:"
@@ -108,12 +112,30 @@ class MailboxForm(forms.ModelForm):
         data = super().clean()
         # Whoever may edit a mailbox but not read its secrets must not be able to send them to a
         # server of their own: a new destination gets a secret only if it is typed again.
-        moved = {field for field, to in _SECRET_DESTINATIONS.items() if to & set(self.changed_data)}
-        for name in Mailbox.SECRET_FIELDS:
-            if not data.get(name) and self.instance.pk:
-                data[name] = "" if name in moved else getattr(self.instance, name)
         # Left out of a form (a script's POST), the method stays what it was.
         auth = data["auth"] = data.get("auth") or self.instance.auth or Mailbox.PASSWORD
+        changed = set(self.changed_data) - {*Mailbox.SECRET_FIELDS, "auth"}
+        if self.instance.pk and auth != self.instance.auth:
+            changed.add("auth")
+        moved = {
+            name
+            for name in Mailbox.SECRET_FIELDS
+            if changed & {*CONNECTION_FIELDS, *_SECRET_DESTINATIONS.get(name, ())}
+        }
+        # What this save does to each stored secret, for the audit entry: typed anew, cleared, or kept.
+        self.secrets_done = {}
+        for name in Mailbox.SECRET_FIELDS:
+            stored = getattr(self.instance, name) if self.instance.pk else ""
+            if data.get(name):
+                self.secrets_done[name] = "new"
+            elif self.instance.pk:
+                data[name] = "" if name in moved else stored
+                if name in moved and stored:
+                    self.secrets_done[name] = "cleared"
+        self.changed_fields = sorted(changed)
+        # A save that cleared secrets goes through: the mailbox then fails to log in, saying what it
+        # needs, until someone who knows them types them again.
+        cleared = "cleared" in self.secrets_done.values()
         if not data.get("host"):
             if auth in _DEFAULT_HOSTS:
                 data["host"] = _DEFAULT_HOSTS[auth]
@@ -123,11 +145,12 @@ class MailboxForm(forms.ModelForm):
             for name in ("ms_tenant", "ms_client_id"):
                 if not data.get(name):
                     self.add_error(name, "Microsoft 365 needs this.")
-            if not (data.get("ms_client_secret") or data.get("ms_certificate_secret")):
+            if not (data.get("ms_client_secret") or data.get("ms_certificate_secret") or cleared):
                 self.add_error("ms_client_secret", "Microsoft 365 needs a client secret or a certificate.")
         elif auth == Mailbox.GOOGLE:
             installed = ("google_client_id", "google_client_secret", "google_refresh_token_secret")
-            if not data.get("google_service_account_secret") and not all(data.get(n) for n in installed):
+            has_key = data.get("google_service_account_secret") or all(data.get(n) for n in installed)
+            if not (has_key or cleared):
                 self.add_error(
                     "google_service_account_secret",
                     "Google needs a service account key, or an OAuth client ID, client secret and "
@@ -219,12 +242,24 @@ class MailboxAdmin(AuditedDeletes, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changed = [name for name in form.changed_data if name != "password"]
-        if form.data.get("password"):
-            changed.append("password (new)")
-        elif change and not obj.password and any(n in form.changed_data for n in CONNECTION_FIELDS):
-            changed.append("password (cleared)")
-        audit.record(request.user, AuditEntry.MAILBOX, obj.name, created=not change, changed=changed)
+        # A secret field left empty keeps the stored value: it is "changed" only when typed or cleared.
+        changed = [*form.changed_fields, *(f"{name} ({done})" for name, done in form.secrets_done.items())]
+        cleared = sorted(n for n, done in form.secrets_done.items() if done == "cleared")
+        if cleared:
+            self.message_user(
+                request,
+                f"{obj.name} goes elsewhere now: its stored secrets were cleared ({', '.join(cleared)}). "
+                "It cannot log in until they are entered again.",
+                messages.WARNING,
+            )
+        audit.record(
+            request.user,
+            AuditEntry.MAILBOX,
+            obj.name,
+            created=not change,
+            changed=changed,
+            cleared=cleared,
+        )
 
 
 @admin.register(MailMessage)
@@ -267,8 +302,24 @@ class ReportAdmin(admin.ModelAdmin):
         counts = {"reports": len(reports), "records": records}
         return listed, counts, perms_needed, []
 
+    def delete_model(self, request, obj):
+        self._audit(request, [obj])
+        super().delete_model(request, obj)
+
     def delete_queryset(self, request, queryset):
+        self._audit(request, list(queryset.only(*REPORT_SUMMARY)))
         queryset.delete()
+
+    def _audit(self, request, reports):
+        audit.record(
+            request.user,
+            AuditEntry.REPORTS,
+            f"{len(reports)} report(s) of {', '.join(sorted({r.domain for r in reports}))}"[:2000],
+            domains=sorted({r.domain for r in reports}),
+            messages=sum(r.message_count for r in reports),
+            # Enough to tell which reports went, for the first thousand.
+            reports=[[r.pk, r.org_name, r.report_id, r.domain] for r in reports[:1000]],
+        )
 
 
 REPORT_SUMMARY = ("id", "org_name", "report_id", "domain", "record_count", "message_count")
@@ -305,10 +356,16 @@ class DomainForm(forms.ModelForm):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.DOMAINS
     form = DomainForm
     list_display = ["name", "created"]
     search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        before = form.initial.get("name") if change else None
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, AuditEntry.DOMAINS, obj.name, created=not change, renamed_from=before)
 
 
 @admin.register(ForeignReport)
@@ -422,10 +479,43 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 
 # --- Alerts (reports/alerts/) ---
+THRESHOLDS = ("silent_days", "min_messages", "recent_days", "hourly_cap")
+
+
+class AlertThresholdsForm(forms.ModelForm):
+    class Meta:
+        model = AlertThresholds
+        fields = ["domain", *THRESHOLDS]
+
+    def clean(self):
+        data = super().clean()
+        # As the settings they stand in for: 0 would mean "never" (an hourly cap of 0 holds every alert).
+        for name in THRESHOLDS:
+            if data.get(name) is not None and data[name] < 1:
+                self.add_error(name, "At least 1 (leave it empty for the setting's default).")
+        return data
+
+
 @admin.register(AlertThresholds)
-class AlertThresholdsAdmin(admin.ModelAdmin):
-    list_display = ("domain", "silent_days", "min_messages", "recent_days", "hourly_cap")
+class AlertThresholdsAdmin(AuditedDeletes, admin.ModelAdmin):
+    audit_action = AuditEntry.ALERTS
+    form = AlertThresholdsForm
+    list_display = ("domain", *THRESHOLDS)
     search_fields = ("domain",)
+
+    def audit_target(self, obj) -> str:
+        return f"alert thresholds of {obj.domain}"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(
+            request.user,
+            AuditEntry.ALERTS,
+            self.audit_target(obj),
+            created=not change,
+            changed=form.changed_data,
+            **{name: getattr(obj, name) for name in THRESHOLDS},
+        )
 
 
 # The operator's marks on senders (reports/marks/): set from the pages or `manage.py mark`.
@@ -435,6 +525,34 @@ class SenderMarkAdmin(admin.ModelAdmin):
     list_filter = ["verdict", "kind"]
     search_fields = ["domain", "value", "marked_by"]
     readonly_fields = ["marked_by", "marked_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit.record(request.user, AuditEntry.MARK, obj.domain, source=obj.value, verdict=obj.verdict)
+        self._readiness_follows([obj.domain])
+
+    def delete_model(self, request, obj):
+        self._deleted(request, [obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        marks = list(queryset)
+        self._deleted(request, marks)
+        super().delete_queryset(request, queryset)
+
+    def _deleted(self, request, marks):
+        for m in marks:
+            audit.record(
+                request.user, AuditEntry.MARK, m.domain, source=m.value, verdict="clear", deleted=True
+            )
+        self._readiness_follows({m.domain for m in marks})
+
+    def _readiness_follows(self, domains):
+        # As when a mark is set or cleared from a page: readiness is computed again with the marks.
+        from reports.rollout.tasks import queue_domain_summaries
+
+        for domain in sorted(domains):
+            transaction.on_commit(partial(queue_domain_summaries, domain))
 
     def has_add_permission(self, request):
         return False

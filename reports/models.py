@@ -677,7 +677,8 @@ class Delivery(models.Model):
     user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL)
     kind = models.CharField(max_length=16)
     channel = models.CharField(max_length=16)
-    target = models.TextField()  # an address or an Apprise URL (which may hold a token)
+    # An address or an Apprise URL (which may hold a token): encrypted at rest, like mailbox secrets.
+    target = EncryptedTextField()
     label = models.CharField(max_length=500)  # the target with its secrets hidden, for pages and logs
     subject = models.CharField(max_length=500)
     text = models.TextField()
@@ -711,7 +712,8 @@ class AlertPreference(models.Model):
     domain = models.CharField(max_length=255)
     rules = models.JSONField(default=list, blank=True)  # rule names; see reports.alerts.rules.RULES
     email = models.BooleanField(default=True)
-    urls = models.TextField(blank=True, help_text="Apprise URLs, one a line.")
+    # Apprise URLs hold tokens and passwords: encrypted at rest, shown masked (reports.alerts.forms).
+    urls = EncryptedTextField(blank=True, help_text="Apprise URLs, one a line.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "domain"], name="alertpreference_identity")]
@@ -813,7 +815,8 @@ class AccessGrant(models.Model):
 
 
 class AuditEntry(models.Model):
-    """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access and alert changes."""
+    """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access, alert and
+    monitored-domain changes, and report deletions."""
 
     UPLOAD = "upload"
     RETRY = "retry"
@@ -822,6 +825,8 @@ class AuditEntry(models.Model):
     ACCESS = "access"
     ALERTS = "alerts"
     MARK = "mark"
+    REPORTS = "reports"
+    DOMAINS = "domains"
     ACTION_CHOICES = [
         (UPLOAD, "Uploaded a file"),
         (RETRY, "Retried a message"),
@@ -830,6 +835,8 @@ class AuditEntry(models.Model):
         (ACCESS, "Changed access"),
         (ALERTS, "Changed alert settings"),
         (MARK, "Marked a sender"),
+        (REPORTS, "Deleted reports"),
+        (DOMAINS, "Changed monitored domains"),
     ]
 
     when = models.DateTimeField(auto_now_add=True)
@@ -871,7 +878,8 @@ class Upload(models.Model):
 
     name = models.CharField(max_length=512)
     size = models.BigIntegerField()
-    # Emptied once ingested: the reports and rejections keep their own bytes.
+    # Emptied once ingested: the reports and rejections keep their own bytes. Uploads are written in
+    # pieces (UploadChunk); this holds the bytes of uploads saved before that.
     data = models.BinaryField(blank=True)
     state = models.CharField(max_length=8, choices=STATE_CHOICES, default=QUEUED)
     outcomes = models.JSONField(default=list, blank=True)
@@ -895,6 +903,24 @@ class Upload(models.Model):
     @property
     def pending(self) -> bool:
         return self.state in (self.QUEUED, self.WORKING)
+
+
+class UploadChunk(models.Model):
+    """A piece of an uploaded file, written as the request reads it, so that no request holds a whole
+    file in memory; the ingest task joins them, and they go once it is done."""
+
+    upload = models.ForeignKey(Upload, on_delete=models.CASCADE, related_name="chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [
+            # One piece per place; also the index the task reads them in order by.
+            models.UniqueConstraint(fields=["upload", "seq"], name="uploadchunk_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.upload_id}:{self.seq}"
 
 
 # --- Stored readiness summaries (reports/rollout/summaries.py) ---

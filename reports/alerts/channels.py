@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 
 import apprise
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+
+from reports.access import netguard
+from reports.alerts import destinations
 
 APPRISE_TIMEOUT = 20  # seconds
 
@@ -39,10 +43,18 @@ def mail_connection():
 
 
 def notify(url: str, title: str, body: str) -> None:
+    """Send through Apprise. A user's URL is checked again (its name may resolve elsewhere by now), and
+    every connection the send makes is held to the same rules (reports.access.netguard)."""
+    trusted = destinations.trusted(url)
+    if not trusted:
+        why = destinations.problem(url)
+        if why:
+            raise SendError(f"Not sent: {why}")
     notifier = apprise.Apprise()
     if not notifier.add(url):
         raise SendError("Apprise does not accept this URL")
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
+    guard = nullcontext() if trusted else netguard.guarded(destinations.allowed_hosts())
+    with guard, apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
         ok = notifier.notify(body=body, title=title, timeout=APPRISE_TIMEOUT)
         output = log.getvalue()
     if not ok:

@@ -8,6 +8,7 @@ about every domain.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import apprise
@@ -43,11 +44,12 @@ def hidden(url: str) -> str:
     return url.split("://", 1)[0] + "://…" if "://" in url else "(invalid URL)"
 
 
-def valid_url(url: str) -> bool:
-    try:
-        return bool(apprise.Apprise.instantiate(url))
-    except Exception:  # noqa: BLE001
-        return False
+def target_key(r: Recipient) -> str:
+    """How a delivery's unique key names its recipient: an Apprise URL by its digest, since the key
+    is stored in clear and the URL holds secrets."""
+    if r.channel == APPRISE:
+        return "sha256:" + hashlib.sha256(r.target.encode()).hexdigest()
+    return r.target
 
 
 def split_urls(text: str) -> list[str]:
@@ -75,15 +77,9 @@ def choices(user_ids: list[int], domain: str) -> dict[int, Choice]:
 def users_of(domain: str) -> list:
     if domain:
         return list(users_for_domain(domain))
-    # What belongs to no domain (a mailbox) goes to everyone who sees any domain.
-    from reports.alerts.evidence import monitored_domains
-
-    # Staff configure the mailboxes: they hear about them even before any domain has reports.
-    users = {u.pk: u for u in get_user_model().objects.filter(is_active=True, is_staff=True)}
-    for d in monitored_domains():
-        for u in users_for_domain(d):
-            users[u.pk] = u
-    return list(users.values())
+    # What belongs to no domain (a mailbox) quotes the mailbox's error (its host, a server's banner),
+    # which only superusers see (reports/access): they alone hear about it.
+    return list(get_user_model().objects.filter(is_active=True, is_superuser=True).order_by("pk"))
 
 
 def for_alert(domain: str, rule: str) -> list[Recipient]:

@@ -115,7 +115,7 @@ def _deliveries(alert: Alert, state: str, now) -> list[Delivery]:
         msg = render.alert(alert, state, unsubscribe)
         rows.append(
             Delivery(
-                key=f"alert:{alert.pk}:{state}:{r.channel}:{r.target}"[:1000],
+                key=f"alert:{alert.pk}:{state}:{r.channel}:{recipients.target_key(r)}"[:1000],
                 alert=alert,
                 user_id=r.user_id,
                 kind=state,

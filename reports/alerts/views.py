@@ -17,7 +17,7 @@ from reports.access import audit, guard
 from reports.access import rules as access_rules
 from reports.alerts import links
 from reports.alerts.forms import DigestForm, DomainChoiceForm
-from reports.alerts.recipients import default_choice
+from reports.alerts.recipients import default_choice, hidden, split_urls
 from reports.alerts.rules import RULES
 from reports.dashboard.queries import domains as domains_with_data
 from reports.models import Alert, AlertPreference, AuditEntry, DigestSubscription
@@ -91,11 +91,17 @@ def settings_page(request):
         p = saved.get(domain)
         if p is None:
             c = default_choice()
-            return {"rules": c.rules, "email": c.email, "urls": ""}
-        return {"rules": p.rules, "email": p.email, "urls": p.urls}
+            return {"rules": c.rules, "email": c.email}
+        return {"rules": p.rules, "email": p.email}
+
+    def stored(domain):
+        return split_urls(saved[domain].urls) if domain in saved else []
 
     data = request.POST if request.method == "POST" else None
-    forms = [(d, DomainChoiceForm(data, prefix=f"d{i}", initial=initial(d))) for i, d in enumerate(domains)]
+    forms = [
+        (d, DomainChoiceForm(data, prefix=f"d{i}", initial=initial(d), stored=stored(d)))
+        for i, d in enumerate(domains)
+    ]
     digest_form = DigestForm(data, initial={"digest": sub is None or sub.enabled})
     if request.method == "POST" and digest_form.is_valid() and all(f.is_valid() for _, f in forms):
         for d, f in forms:
@@ -117,6 +123,15 @@ def settings_page(request):
             "own alert settings",
             domains=domains,
             digest=digest_form.cleaned_data["digest"],
+            # What each domain's alerts now reach, secrets hidden.
+            choices={
+                d: {
+                    "rules": f.cleaned_data["rules"],
+                    "email": f.cleaned_data["email"],
+                    "urls": [hidden(u) for u in split_urls(f.cleaned_data["urls"])],
+                }
+                for d, f in forms
+            },
         )
         messages.success(request, "Your alert settings are saved.")
         return redirect("alert_settings")

@@ -30,11 +30,17 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 # queries imports this module too: only its functions use queries' names.
 from reports.dashboard import queries
 from reports.models import SenderTotals, SourceRanking
+
+# The range picker's preset lengths (reports.dashboard.forms.PRESETS), each ending today: what pages
+# keep reading. Any other range is a custom one, computed when asked and dropped soon after its last read.
+PRESET_DAYS = (7, 30, 90, 365)
+CUSTOM_KEPT = timedelta(hours=2)  # more than the hour between two marks of a row as read
 
 
 class NotRankedYet(Exception):
@@ -243,12 +249,12 @@ def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilte
         return now[scope]
 
     found = []
-    rankings = SourceRanking.objects.filter(domain=domain, read__gte=since)
+    rankings = SourceRanking.objects.filter(_presets(), domain=domain, read__gte=since)
     for start, end, key, stored in rankings.values_list("start", "end", "order_key", "fingerprint"):
         rng, flt = queries.DateRange(start, end), queries.SourceFilter.from_order_key(key)
         if stored != current(_scope(rng, flt)):
             found.append((rng, flt))
-    totals = SenderTotals.objects.filter(domain=domain, read__gte=since)
+    totals = SenderTotals.objects.filter(_presets(), domain=domain, read__gte=since)
     for start, end, stored, services in totals.values_list(
         "start", "end", "fingerprint", "services_fingerprint"
     ):
@@ -258,7 +264,14 @@ def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilte
     return found
 
 
+def _presets() -> Q:
+    """The rows of a preset range as of today."""
+    today = timezone.now().date()
+    return Q(end=today, start__in=[today - timedelta(days=n - 1) for n in PRESET_DAYS])
+
+
 def prune() -> int:
-    """Drop what no page read for two days."""
-    since = timezone.now() - timedelta(days=2)
-    return sum(model.objects.filter(read__lt=since).delete()[0] for model in (SourceRanking, SenderTotals))
+    """Drop what no page read for two days, and custom ranges no page read for two hours."""
+    now = timezone.now()
+    stale = Q(read__lt=now - timedelta(days=2)) | (Q(read__lt=now - CUSTOM_KEPT) & ~_presets())
+    return sum(model.objects.filter(stale).delete()[0] for model in (SourceRanking, SenderTotals))

@@ -48,12 +48,16 @@ def _queued_key(domain: str, rng: DateRange, flt: SourceFilter | None) -> str:
     return f"dashboard:ranking-queued:{domain}:{rng.start}:{rng.end}:{what}"
 
 
-def queue_ranking(domain: str, rng: DateRange, flt: SourceFilter | None) -> bool:
+def queue_ranking(domain: str, rng: DateRange, flt: SourceFilter | None, allowed=None) -> bool | None:
     """Queue the ranking of a range in the filter's order (None: the sender totals) unless already
-    queued; False if the broker is down."""
+    queued; False if the broker is down. `allowed()`, if given, is asked before queuing anything new:
+    when it says no, nothing is queued and this returns None."""
     key = _queued_key(domain, rng, flt)
     if not cache.add(key, True, QUEUED_SECONDS):
         return True
+    if allowed is not None and not allowed():
+        cache.delete(key)
+        return None
     args = [domain, rng.start.isoformat(), rng.end.isoformat()]
     try:
         if flt is None:

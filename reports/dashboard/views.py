@@ -24,7 +24,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import access_for, audit, guard, rules, visible_domains
+from reports.access import access_for, audit, guard, quota, rules, visible_domains
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
 from reports.dashboard import queries, ranking
@@ -35,6 +35,7 @@ from reports.freshness.queries import freshness
 from reports.ingest.pipeline import configured_domains
 from reports.ingest.uploads import recent as recent_uploads
 from reports.ingest.uploads import save_upload
+from reports.mail.retention import failed_without_bytes
 from reports.mail.status import mailboxes_for_status_page
 from reports.marks import store as marks_store
 from reports.marks.rules import mark_for
@@ -91,7 +92,7 @@ def overview(request):
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
         if not ov.ranked:
-            ctx.update(_being_counted(ctx, queries.SourceFilter()))
+            ctx.update(_being_counted(request, ctx, queries.SourceFilter()))
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = queries.data_span(ctx["domain"])
@@ -113,13 +114,13 @@ def overview(request):
     return render(request, "reports/dashboard/overview.html", ctx)
 
 
-def _being_counted(ctx: dict, flt: queries.SourceFilter | None) -> dict:
+def _being_counted(request, ctx: dict, flt: queries.SourceFilter | None) -> dict:
     """A big domain's page whose sums a worker has not stored yet (reports.dashboard.ranking): queued
-    once, and the page says so (reports/dashboard/_ranking_pending.html)."""
-    return {
-        "ranking_pending": True,
-        "ranking_queued": dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt),
-    }
+    once, and the page says so (reports/dashboard/_ranking_pending.html). A custom range counts
+    against the user's hourly share of such work (reports.access.quota)."""
+    allowed = partial(quota.take, request.user) if ctx["preset"] == "custom" else None
+    queued = dashboard_tasks.queue_ranking(ctx["domain"], ctx["rng"], flt, allowed)
+    return {"ranking_pending": True, "ranking_queued": queued, "ranking_throttled": queued is None}
 
 
 def _source_label(s: queries.SourceRow) -> str:
@@ -173,7 +174,7 @@ def sources(request):
                     ctx["domain"], ctx["rng"], flt, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
                 )
         except ranking.NotRankedYet:
-            ctx.update(_being_counted(ctx, flt))
+            ctx.update(_being_counted(request, ctx, flt))
     filters = {
         **ctx["keep"],
         "q": flt.search,
@@ -271,7 +272,7 @@ def senders(request):
         try:
             rows = queries.service_summaries(ctx["domain"], ctx["rng"])
         except ranking.NotRankedYet:
-            ctx.update(_being_counted(ctx, None))
+            ctx.update(_being_counted(request, ctx, None))
     ctx.update(
         rows=rows,
         stage=_stage(ctx["domain"]) if ctx["domain"] else None,
@@ -424,7 +425,7 @@ def status(request):
         form=form,
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
         rejection_count=Rejection.objects.filter(resolved=None).count(),
-        mailboxes=mailboxes_for_status_page(),
+        mailboxes=mailboxes_for_status_page(with_failed=request.user.is_superuser),
         **_untrusted_input(),
         alert_trouble=alert_delivery.trouble(),
     )
@@ -437,6 +438,9 @@ def status(request):
         can_retry=guard.can(request, rules.RETRY),
         show_rejections=request.user.is_superuser,
     )
+    if request.user.is_superuser:
+        ctx["failed_without_bytes"] = failed_without_bytes()
+        ctx["max_failed_bytes"] = settings.DMARC_MAX_FAILED_MAIL_BYTES
     return render(request, "reports/dashboard/status.html", ctx)
 
 
@@ -466,14 +470,20 @@ def _queue_upload(request, pk: int) -> None:
 
 @login_required
 def uploads(request):
-    rows = [_upload_row(u) for u in recent_uploads()]
+    access = access_for(request.user)
+    rows = [_upload_row(u, request.user, access) for u in recent_uploads(request.user)]
     ctx = _selection(request)
     ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
     return render(request, "reports/dashboard/uploads.html", ctx)
 
 
-def _upload_row(upload) -> dict:
+def _upload_row(upload, user, access) -> dict:
     outcomes = upload.outcomes if isinstance(upload.outcomes, list) else []
+    hidden = 0
+    if upload.uploaded_by_id != user.pk and not access.everything:
+        # Someone else's upload shows the reports of the user's domains only.
+        shown = [o for o in outcomes if isinstance(o, dict) and access.may(rules.VIEW, o.get("domain") or "")]
+        hidden, outcomes = len(outcomes) - len(shown), shown
     if upload.state == upload.QUEUED:
         note = "Waiting for a worker."
     elif upload.state == upload.WORKING:
@@ -481,7 +491,9 @@ def _upload_row(upload) -> dict:
     elif upload.error:
         note = upload.error
     else:
-        note = "" if outcomes else "No report found."
+        note = "" if outcomes or hidden else "No report found."
+    if hidden:
+        note = f"{note} {hidden} more report{'s' if hidden > 1 else ''} of domains you do not see.".strip()
     return {
         "upload": upload,
         "outcomes": outcomes,

@@ -1,5 +1,6 @@
-"""A TCP listener on 127.0.0.1 that speaks just enough IMAP for a client to log in, and keeps
-every byte it receives: where a mailbox pointed at it would send its password."""
+"""A TCP listener on 127.0.0.1 that speaks just enough IMAP for a client to log in, with a password
+or with SASL XOAUTH2, and keeps every byte it receives: where a mailbox pointed at it would send its
+password or its OAuth token."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ class ImapListener:
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(10)
-            conn.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] listener ready\r\n")
+            conn.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2] listener ready\r\n")
             buffer = b""
+            sasl_tag = None  # the AUTHENTICATE command waiting for the client's response
             while True:
                 try:
                     data = conn.recv(65536)
@@ -58,13 +60,24 @@ class ImapListener:
                     if literal:
                         conn.sendall(b"+ go ahead\r\n")
                         continue
+                    if sasl_tag is not None:
+                        # The client's SASL response: for XOAUTH2, base64 of "user=…\x01auth=Bearer TOKEN".
+                        echo = b": " + line if self.echo_login else b"."
+                        conn.sendall(sasl_tag + b" NO [AUTHENTICATIONFAILED] refused" + echo + b"\r\n")
+                        sasl_tag = None
+                        continue
+                    tag, _, rest = line.partition(b" ")
+                    if rest.split(b" ", 1)[0].upper() == b"AUTHENTICATE":
+                        sasl_tag = tag
+                        conn.sendall(b"+ \r\n")
+                        continue
                     self._answer(conn, line)
 
     def _answer(self, conn: socket.socket, line: bytes) -> None:
         tag, _, rest = line.partition(b" ")
         command = rest.split(b" ", 1)[0].upper()
         if command == b"CAPABILITY":
-            conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n" + tag + b" OK done\r\n")
+            conn.sendall(b"* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2\r\n" + tag + b" OK done\r\n")
         elif command == b"LOGIN" and self.echo_login:
             conn.sendall(tag + b" NO [AUTHENTICATIONFAILED] refused: " + rest + b"\r\n")
         elif command == b"LOGIN":

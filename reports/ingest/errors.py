@@ -26,6 +26,14 @@ class Foreign(ReportError):
         self.domain = domain
 
 
+class NotAllowed(ReportError):
+    """The report is for a domain on which whoever handed it in may not store reports."""
+
+    def __init__(self, message: str, domain: str):
+        super().__init__(message)
+        self.domain = domain
+
+
 class VerificationDeferred(Exception):
     """The DNS did not answer while a reporter's DKIM key was looked up.
 

@@ -8,9 +8,11 @@ one bad part never stops the others.
 Report problems become outcomes with status "rejected" or "not-dmarc" and a
 Rejection row that keeps the bytes (once per SHA-256). A report for a domain
 that is not monitored becomes a "foreign" outcome, counted per domain and not
-stored. Database errors are not report problems: they propagate, so that a
-caller can retry later instead of losing the input; so does a DNS failure while
-a reporter's signature is checked, when the caller asks for it (IMAP).
+stored; one for a domain the uploader may not store reports for (no operator
+role) becomes "not-allowed", not stored either. Database errors are not report
+problems: they propagate, so that a caller can retry later instead of losing
+the input; so does a DNS failure while a reporter's signature is checked, when
+the caller asks for it (IMAP).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg.errors
@@ -25,7 +28,7 @@ from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
 from reports.alerts.hooks import after_import
-from reports.ingest.errors import Foreign, NotDmarc, ReportError, VerificationDeferred
+from reports.ingest.errors import Foreign, NotAllowed, NotDmarc, ReportError, VerificationDeferred
 from reports.ingest.names import domain_name, is_within
 from reports.ingest.parser import BrokenXml, parse
 from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decide
@@ -40,7 +43,7 @@ log = logging.getLogger(__name__)
 class Outcome:
     source: str
     member: str | None
-    status: str  # imported | duplicate | rejected | not-dmarc | foreign
+    status: str  # imported | duplicate | rejected | not-dmarc | foreign | not-allowed
     org_name: str = ""
     report_id: str = ""
     domain: str = ""
@@ -79,6 +82,8 @@ class Context:
     vouched: Verdict | None = None  # reprocess: the verdict the stored report already has
     verify: bool = True  # False for uploads: no DNS inside a page request, and the user vouches
     signed: dict[bytes, SignedMessage] = field(default_factory=dict)
+    # An upload's: why the uploader may not store a report of this policy domain, or None.
+    refusal: Callable[[str], str | None] | None = None
 
     def verdict(self, doc: Document, report_email: str) -> Verdict:
         if self.vouched is not None:
@@ -111,15 +116,18 @@ def ingest_bytes(
     defer_on_dns_failure: bool = False,
     vouched: Verdict | None = None,
     progress=None,
+    refusal: Callable[[str], str | None] | None = None,
 ):
     """Every report in `data`, stored. `trusted`: uploaded by a signed-in user, who vouches for
     it (its emails' signatures are not checked: no DNS inside a page request);
     `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails; `progress`,
-    if given, is called with each outcome as soon as it is known."""
+    if given, is called with each outcome as soon as it is known; `refusal(policy_domain)` says why
+    a report may not be stored (the uploader lacks the role on its domain), or None."""
     limits = limits or Limits.from_settings()
     ctx = Context(
         source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
     )
+    ctx.refusal = refusal
     cap = settings.DMARC_MAX_REPORTS_PER_INPUT
     outcomes = []
     parts = unpack(data, limits)
@@ -185,6 +193,9 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
         _count_foreign(e.domain)
         log.info("%s: foreign: %s", name, e)
         return Outcome(source, doc.member, "foreign", domain=e.domain, error=str(e))
+    except NotAllowed as e:
+        log.info("%s: not allowed: %s", name, e)
+        return Outcome(source, doc.member, "not-allowed", domain=e.domain, error=str(e))
     except (ReportError, DataError, OperationalError) as e:
         if isinstance(e, OperationalError) and not isinstance(
             e.__cause__, psycopg.errors.ProgramLimitExceeded
@@ -222,6 +233,9 @@ def _parse_and_store(doc: Document, name: str, ctx: Context, *, recover: bool, b
                 " the report was not stored",
                 domain,
             )
+        why = ctx.refusal(domain) if ctx.refusal is not None else None
+        if why:
+            raise NotAllowed(why, domain)
         verdict = ctx.verdict(doc, parsed.header.email)
         if verdict.reason:
             parsed.warnings.append(f"The reporter is not verified: {verdict.reason}")

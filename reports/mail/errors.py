@@ -11,6 +11,7 @@ exception raised by a connection into the error fit for the status page.
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import ssl
@@ -50,15 +51,37 @@ class Server:
 def scrub(text: str, secrets: Iterable[str]) -> str:
     """Remove every secret from text bound for logs, pages or the database, in every
     form an error can quote it: as is, IMAP-quoted, and either of those inside the
-    repr() of a str or of bytes (once or twice), whatever characters it holds."""
+    repr() of a str or of bytes (once or twice), whatever characters it holds; and
+    base64-encoded inside anything (a server echoing the SASL XOAUTH2 string)."""
     forms = set()
     for secret in secrets:
         if secret:
-            forms |= _quoted_forms(secret)
+            forms |= _quoted_forms(secret) | base64_forms(secret)
     # Longest first: a secret's quoted form contains the plain one.
     for form in sorted(forms, key=len, reverse=True):
         text = text.replace(form, "********")
     return text
+
+
+# Shorter secrets' base64 cores could match unrelated text; no real secret is this short.
+_BASE64_MIN = 8
+
+
+def base64_forms(secret: str) -> set[str]:
+    """The base64 characters that the secret alone decides, at each of the three byte offsets it can
+    start at inside a longer base64 text (standard and URL-safe alphabets): whatever surrounds it,
+    as in "user=…\x01auth=Bearer TOKEN\x01\x01", these characters appear when it is encoded."""
+    raw = secret.encode("utf-8", "surrogatepass")
+    if len(raw) < _BASE64_MIN:
+        return set()
+    forms = set()
+    for offset in range(3):
+        encoded = base64.b64encode(b"\0" * offset + raw).decode("ascii")
+        # Character i holds bits 6i..6i+5: those within the secret's bytes depend on nothing else.
+        start, end = -(-8 * offset // 6), 8 * (offset + len(raw)) // 6
+        core = encoded[start:end]
+        forms |= {core, core.replace("+", "-").replace("/", "_")}
+    return forms
 
 
 def _quoted_forms(secret: str) -> set[str]:

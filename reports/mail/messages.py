@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from reports.ingest.errors import VerificationDeferred
 from reports.ingest.pipeline import Outcome, ingest_bytes
+from reports.mail.retention import drop_old_failed_bytes
 from reports.mail.status import counts, update_mailbox
 from reports.models import Mailbox, MailMessage
 
@@ -78,6 +79,7 @@ def ingest_message(message_id: int) -> Ingested | None:
         cur.execute(_SET_STATE, [msg.state, msg.error, json.dumps(msg.outcomes), pk])
     if not good:
         log.info("Mailbox %s: message %s failed: %s", mailbox_name, uid, msg.error)
+        drop_old_failed_bytes()
     return Ingested(msg, outcomes)
 
 

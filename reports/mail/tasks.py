@@ -91,7 +91,10 @@ def forget_raw_mail():
     emptied = retention.forget_raw_mail(settings.DMARC_KEEP_RAW_MAIL_DAYS)
     if emptied:
         log.info("Dropped the raw bytes of %s filed messages", emptied)
-    return emptied
+    dropped = retention.drop_old_failed_bytes()
+    if dropped:
+        log.info("Dropped the raw bytes of %s failed messages past DMARC_MAX_FAILED_MAIL_BYTES", dropped)
+    return emptied + dropped
 
 
 @app.task

@@ -71,8 +71,9 @@ def cached(mailbox: Mailbox) -> Token | None:
 
 def _key(mailbox: Mailbox) -> tuple:
     # Changed credentials (a new secret, another tenant) must not reuse a token
-    # obtained with the old ones.
+    # obtained with the old ones, nor may a token go to a server it was not got for.
     parts = [
+        *(mailbox.host, str(mailbox.port), mailbox.security),
         mailbox.auth,
         mailbox.username,
         mailbox.ms_tenant,

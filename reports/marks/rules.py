@@ -18,6 +18,10 @@ IP, NETWORK, SERVICE = "ip", "network", "service"
 LABELS = {OURS: "ours", NOT_OURS: "not ours"}
 
 
+# The widest network one mark may cover, per IP version: a whole provider is marked by its service.
+WIDEST_PREFIX = {4: 16, 6: 32}
+
+
 class MarkError(ValueError):
     """A source that is neither an address, a network nor a known service."""
 
@@ -71,6 +75,12 @@ def parse_source(text: str, services: dict[str, str]) -> tuple[str, str]:
             raise MarkError(f"{text!r} is not a network in CIDR form (such as 192.0.2.0/24).") from None
         if network.num_addresses == 1:
             return IP, str(network.network_address)
+        widest = WIDEST_PREFIX[network.version]
+        if network.prefixlen < widest:
+            raise MarkError(
+                f"{network} is wider than a /{widest}: a mark that wide would make spoofers ours (or "
+                f"legitimate senders not ours) by the million. Mark a /{widest} or narrower, or the service."
+            )
         return NETWORK, str(network)
     name = services.get(text.lower())
     if name is None:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from reports.access import audit, guard
+from reports.access import audit, guard, redirects
 from reports.access import rules as access_rules
 from reports.ingest.alignment import normalise
 from reports.marks import rules, store
@@ -43,7 +41,4 @@ def mark(request, domain):
             messages.info(request, f"The readiness of {domain} is being computed again with this mark.")
         else:
             messages.warning(request, "Readiness cannot be recomputed now: the task queue is not reachable.")
-    nxt = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=request.is_secure()):
-        nxt = "/"
-    return redirect(nxt)
+    return redirects.back(request, "/")

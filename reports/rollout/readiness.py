@@ -205,7 +205,7 @@ def assess(
         freshness=fresh,
         marks=marks,
     )
-    if today is None:
+    if today is None and days in rules.STORED_WINDOWS:
         _remember(readiness, time.monotonic() - started)
         evidence.store_services(domain, sources)
     return readiness

@@ -63,6 +63,9 @@ from reports.rollout import decision, lint
 from reports.rollout.senders import OWN, Identification, Sender, Signals, identify
 
 WINDOW_DAYS = 30
+# The readiness page's windows: the only ones whose assessment is stored and kept up to date. Any
+# other is computed when asked, kept a few minutes for the page, and stored nowhere.
+STORED_WINDOWS = (14, 30, 60, 90)
 ALIGNED_SHARE = 0.98  # of legitimate volume
 NEW_SOURCE_DAYS = 14
 MIN_REPORTERS = 2

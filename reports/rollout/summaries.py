@@ -11,7 +11,9 @@ task (reports.rollout.tasks.refresh_summary) assesses the domain and stores:
   checks, the decision block, the what-if, freshness, marks and DNS findings.
 
 Tasks compute it after imports, deletions and marks touch the domain, on beat's
-schedule, and when a page finds none; the page says so meanwhile.
+schedule, and when a page finds none; the page says so meanwhile. Only the page's
+windows (rules.STORED_WINDOWS) are stored; another window a page asks for is
+computed by a task and kept in the cache for a few minutes (on_demand_page).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import logging
 import pickle
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from reports.models import ReadinessSummary
@@ -108,7 +111,33 @@ def stored_page(domain: str, days: int) -> dict | None:
 
 
 def windows(domain: str) -> list[int]:
-    """The windows (in days) whose summaries of `domain` are kept: the default one and any other a
-    page asked for."""
+    """The windows (in days) whose summaries of `domain` are kept: the default one and any other of the
+    page's choices a page asked for."""
     kept = set(ReadinessSummary.objects.filter(domain=domain).values_list("days", flat=True))
-    return sorted(kept | {rules.WINDOW_DAYS})
+    return sorted((kept & set(rules.STORED_WINDOWS)) | {rules.WINDOW_DAYS})
+
+
+# --- windows outside the page's choices: computed on demand, kept in the cache a few minutes only ---
+
+ON_DEMAND_SECONDS = 600
+
+
+def _on_demand_key(domain: str, days: int) -> str:
+    return f"rollout:on-demand:{page.VERSION}:{domain}:{days}"
+
+
+def compute_on_demand(domain: str, days: int, refresh_dns: bool = False) -> None:
+    """Assess the domain over a window the page does not offer, for the page that asked, and store
+    nothing but a short-lived copy of the page in the cache."""
+    from reports.rollout.readiness import assess
+
+    started = timezone.now()
+    r = assess(domain, days=days, refresh_dns=refresh_dns)
+    shown = page.build(r, trust.verified_share(r.domain, r.start, r.end))
+    shown.update(computed=timezone.now(), seconds=(timezone.now() - started).total_seconds())
+    cache.set(_on_demand_key(r.domain, days), shown, ON_DEMAND_SECONDS)
+
+
+def on_demand_page(domain: str, days: int) -> dict | None:
+    shown = cache.get(_on_demand_key(domain, days))
+    return shown if isinstance(shown, dict) else None

@@ -16,7 +16,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from dmarcapp.celery import app
 from reports.dashboard.tasks import queue_rankings
 from reports.rollout import rdns
-from reports.rollout.rules import WINDOW_DAYS
+from reports.rollout.rules import STORED_WINDOWS, WINDOW_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,38 @@ def refresh_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = Fa
 
     # Taken off before the work: a change that arrives meanwhile queues another run.
     cache.delete(_queued_key(domain, days))
+    if days not in STORED_WINDOWS:
+        summaries.compute_on_demand(domain, days, refresh_dns=refresh_dns)
+        return
     summaries.compute(domain, days=days, refresh_dns=refresh_dns)
     # The assessment rewrote the sources' services: sender totals that pages read are totalled again.
     queue_rankings(domain)
+
+
+@app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
+def compute_window(domain: str, days: int):
+    """Assess one domain over a window outside the page's choices, for the page that asked (not stored)."""
+    from reports.rollout import summaries
+
+    cache.delete(_queued_key(domain, days))
+    summaries.compute_on_demand(domain, days)
+
+
+def queue_window(domain: str, days: int, allowed=None) -> bool | None:
+    """Queue compute_window unless already queued; False if the broker is down. `allowed()`, if given,
+    is asked before queuing anything new: when it says no, nothing is queued and this returns None."""
+    if not cache.add(_queued_key(domain, days), True, QUEUED_SECONDS):
+        return True
+    if allowed is not None and not allowed():
+        cache.delete(_queued_key(domain, days))
+        return None
+    try:
+        compute_window.delay(domain, days)
+    except BrokerError as e:
+        cache.delete(_queued_key(domain, days))
+        log.warning("cannot queue the readiness of %s over %d days: %s", domain, days, e)
+        return False
+    return True
 
 
 def _queued_key(domain: str, days: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import audit, guard
+from reports.access import audit, guard, quota
 from reports.access import rules as access_rules
 from reports.demo.scenarios import install_demo_dns, is_demo
 from reports.ingest.alignment import normalise
@@ -22,11 +23,11 @@ from reports.marks.views import may_mark
 from reports.models import AuditEntry, Report
 from reports.rollout import rules, summaries
 from reports.rollout.senders import KIND_LABELS, table
-from reports.rollout.tasks import queue_summary
+from reports.rollout.tasks import queue_summary, queue_window
 
 log = logging.getLogger(__name__)
 
-DAY_CHOICES = (14, 30, 60, 90)
+DAY_CHOICES = rules.STORED_WINDOWS
 
 
 def _domain_or_404(domain: str) -> str:
@@ -55,9 +56,16 @@ def readiness(request, domain):
         "qs": urlencode({"domain": domain}),
     }
     # The page reads what a worker computed (reports.rollout.summaries): never an assessment here.
-    shown = summaries.stored_page(domain, days)
+    # Another window than the page's choices is computed on demand, within the user's hourly share.
+    if days in rules.STORED_WINDOWS:
+        shown = summaries.stored_page(domain, days)
+        queue = partial(queue_summary, domain, days)
+    else:
+        shown = summaries.on_demand_page(domain, days)
+        queue = partial(queue_window, domain, days, partial(quota.take, request.user))
     if shown is None:
-        ctx["queued"] = queue_summary(domain, days)
+        ctx["queued"] = queued = queue()
+        ctx["throttled"] = queued is None
         return render(request, "reports/rollout/pending.html", ctx)
     ctx.update(
         r=shown,

@@ -18,8 +18,9 @@ client_of = signed_in
 def test_an_operators_retry_is_recorded_and_a_viewers_is_refused(people):
     mailbox = Mailbox.objects.create(name="m", host="h", username="u", password="pw")
     msg = MailMessage.objects.create(
-        mailbox=mailbox, folder="INBOX", uidvalidity=1, uid=7, raw=plain_email(), state=MailMessage.FAILED
-    )
+        mailbox=mailbox, folder="INBOX", uidvalidity=1, uid=7, raw=plain_email(), state=MailMessage.FAILED,
+        outcomes=[{"status": "rejected", "domain": "example.com", "error": "broken"}],
+    )  # fmt: skip
     url = reverse("retry_message", args=[msg.pk])
     assert client_of(people["viewer"]).post(url).status_code == 403
     assert MailMessage.objects.get(pk=msg.pk).state == MailMessage.FAILED
@@ -28,6 +29,7 @@ def test_an_operators_retry_is_recorded_and_a_viewers_is_refused(people):
     assert client_of(people["operator"]).post(url).status_code == 302
     entry = AuditEntry.objects.get(action=AuditEntry.RETRY)
     assert entry.user == people["operator"] and "UID 7" in entry.target and entry.when >= before
+    assert entry.detail["domains"] == ["example.com"]
 
 
 def test_access_changes_in_the_admin_are_recorded_and_readable_there_only_by_admins(people):

@@ -162,8 +162,11 @@ def test_an_operator_uploads_and_the_upload_is_audited(people, scenario):
     assert saved.uploaded_by == people["operator"]
     ingest_upload.apply(args=[saved.pk])
     assert Report.objects.filter(org_name="Upload Org", domain=OWN).exists()
-    entry = AuditEntry.objects.get(action=AuditEntry.UPLOAD)
-    assert (entry.username, entry.user, entry.target) == ("operator", people["operator"], "upload.xml")
+    sent, ingested = AuditEntry.objects.filter(action=AuditEntry.UPLOAD).order_by("when", "pk")
+    assert (sent.username, sent.user, sent.target) == ("operator", people["operator"], "upload.xml")
+    # Once ingested, the entry says which domains the upload changed.
+    assert (ingested.user, ingested.target) == (people["operator"], "upload.xml (ingested)")
+    assert ingested.detail["imported"] == [OWN] and ingested.detail["refused"] == []
 
 
 def test_a_superuser_sees_every_domain(people, scenario):

@@ -100,28 +100,39 @@ def test_the_alert_pages_need_a_login(client):
     assert client.get("/alerts/settings/").status_code == 302
 
 
+SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
+
+
 def test_each_user_chooses_rules_and_channels_per_domain(operator_of_both, client, domains):
     page = client.get("/alerts/settings/").content.decode()
     assert "example.com" in page and "other.example" in page
     # Forms are in the busiest-first order of the domains: example.com is d0.
     data = {"digest": "", "d0-rules": ["blocked", "dns"], "d0-email": "on",
-            "d0-urls": "json://127.0.0.1:9/hook\nntfy://alerts-topic",
+            "d0-urls": f"{SLACK}\nntfy://alerts-topic",
             "d1-rules": [], "d1-urls": ""}  # fmt: skip
     assert client.post("/alerts/settings/", data).status_code == 302
     pref = AlertPreference.objects.get(user=operator_of_both, domain="example.com")
-    assert (pref.rules, pref.email, pref.urls) == (
-        ["blocked", "dns"],
-        True,
-        "json://127.0.0.1:9/hook\nntfy://alerts-topic",
-    )
+    assert (pref.rules, pref.email, pref.urls) == (["blocked", "dns"], True, f"{SLACK}\nntfy://alerts-topic")
     other = AlertPreference.objects.get(user=operator_of_both, domain="other.example")
     assert (other.rules, other.email) == ([], False)
     assert DigestSubscription.objects.get(user=operator_of_both).enabled is False
 
+    # The page shows the saved URLs with their tokens hidden; sent back as shown, they are kept.
+    page = client.get("/alerts/settings/").content.decode()
+    assert "TIiajkdnlazkcOXrIdevi7FQ" not in page and "A1BRTD4JD" not in page and "slack://" in page
+    shown = client.get("/alerts/settings/").context["forms"][0][1]["urls"].value()
+    assert client.post("/alerts/settings/", {**data, "d0-urls": shown}).status_code == 302
+    assert (
+        AlertPreference.objects.get(user=operator_of_both, domain="example.com").urls
+        == f"{SLACK}\nntfy://alerts-topic"
+    )
+
     data["d0-urls"] = "not a url at all"
     page = client.post("/alerts/settings/", data).content.decode()
-    assert "Apprise does not accept 1 of these URLs" in page
-    assert AlertPreference.objects.get(user=operator_of_both, domain="example.com").urls.startswith("json://")
+    assert "Line 1" in page and "not a URL" in page
+    assert AlertPreference.objects.get(user=operator_of_both, domain="example.com").urls.startswith(
+        "slack://"
+    )
 
 
 def test_the_unsubscribe_link_of_an_alert_email_stops_that_domains_alert_email_only(

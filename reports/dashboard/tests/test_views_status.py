@@ -10,7 +10,7 @@ from reports.demo.report_xml import record_xml
 from reports.harness.builders import daily_report
 from reports.harness.corpus import corpus_dir
 from reports.ingest.tasks import ingest_upload
-from reports.models import Rejection, Report, Upload
+from reports.models import Rejection, Report, Upload, UploadChunk
 
 
 def upload(superuser_client, *files):
@@ -60,6 +60,7 @@ def test_it_imports_several_files_and_shows_the_outcome_of_each(superuser_client
     assert not page.context["pending"] and "refresh.js" not in body
     # Ingested: the bytes are gone from the upload (the report keeps its own).
     assert set(bytes(d) for d in Upload.objects.values_list("data", flat=True)) == {b""}
+    assert not UploadChunk.objects.exists()
     # Running a task again (a redelivery) ingests nothing twice.
     ingest_upload(Upload.objects.get(name="a.xml").pk)
     assert Report.objects.filter(source="upload:a.xml").count() == 1
@@ -73,9 +74,29 @@ def test_a_file_over_the_input_limit_is_refused_unread(superuser_client, db, set
     settings.DMARC_MAX_INPUT_BYTES = 100
     upload(superuser_client, ("big.xml", b"x" * 101))
     row = Upload.objects.get()
-    assert row.state == "failed" and bytes(row.data) == b""
+    assert row.state == "failed" and bytes(row.data) == b"" and not UploadChunk.objects.exists()
     page = superuser_client.get("/uploads/").content.decode()
     assert "more than the 100-byte input limit" in page
+
+
+def test_a_file_is_stored_in_pieces_and_a_user_uploads_at_most_a_days_limit(operator_client, settings):
+    from reports.ingest.uploads import CHUNK, stored_bytes
+
+    # An operator of example.com: superusers have no limit.
+    settings.DMARC_UPLOAD_BYTES_PER_DAY = 4 * CHUNK
+    # Three pieces: a file this big is spooled to disk by Django, then read a piece at a time.
+    data = bytes(range(256)) * (3 * CHUNK // 256)
+    upload(operator_client, ("first.bin", data))
+    first = Upload.objects.get()
+    assert UploadChunk.objects.filter(upload=first).count() == 3 and stored_bytes(first.pk) == data
+    upload(operator_client, ("second.bin", data))
+    second = Upload.objects.get(name="second.bin")
+    assert second.state == "failed" and "DMARC_UPLOAD_BYTES_PER_DAY" in second.error
+    assert not UploadChunk.objects.filter(upload=second).exists()
+    assert "bytes one user may upload in a day" in operator_client.get("/uploads/").content.decode()
+    # What was refused unread does not count; a smaller file still fits.
+    upload(operator_client, ("third.xml", b"<x/>" * 100))
+    assert Upload.objects.get(name="third.xml").state == "queued"
 
 
 def test_the_uploads_page_refreshes_itself_while_a_file_waits(superuser_client, db):

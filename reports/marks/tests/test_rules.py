@@ -15,7 +15,15 @@ def test_a_source_is_an_address_a_network_or_a_known_service():
     assert rules.parse_source("amazon SES", SERVICES) == ("service", "Amazon SES")
 
 
-@pytest.mark.parametrize("bad", ["", "192.0.2.0/33", "no such service", "<b>x</b>"])
+def test_a_network_is_at_most_a_16_in_ipv4_and_a_32_in_ipv6():
+    assert rules.parse_source("10.1.0.0/16", SERVICES) == ("network", "10.1.0.0/16")
+    assert rules.parse_source("2001:db8::/32", SERVICES) == ("network", "2001:db8::/32")
+    for wide in ("0.0.0.0/0", "10.0.0.0/15", "::/0", "2001:db8::/31"):
+        with pytest.raises(rules.MarkError, match="wider than a /"):
+            rules.parse_source(wide, SERVICES)
+
+
+@pytest.mark.parametrize("bad", ["", "192.0.2.0/33", "no such service", "<b>x</b>", "0.0.0.0/0", "::/8"])
 def test_anything_else_is_refused_with_a_clear_error(bad):
     with pytest.raises(rules.MarkError):
         rules.parse_source(bad, SERVICES)
