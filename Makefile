@@ -10,7 +10,7 @@ PORT ?= 8000
 # Debian packages the tests talk to: a real IMAP server, browser and DNS server.
 SYSTEM_PACKAGES := dovecot-imapd chromium dnsmasq-base
 
-.PHONY: run test bench lint format services sysdeps venv db demo clean
+.PHONY: run test test-fast bench lint format services sysdeps venv db demo clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -49,11 +49,21 @@ run: venv services .env db
 	@$(BIN)/python manage.py demo --if-empty
 	@bash scripts/run.sh $(HOST) $(PORT)
 
+# Most of the suite waits (on workers, Dovecot, a browser), so it runs on more processes than CPUs,
+# each with its own test database, servers and Celery queue; tests that need one resource of the
+# machine (a fixed port) share an xdist_group and so one process.
+TEST_PROCESSES ?= 4
 test: venv sysdeps services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
+
+# While working: everything but the tests marked imap, browser or slow (a real Dovecot, Chromium,
+# worker processes, manage.py processes, big property-based runs), on two processes.
+FAST_MARKERS := not imap and not browser and not slow
+test-fast: venv sysdeps services
+	$(BIN)/python -m pytest -m "$(FAST_MARKERS)" -n 2 -q -p no:cacheprovider
 
 bench: venv services
 	$(BIN)/python bench/run.py

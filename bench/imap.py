@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from reports.tests.dovecot import Dovecot  # noqa: E402
-from reports.tests.report_mail import report_email, small_report  # noqa: E402
+from reports.harness.dovecot import Dovecot  # noqa: E402
+from reports.harness.report_mail import report_email, small_report  # noqa: E402
 
 MESSAGES = 1000
 TARGET_RATE = 50  # messages/s

@@ -1,5 +1,8 @@
-"""Shared fixtures: a real Dovecot, real Celery worker processes on the test database, and the
-dashboard's scenario of real reports."""
+"""Shared fixtures: a real Dovecot, real Celery worker processes on the test database, the
+dashboard's scenario of real reports, one person and one signed-in client per role, a browser.
+
+What they are built from (servers, builders, personas, the registry of pages) is in reports.harness.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +11,31 @@ import os
 import pytest
 
 from dmarcapp.celery import app as celery_app
-from reports.demo.report_xml import record_xml
-from reports.tests.dashboard import HOSTILE_ID, HOSTILE_ORG, daily_report, import_ok, xml_text
-from reports.tests.dovecot import Dovecot
-from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, CeleryWorker, worker_env
+from reports.harness import personas
+from reports.harness.browser import launch_chromium
+from reports.harness.builders import OTHER, dashboard_scenario, hostile_report
+from reports.harness.dovecot import Dovecot
+from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE, CeleryWorker, worker_env
 
 # Celery lets the CELERY_BROKER_URL environment variable (which `make test` exports) win over
 # its configuration, so both must point at the tests' broker.
 os.environ["CELERY_BROKER_URL"] = TEST_BROKER_URL
 celery_app.conf.broker_url = TEST_BROKER_URL
 celery_app.conf.task_default_queue = TEST_QUEUE
+
+
+# --- Markers from what a test starts ------------------------------------------------------------------
+# `make test-fast` runs -m "not imap and not browser and not slow": a test that starts one of these is
+# marked for it here, whether or not its author remembered to.
+MARK_OF_FIXTURE = {"dovecot": "imap", "oauth": "imap", "browser": "browser", "celery_worker": "slow"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        for fixture, mark in MARK_OF_FIXTURE.items():
+            if fixture in used and item.get_closest_marker(mark) is None:
+                item.add_marker(mark)
 
 
 # --- Counts stay exact ----------------------------------------------------------------------------------
@@ -58,7 +76,7 @@ def dovecot():
 @pytest.fixture(scope="session")
 def oauth():
     """A Dovecot that also takes bearer tokens, and the token server that issues and checks them."""
-    from reports.tests.oauth_server import TokenServer
+    from reports.harness.oauth_server import TokenServer
 
     server = Dovecot()
     tokens = TokenServer(server.dir / "server.pem", server.dir / "server.key")
@@ -139,51 +157,88 @@ def celery_worker(celery_broker):
 
 @pytest.fixture
 def scenario(db):
-    """example.com over the last days, seen by two reporters, plus an older report and a second domain.
-
-    Sources: 192.0.2.10 aligned (two records of 100 per report), 198.51.100.7 failing and
-    quarantined (5), 203.0.113.9 a mailing list let through by local_policy arc=pass (3).
-    """
-    for days_ago in (1, 2, 3):
-        import_ok(
-            daily_report(
-                days_ago,
-                [
-                    record_xml(ip="192.0.2.10", count=100, header_from="example.com",
-                               dkim_results=(("example.com", "s1", "pass"),)),
-                    record_xml(ip="192.0.2.10", count=100, header_from="news.example.com",
-                               dkim_results=(("example.com", "s2", "pass"),)),
-                    record_xml(ip="198.51.100.7", count=5, disposition="quarantine", dkim="fail", spf="fail",
-                               dkim_results=(), spf_results=(("spoof.invalid", "mfrom", "fail"),)),
-                    record_xml(ip="203.0.113.9", count=3, dkim="fail", spf="fail",
-                               dkim_results=(("lists.example.net", "list", "pass"),),
-                               spf_results=(("lists.example.net", "mfrom", "pass"),),
-                               reasons=(("local_policy", "arc=pass"),)),
-                ],
-            )
-        )  # fmt: skip
-    import_ok(daily_report(2, [record_xml(ip="192.0.2.10", count=50)], org="Yahoo"))
-    # Outside the default 30 days, inside 90.
-    import_ok(daily_report(60, [record_xml(ip="192.0.2.99", count=7000)]))
-    from reports.models import Domain
-
-    # A second domain with data: monitored too when the test set up monitored domains (a grant does).
-    if Domain.objects.exists():
-        Domain.objects.get_or_create(name="other.example")
-    import_ok(daily_report(1, [record_xml(ip="192.0.2.77", count=11, header_from="other.example")],
-                           domain="other.example"))  # fmt: skip
+    """example.com over the last days, seen by two reporters, plus an older report and other.example
+    (reports.harness.builders.dashboard_scenario)."""
+    dashboard_scenario()
 
 
 @pytest.fixture
 def hostile(db):
     """A report whose reporter name and report ID are markup, as a forged report may carry."""
-    outcomes = import_ok(
-        daily_report(
-            1,
-            [record_xml(ip="192.0.2.66", count=4, dkim="fail", spf="fail",
-                        reasons=(("other", xml_text("<b>bold</b>")),))],
-            org=xml_text(HOSTILE_ORG),
-            report_id=xml_text(HOSTILE_ID),
-        )
-    )  # fmt: skip
-    return outcomes[0]
+    return hostile_report()
+
+
+# --- People: one per role, and a signed-in client of each ---------------------------------------------
+# reports.harness.personas says what each may do. pytest-django's own `admin_client` (a superuser)
+# is replaced: here `admin_client` is the admin role, and `superuser_client` the superuser.
+
+
+@pytest.fixture
+def viewer(db):
+    """viewer: may read the pages of example.com (a real grant)."""
+    return personas.viewer()
+
+
+@pytest.fixture
+def operator(db):
+    """operator: may also upload, retry, refresh DNS, edit alerts and mark senders on example.com."""
+    return personas.operator()
+
+
+@pytest.fixture
+def admin(db):
+    """admin: staff with every permission of the app, users and groups; no domain granted."""
+    return personas.admin()
+
+
+@pytest.fixture
+def superuser(db):
+    return personas.superuser()
+
+
+@pytest.fixture
+def viewer_client(viewer):
+    return personas.signed_in(viewer)
+
+
+@pytest.fixture
+def operator_client(operator):
+    return personas.signed_in(operator)
+
+
+@pytest.fixture
+def admin_client(admin):
+    return personas.signed_in(admin)
+
+
+@pytest.fixture
+def superuser_client(superuser):
+    return personas.signed_in(superuser)
+
+
+@pytest.fixture
+def people(viewer, operator, admin, superuser):
+    """Every persona, plus a member of a team that views example.com and a user with no grant."""
+    from reports.models import Domain
+
+    # Both domains of the scenario are monitored: a grant makes its domain a monitored one, and the
+    # other's reports must not be refused as foreign.
+    Domain.objects.get_or_create(name=OTHER)
+    return {
+        "viewer": viewer,
+        "operator": operator,
+        "admin": admin,
+        "superuser": superuser,
+        "member": personas.member(),
+        "nobody": personas.nobody(),
+    }
+
+
+# --- A browser --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, launched once for the run."""
+    with launch_chromium() as chromium:
+        yield chromium

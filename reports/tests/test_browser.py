@@ -3,93 +3,31 @@
 Screenshots of every page at 1280x800 and 390x844 land in test-artifacts/screenshots/.
 """
 
-import os
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import User
 
 from reports.demo.report_xml import record_xml
-from reports.tests.dashboard import HOSTILE_ID, HOSTILE_ORG, daily_report, xml_text
-from reports.tests.helpers import corpus_dir
-
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls are not async.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from reports.harness import pages, personas
+from reports.harness.browser import drawn_pixels, new_page, no_horizontal_page_scroll, shoot, timeout_ms
+from reports.harness.builders import HOSTILE_ID, HOSTILE_ORG, OWN, daily_report, xml_text
+from reports.harness.corpus import corpus_dir
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-VIEWPORTS = {"desktop": (1280, 800), "mobile": (390, 844)}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
-def page(browser, live_server):
-    User.objects.create_superuser("operator", password="pw-operator-1")
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.dialogs = []
-    page.errors = []
-
-    def on_dialog(dialog):
-        page.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
+def page(browser, live_server, superuser):
+    page = new_page(browser, live_server.url)
     yield page
-    context.close()
+    page.context.close()
 
 
-def log_in(page):
+def log_in(page, name="superuser"):
     page.goto("/")
     assert "/login/" in page.url
-    page.fill("#id_username", "operator")
-    page.fill("#id_password", "pw-operator-1")
+    page.fill("#id_username", name)
+    page.fill("#id_password", personas.password(name))
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login/" not in url)
-
-
-def shoot(page, name):
-    """Save the page at both sizes, then return to the desktop size."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for label, (width, height) in VIEWPORTS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(150)  # let Chart.js redraw at the new size
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{width}x{height}.png"), full_page=True)
-    page.set_viewport_size({"width": 1280, "height": 800})
-    page.wait_for_timeout(150)
-
-
-def drawn_pixels(page, canvas_id) -> int:
-    """How many pixels of the canvas are not transparent."""
-    return page.evaluate(
-        """(id) => {
-            const c = document.getElementById(id);
-            const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-            let n = 0;
-            for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) n++;
-            return n;
-        }""",
-        canvas_id,
-    )
-
-
-def no_horizontal_page_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_an_operator_reviews_the_dashboard(page, scenario):
@@ -151,7 +89,8 @@ def test_an_operator_reviews_the_dashboard(page, scenario):
 
     # Every page fits the phone width: only tables scroll sideways.
     page.set_viewport_size({"width": 390, "height": 844})
-    for url in ("/", "/?domain=example.com", "/sources/", "/sources/192.0.2.10/", "/reports/", "/status/"):
+    every = pages.urls(pages.subjects(OWN), kinds=(pages.HTML,), admin=False)
+    for url in ("/", "/sources/", "/reports/", *every):
         page.goto(url)
         assert no_horizontal_page_scroll(page), url
     assert page.errors == []
@@ -169,7 +108,7 @@ def test_the_top_sources_chart_opens_a_drill_down(page, scenario):
 
 def wait_until_ingested(page):
     """The uploads page reloads itself (static/js/refresh.js) until a worker has ingested every file."""
-    page.wait_for_selector("#uploads:not([data-refresh-seconds])", timeout=60000)
+    page.wait_for_selector("#uploads:not([data-refresh-seconds])", timeout=timeout_ms(60))
 
 
 def test_an_upload_through_the_status_page(page, tmp_path, celery_broker, celery_worker):
@@ -238,41 +177,33 @@ def demo(db, settings):
 
 
 def test_the_record_to_publish_is_copied_with_its_button(browser, live_server, demo):
-    from django.core.management import call_command
-
     from reports.demo.scenarios import READY
 
-    User.objects.create_user("operator", password="pw-operator-1")
-    call_command("grant", "operator", READY, role="operator")
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800},
-        base_url=live_server.url,
-        permissions=["clipboard-read", "clipboard-write"],
-    )
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    personas.person("operator", READY, role="operator")
+    page = new_page(browser, live_server.url, permissions=["clipboard-read", "clipboard-write"])
     try:
-        log_in(page)
+        log_in(page, "operator")
         page.goto(f"/rollout/{READY}/")
         steps = page.locator("ol.steps > li")
         assert steps.count() == 2
         first = page.locator("#step-1-record").inner_text()
         assert "t=y" in first
+        # The copy is done when the button says so (the clipboard is written asynchronously). A
+        # locator waits without evaluating script text, which the page's CSP forbids.
         steps.nth(0).locator("button.copy").click()
-        page.wait_for_function("document.querySelector('ol.steps button.copy').textContent === 'Copied'")
+        steps.nth(0).locator("button.copy", has_text="Copied").wait_for()
         assert page.evaluate("navigator.clipboard.readText()") == first
         steps.nth(1).locator("button.copy").click()
+        steps.nth(1).locator("button.copy", has_text="Copied").wait_for()
         assert page.evaluate("navigator.clipboard.readText()") == (
             f"v=DMARC1; p=quarantine; fo=1; rua=mailto:dmarc@{READY}"
         )
         # The script is a static file: the page carries no inline script.
         assert page.locator('script:not([src]):not([type="application/json"])').count() == 0
         shoot(page, "readiness")
-        assert errors == []
+        assert page.errors == []
     finally:
-        context.close()
+        page.context.close()
 
 
 def test_at_390_px_the_what_ifs_numbers_and_the_diagnoses_are_visible(page, demo):

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from reports.models import DailyRollup, Domain, Rejection, Report
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_it_imports_weeks_of_reports_in_every_container():
     out = io.StringIO()
@@ -27,6 +28,7 @@ def test_it_imports_weeks_of_reports_in_every_container():
     assert DailyRollup.objects.aggregate(n=Sum("messages"))["n"] == total
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_if_empty_leaves_existing_data_alone():
     call_command("demo", stdout=io.StringIO())

@@ -27,6 +27,7 @@ def rows(sql):
         return sorted(cur.fetchall())
 
 
+@pytest.mark.slow
 def test_rollups_written_before_the_upgrade_keep_every_count():
     apps = migrate_to(BEFORE)
     try:

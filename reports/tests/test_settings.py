@@ -1,26 +1,17 @@
 """A bad setting stops the start with a message naming the variable."""
 
 import json
-import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from reports.harness.commands import ROOT, check, environment
+from reports.harness.waiting import scaled
 
 
-def check(**env):
-    full = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    full.update({"SECRET_KEY": "x", "DMARC_ENV_FILE": "/dev/null", **env})
-    full = {k: v for k, v in full.items() if v is not None}
-    return subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
-    )
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -47,22 +38,22 @@ def test_a_bad_value_stops_the_start_and_names_the_variable(name, value):
     assert name in result.stderr
 
 
+@pytest.mark.slow
 def test_secret_key_is_required_unless_debugging():
     result = check(SECRET_KEY=None, DEBUG="false")
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
     assert check(SECRET_KEY=None, DEBUG="true").returncode == 0
 
 
+@pytest.mark.slow
 def test_good_values_start_cleanly():
     result = check(DEBUG="false", DMARC_MAX_ZIP_MEMBERS="5")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 def test_the_beat_schedule_takes_its_intervals_from_the_environment():
-    full = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
-    full.update(
-        SECRET_KEY="x",
-        DMARC_ENV_FILE="/dev/null",
+    full = environment(
         DMARC_POLL_INTERVAL="120",
         DMARC_NAME_SOURCES_INTERVAL="1800",
         DMARC_READINESS_INTERVAL="300",
@@ -80,7 +71,7 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
         env={**full, "DJANGO_SETTINGS_MODULE": "dmarcapp.settings"},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=scaled(60),
     )
     assert result.returncode == 0, result.stderr
     schedule = json.loads(result.stdout)
@@ -109,6 +100,7 @@ def test_every_setting_read_from_the_environment_is_documented():
     assert [n for n in sorted(names) if n not in example and n != "DMARC_ENV_FILE"] == []
 
 
+@pytest.mark.slow
 def test_an_oauth_method_without_its_credentials_stops_the_start():
     result = check(DMARC_IMAP_AUTH="google", DMARC_IMAP_USER="dmarc@example.com")
     assert result.returncode != 0 and "DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE" in result.stderr

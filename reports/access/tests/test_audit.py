@@ -2,20 +2,17 @@
 
 import pytest
 from django.contrib.auth.models import Group
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from reports.harness.personas import signed_in
+from reports.harness.report_mail import plain_email
 from reports.models import AccessGrant, AuditEntry, Domain, Mailbox, MailMessage
-from reports.tests.report_mail import plain_email
 
 pytestmark = pytest.mark.django_db
 
 
-def client_of(user):
-    client = Client()
-    client.force_login(user)
-    return client
+client_of = signed_in
 
 
 def test_an_operators_retry_is_recorded_and_a_viewers_is_refused(people):
@@ -36,7 +33,7 @@ def test_an_operators_retry_is_recorded_and_a_viewers_is_refused(people):
 
 
 def test_access_changes_in_the_admin_are_recorded_and_readable_there_only_by_admins(people):
-    admin = client_of(people["admin"])
+    admin = client_of(people["superuser"])
     team = Group.objects.create(name="brand-b")
     domain = Domain.objects.create(name="brand-b.example")
     response = admin.post(
@@ -45,7 +42,7 @@ def test_access_changes_in_the_admin_are_recorded_and_readable_there_only_by_adm
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     grant = AccessGrant.objects.get(team=team)
-    entry = AuditEntry.objects.filter(action=AuditEntry.ACCESS, user=people["admin"]).get()
+    entry = AuditEntry.objects.filter(action=AuditEntry.ACCESS, user=people["superuser"]).get()
     assert entry.detail == {"created": True, "role": "operator", "domains": ["brand-b.example"]}
 
     admin.post(reverse("admin:reports_accessgrant_delete", args=[grant.pk]), {"post": "yes"})
@@ -60,7 +57,7 @@ def test_access_changes_in_the_admin_are_recorded_and_readable_there_only_by_adm
 
 
 def test_a_grant_names_a_user_or_a_team_never_both_nor_neither(people):
-    admin = client_of(people["admin"])
+    admin = client_of(people["superuser"])
     role = Group.objects.get(name="viewer").pk
     domain = Domain.objects.get(name="example.com").pk
     for holder in ({}, {"user": people["nobody"].pk, "team": Group.objects.get(name="brand-a").pk}):
@@ -72,7 +69,7 @@ def test_a_grant_names_a_user_or_a_team_never_both_nor_neither(people):
 
 
 def test_making_a_user_superuser_or_changing_their_groups_is_recorded(people):
-    admin = client_of(people["admin"])
+    admin = client_of(people["superuser"])
     user = people["nobody"]
     url = reverse("admin:auth_user_change", args=[user.pk])
     form = {
@@ -88,6 +85,6 @@ def test_making_a_user_superuser_or_changing_their_groups_is_recorded(people):
     response = admin.post(url, form)
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(target="user nobody")
-    assert entry.user == people["admin"]
+    assert entry.user == people["superuser"]
     assert set(entry.detail["changed"]) == {"is_superuser", "groups"}
     assert entry.detail["superuser"] is True and entry.detail["groups"] == ["brand-a"]

@@ -1,40 +1,22 @@
 """A user granted only example.com, in Debian's chromium: their pages work under the CSP, and
 nothing of other.example can be reached."""
 
-import os
-
 import pytest
 
-from reports.access.tests.people import person
+from reports.harness.browser import drawn_pixels, new_page, sign_in
+from reports.harness.personas import person
 from reports.models import Report
-from reports.tests import test_browser as shared
-from reports.tests.test_browser import drawn_pixels
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-browser = shared.browser  # the shared chromium, launched once per module
 
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.errors, page.csp = [], []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page = new_page(browser, live_server.url)
+    page.csp = []
     page.on("console", lambda m: "Content Security Policy" in m.text and page.csp.append(m.text))
     yield page
-    context.close()
-
-
-def sign_in(page, name):
-    page.goto("/login/")
-    page.fill("#id_username", name)
-    page.fill("#id_password", f"pw-{name}-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/login/" not in url)
+    page.context.close()
 
 
 def test_a_user_of_one_domain_sees_it_and_nothing_else(page, scenario):
@@ -68,16 +50,17 @@ def test_a_user_of_one_domain_sees_it_and_nothing_else(page, scenario):
     assert page.errors == [] and page.csp == []
     # The policy is enforced, and the listener hears it: an inline script is refused.
     page.goto("/")
-    page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
-                  " document.body.appendChild(s); }")  # fmt: skip
-    page.wait_for_timeout(200)
+    # The browser reports the refusal on the console: wait for that report, not for a stretch of time.
+    with page.expect_console_message(lambda m: "Content Security Policy" in m.text):
+        page.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1';"
+                      " document.body.appendChild(s); }")  # fmt: skip
     assert page.evaluate("window.ran") is None and page.csp
 
 
 def test_the_admin_works_under_the_content_security_policy(page):
-    from django.contrib.auth.models import User
+    from reports.harness.personas import superuser
 
-    User.objects.create_superuser("boss", password="pw-boss-1")
+    superuser("boss")
     sign_in(page, "boss")
     for url in ("/admin/", "/admin/reports/accessgrant/add/", "/admin/reports/mailbox/add/",
                 "/admin/reports/auditentry/", "/admin/auth/user/"):  # fmt: skip

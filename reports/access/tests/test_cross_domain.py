@@ -13,13 +13,13 @@ import zipfile
 import pytest
 from django.contrib.auth.models import Permission, User
 
-from reports.access.tests.people import person
-from reports.access.tests.web import Web
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.personas import person
+from reports.harness.report_mail import report_email
+from reports.harness.waiting import wait_for
+from reports.harness.web import Web
 from reports.models import AuditEntry, Domain, Mailbox, MailMessage, Report, SenderMark, Upload
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.report_mail import report_email
-from reports.tests.workers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -1,33 +1,21 @@
 """Deployment hardening: the Content-Security-Policy on every page, and the TLS-proxy mode."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from reports.access.tests.people import person
-from reports.models import Report
-
-ROOT = Path(__file__).resolve().parents[3]
+from reports.harness import commands, pages
+from reports.harness.personas import person, signed_in
 
 
 def manage(*args, **env):
-    # Not DJANGO_ALLOW_ASYNC_UNSAFE either, which the browser tests set for this process.
-    dropped = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    full = {k: v for k, v in os.environ.items() if k not in dropped}
-    full.update({"SECRET_KEY": "k" * 60 + "-not-a-real-one", "DMARC_ENV_FILE": "/dev/null", **env})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full, capture_output=True, text=True, timeout=60
-    )
+    return commands.manage(*args, SECRET_KEY="k" * 60 + "-not-a-real-one", **env)
 
 
 TLS_WARNINGS = ["W004", "W008", "W012", "W016", "W021"]  # HSTS, SSL redirect, cookies, HSTS preload
 
 
+@pytest.mark.slow
 def test_behind_a_tls_proxy_check_deploy_has_no_cookie_hsts_or_ssl_warning():
     result = manage("check", "--deploy", DMARC_BEHIND_TLS_PROXY="true")
     assert result.returncode == 0, result.stderr
@@ -37,6 +25,7 @@ def test_behind_a_tls_proxy_check_deploy_has_no_cookie_hsts_or_ssl_warning():
     assert {"W004", "W008", "W012", "W016"} <= {w for w in TLS_WARNINGS if w in plain.stdout + plain.stderr}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -76,17 +65,15 @@ def assert_csp(response, url):
 
 @pytest.mark.django_db
 def test_every_page_sends_the_content_security_policy(scenario, people):
-    report = Report.objects.filter(domain="example.com").first().pk
-    admin = Client()
-    admin.force_login(people["admin"])
-    pages = [
-        "/", "/sources/", "/sources.csv", "/sources/192.0.2.10/", "/reports/", f"/reports/{report}/",
-        f"/reports/{report}/download/", "/rollout/example.com/", "/rollout/how/", "/status/", "/admin/",
-        "/admin/reports/mailbox/", "/admin/reports/accessgrant/add/", "/admin/reports/auditentry/",
-        "/no-such-page/",
-    ]  # fmt: skip
-    for url in pages:
-        assert_csp(admin.get(url), url)
+    # Every page of the registry, as the superuser (who may open them all), the admin's included.
+    own = pages.subjects("example.com")
+    every = [(p.name, p.url(own)) for p in pages.every_page() if p.reads and p.url(own) is not None]
+    assert len(every) > 40
+    admin = signed_in(people["superuser"])
+    for name, url in every:
+        assert_csp(admin.get(url), (name, url))
+    assert_csp(admin.get("/no-such-page/"), "/no-such-page/")
+    # And what the others get: a login form, a redirect to it, a refusal, a page not found.
     anonymous = Client()
     for url in ["/login/", "/admin/login/", "/"]:
         assert_csp(anonymous.get(url), url)
@@ -103,7 +90,7 @@ def test_every_page_sends_the_content_security_policy(scenario, people):
 def test_no_template_carries_inline_script_or_style():
     import re
 
-    for path in (ROOT / "templates").rglob("*.html"):
+    for path in (commands.ROOT / "templates").rglob("*.html"):
         if path.name.endswith("_email.html"):
             continue  # mail, not a page: mail clients read only inline styles, and no CSP applies
         text = path.read_text()

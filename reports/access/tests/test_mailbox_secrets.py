@@ -9,12 +9,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from reports.access.tests.imap_listener import ImapListener
-from reports.access.tests.people import person
+from reports.harness.imap_listener import ImapListener
+from reports.harness.personas import person
+from reports.harness.report_mail import report_email, small_report
 from reports.mail.errors import MailboxError
 from reports.mail.poll import poll
 from reports.models import AuditEntry, Mailbox, Report
-from reports.tests.report_mail import report_email, small_report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

@@ -23,6 +23,7 @@ def raw_passwords():
         return dict(cur.fetchall())
 
 
+@pytest.mark.slow
 def test_upgrade_encrypts_stored_passwords_and_a_downgrade_decrypts_them():
     apps = migrate_to(BEFORE)
     try:

@@ -1,4 +1,6 @@
-"""Every page and endpoint, through real requests, for each role and for a user of one domain."""
+"""Every page and endpoint, through real requests, for each role and for a user of one domain.
+
+The pages come from the registry (reports.harness.pages); what each role gets is what it says."""
 
 import csv
 import io
@@ -7,46 +9,71 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from reports.harness import pages
+from reports.harness.builders import OTHER, OTHER_IP, OWN, OWN_IP
+from reports.harness.personas import signed_in
 from reports.models import AuditEntry, Report
 
 pytestmark = pytest.mark.django_db
 
-OWN, OTHER = "example.com", "other.example"
-OTHER_IP = "192.0.2.77"  # a source of other.example only
-OWN_IP = "192.0.2.10"
+client_of = signed_in
 
 
-def client_of(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def other_domain_requests(other_report: int):
-    """(method, url) of every page and endpoint that is about other.example or one of its reports."""
-    q = f"?domain={OTHER}"
-    return [
-        ("get", "/" + q),
-        ("get", reverse("sources") + q),
-        ("get", reverse("sources_csv") + q),
-        ("get", reverse("source", args=[OTHER_IP]) + q),
-        ("get", reverse("source", args=[OWN_IP]) + q),
-        ("get", reverse("report_list") + q),
-        ("get", reverse("report_detail", args=[other_report])),
-        ("get", reverse("report_detail", args=[other_report]) + f"?domain={OWN}"),
-        ("get", reverse("report_download", args=[other_report])),
-        ("get", reverse("report_download", args=[other_report]) + "?format=gz"),
-        ("get", reverse("rollout", args=[OTHER])),
-        ("post", reverse("rollout_refresh", args=[OTHER])),
-        ("get", reverse("status") + q),
+def other_domain_requests():
+    """(method, url) of every page and endpoint that is about other.example or one of its reports,
+    and the mixes of the two domains: a source of example.com asked under other.example, a report of
+    other.example asked under example.com."""
+    other = pages.subjects(OTHER)
+    found = [(p.methods[0].lower(), p.url(other)) for p in pages.app_pages() if p.about_a_domain]
+    return found + [
+        ("get", reverse("source", args=[OWN_IP]) + f"?domain={OTHER}"),
+        ("get", reverse("report_detail", args=[other.report]) + f"?domain={OWN}"),
+        ("get", reverse("report_download", args=[other.report]) + "?format=gz"),
     ]
+
+
+def crawl(client, role, domain, admin):
+    """Every page of the registry about `domain` (each one once for OWN), the app's or the admin's,
+    through `client`: the (page, method, url, expected, got) where the answer is not the registry's."""
+    s = pages.subjects(domain)
+    wrong = []
+    for page in pages.every_page():
+        if page.admin != admin or (domain != OWN and not page.about_a_domain):
+            continue
+        url = page.url(s)
+        if url is None:
+            continue
+        for method in page.methods:
+            expected = page.answer(role, domain, method)
+            if method == "POST" and expected in (None, page.ok):
+                continue  # an allowed action is tested where its effect is
+            got = getattr(client, method.lower())(url).status_code
+            if got != expected:
+                wrong.append((page.name, method, url, expected, got))
+    return wrong
+
+
+@pytest.mark.parametrize("role", pages.EVERYONE)
+def test_every_page_answers_each_role_as_the_registry_says(role, people, scenario):
+    client = Client() if role == pages.ANONYMOUS else signed_in(people[role])
+    wrong = crawl(client, role, OWN, admin=False) + crawl(client, role, OTHER, admin=False)
+    assert not wrong, "\n".join(map(str, wrong))
+    # Nothing a refused request asked for was done.
+    assert not AuditEntry.objects.exclude(action=AuditEntry.ACCESS).exists()
+
+
+@pytest.mark.slow  # every admin page, each role
+@pytest.mark.parametrize("role", pages.EVERYONE)
+def test_every_admin_page_answers_each_role_as_the_registry_says(role, people, scenario):
+    client = Client() if role == pages.ANONYMOUS else signed_in(people[role])
+    wrong = crawl(client, role, OWN, admin=True)
+    assert not wrong, "\n".join(map(str, wrong))
 
 
 @pytest.mark.parametrize("who", ["viewer", "operator", "member"])
 def test_every_page_of_another_domain_answers_404(who, people, scenario):
-    other_report = Report.objects.get(domain=OTHER).pk
     client = client_of(people[who])
-    for method, url in other_domain_requests(other_report):
+    for method, url in other_domain_requests():
         response = getattr(client, method)(url)
         assert response.status_code == 404, (who, url, response.status_code)
         assert OTHER.encode() not in response.content and b"7000" not in response.content
@@ -57,17 +84,8 @@ def test_every_page_of_another_domain_answers_404(who, people, scenario):
 def test_the_pages_of_their_own_domain_work_and_show_only_it(who, people, scenario):
     own_report = Report.objects.filter(domain=OWN).first().pk
     client = client_of(people[who])
-    for url in [
-        "/",
-        f"/?domain={OWN}",
-        reverse("sources") + f"?domain={OWN}",
-        reverse("source", args=[OWN_IP]) + f"?domain={OWN}",
-        reverse("report_list"),
-        reverse("report_detail", args=[own_report]),
-        reverse("rollout", args=[OWN]),
-        reverse("rollout_how"),
-        reverse("status"),
-    ]:
+    own = pages.urls(pages.subjects(OWN), role=who, kinds=(pages.HTML, pages.CSV, pages.FILE))
+    for url in ["/", reverse("report_list"), reverse("status"), *own]:
         response = client.get(url)
         assert response.status_code == 200, (who, url)
         assert OTHER.encode() not in response.content, (who, url)
@@ -129,7 +147,7 @@ def test_a_viewer_may_not_upload_retry_or_refresh(people, scenario):
 
 def test_an_operator_uploads_and_the_upload_is_audited(people, scenario):
     from reports.demo.report_xml import record_xml
-    from reports.tests.dashboard import daily_report
+    from reports.harness.builders import daily_report
 
     client = client_of(people["operator"])
     upload = io.BytesIO(daily_report(5, [record_xml(ip="192.0.2.55", count=9)], org="Upload Org"))
@@ -152,16 +170,15 @@ def test_an_operator_uploads_and_the_upload_is_audited(people, scenario):
 
 
 def test_a_superuser_sees_every_domain(people, scenario):
-    client = client_of(people["admin"])
-    other_report = Report.objects.get(domain=OTHER).pk
-    for method, url in other_domain_requests(other_report):
+    client = client_of(people["superuser"])
+    for method, url in other_domain_requests():
         if method == "get":
             assert client.get(url).status_code == 200, url
     assert set(client.get("/?range=30").context["domains"]) == {OWN, OTHER}
 
 
 def test_the_readiness_refresh_is_allowed_to_operators_of_the_domain_and_audited(people, scenario, settings):
-    from reports.tests.dns_server import DnsServer
+    from reports.harness.dns_server import DnsServer
 
     with DnsServer() as dns:
         dns.txt(f"_dmarc.{OWN}", "v=DMARC1; p=none")

@@ -1,5 +1,6 @@
 """The scrub removes a password from error text whatever characters it holds (no database)."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ def encodings(password: str) -> set[str]:
             str(password.encode())[2:-1]}  # fmt: skip
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(passwords)
 def test_no_rendering_of_any_password_survives_the_scrub(password):

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from reports.tests.dns_server import DnsServer
-from reports.tests.http_receiver import HttpReceiver
-from reports.tests.smtp_server import SmtpServer
+from reports.harness.dns_server import DnsServer
+from reports.harness.http_receiver import HttpReceiver
+from reports.harness.smtp_server import SmtpServer
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,18 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from reports.alerts.tasks import send_alert_deliveries
-from reports.alerts.tests.scenarios import alerts
+from reports.harness.alert_scenarios import alerts
 from reports.models import Alert, AlertMemory, Delivery, Mailbox
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin(django_user_model):
-    return django_user_model.objects.create_user(
-        "alice", "alice@ops.test", "pw", is_staff=True, is_superuser=True
-    )
+def superuser_alice(superuser):
+    """Superusers hear about mailboxes: the superuser, with an address."""
+    superuser.email = "alice@ops.test"
+    superuser.save(update_fields=["email"])
+    return superuser
 
 
 def stuck_mailbox(name="reports", hours=7):
@@ -34,7 +35,7 @@ def stuck_mailbox(name="reports", hours=7):
 
 
 def test_a_mailbox_that_stopped_polling_alerts_the_superusers_only_and_resolves_once(
-    admin, smtp, django_user_model
+    superuser_alice, smtp, django_user_model
 ):
     # Its error quotes the mailbox's server: neither a staff user nor a viewer of a domain hears of it.
     django_user_model.objects.create_user("bob", "bob@ops.test", "pw", is_staff=True)
@@ -56,7 +57,7 @@ def test_a_mailbox_that_stopped_polling_alerts_the_superusers_only_and_resolves_
 
 
 def test_a_refused_send_is_retried_with_backoff_and_shown_on_the_status_page(
-    admin, smtp, webhook, settings, client
+    superuser_alice, smtp, webhook, settings, client
 ):
     settings.DMARC_RETRY_BACKOFF = 1
     settings.DMARC_ALERT_URLS = [webhook.url("hook")]
@@ -69,7 +70,7 @@ def test_a_refused_send_is_retried_with_backoff_and_shown_on_the_status_page(
     rows = {d.channel: d for d in Delivery.objects.all()}
     assert rows["email"].state == "pending" and "451" in rows["email"].last_error
     assert rows["apprise"].state == "pending" and rows["apprise"].last_error
-    client.force_login(admin)
+    client.force_login(superuser_alice)
     page = client.get("/status/").content.decode()
     assert "Mailbox busy, try later" in page and "retrying" in page
 
@@ -82,7 +83,9 @@ def test_a_refused_send_is_retried_with_backoff_and_shown_on_the_status_page(
     assert "Mailbox busy" not in client.get("/status/").content.decode()
 
 
-def test_a_send_that_keeps_failing_is_given_up_and_stays_on_the_status_page(admin, smtp, settings, client):
+def test_a_send_that_keeps_failing_is_given_up_and_stays_on_the_status_page(
+    superuser_alice, smtp, settings, client
+):
     settings.DMARC_RETRY_BACKOFF = 1
     settings.DMARC_ALERT_MAX_ATTEMPTS = 2
     smtp.refuse = "550 5.1.1 No such user"
@@ -92,12 +95,12 @@ def test_a_send_that_keeps_failing_is_given_up_and_stays_on_the_status_page(admi
     send_alert_deliveries.apply().get()
     (d,) = Delivery.objects.all()
     assert (d.state, d.attempts) == ("failed", 2) and "No such user" in d.last_error
-    client.force_login(admin)
+    client.force_login(superuser_alice)
     page = client.get("/status/").content.decode()
     assert "gave up" in page and "No such user" in page
 
 
-def test_the_hourly_cap_holds_back_the_rest_until_the_hour_has_passed(admin, smtp, settings):
+def test_the_hourly_cap_holds_back_the_rest_until_the_hour_has_passed(superuser_alice, smtp, settings):
     settings.DMARC_ALERT_HOURLY_CAP = 1
     stuck_mailbox("first", hours=9)
     stuck_mailbox("second", hours=8)
@@ -113,14 +116,14 @@ def test_the_hourly_cap_holds_back_the_rest_until_the_hour_has_passed(admin, smt
     assert len(smtp.messages) == 2
 
 
-def test_dry_run_records_and_sends_nothing(admin, smtp):
+def test_dry_run_records_and_sends_nothing(superuser_alice, smtp):
     stuck_mailbox()
     (line,) = alerts("--dry-run")
     assert (line["state"], line["sent"], line["recipients"]) == ("firing", False, ["alice@ops.test"])
     assert not Alert.objects.exists() and smtp.messages == []
 
 
-def test_a_mailbox_that_never_polled_successfully_alerts_after_the_same_hours(admin, smtp):
+def test_a_mailbox_that_never_polled_successfully_alerts_after_the_same_hours(superuser_alice, smtp):
     box = stuck_mailbox()
     Mailbox.objects.filter(pk=box.pk).update(last_success=None)
     assert alerts() == []  # first seen failing now

@@ -15,10 +15,10 @@ from django.utils import timezone
 from reports.alerts.digest import last_digest_day
 from reports.alerts.tasks import send_weekly_digests
 from reports.alerts.tests.conftest import publish
-from reports.alerts.tests.scenarios import alerts, workspace
+from reports.harness.alert_scenarios import alerts, workspace
+from reports.harness.rollout_scenarios import Flow, build
+from reports.harness.smtp_server import parts
 from reports.models import DigestSubscription
-from reports.tests.rollout_scenarios import Flow, build
-from reports.tests.smtp_server import parts
 
 pytestmark = pytest.mark.django_db
 

@@ -21,12 +21,12 @@ from django.core.management import call_command
 
 from reports.access import netguard
 from reports.access.outbound import Allowed
-from reports.access.tests.web import Listener, Web
 from reports.alerts.tasks import send_alert_deliveries
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.waiting import wait_for
+from reports.harness.web import Listener, Web
 from reports.models import AlertPreference, Delivery, Upload
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.workers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -15,10 +15,14 @@ from django.utils import timezone
 
 from reports.alerts.tasks import evaluate_alerts, send_weekly_digests
 from reports.alerts.tests.conftest import publish
-from reports.alerts.tests.scenarios import people, ses_broken, workspace
 from reports.dashboard.source_table import SourceFilter
 from reports.dashboard.tasks import rank_sources, total_senders
 from reports.demo.report_xml import record_xml
+from reports.harness.alert_scenarios import people, ses_broken, workspace
+from reports.harness.builders import daily_report
+from reports.harness.rollout_scenarios import build
+from reports.harness.waiting import wait_for
+from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 from reports.models import (
     DailyRollup,
     DomainDay,
@@ -30,9 +34,6 @@ from reports.models import (
     SourceService,
 )
 from reports.shared.dates import DateRange
-from reports.tests.dashboard import daily_report
-from reports.tests.rollout_scenarios import build
-from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -9,12 +9,13 @@ import pytest
 from django.utils import timezone
 
 from reports.alerts.tests.conftest import publish
-from reports.alerts.tests.scenarios import alerts, choose, people, ses_aligned, ses_broken, workspace
+from reports.harness.alert_scenarios import alerts, choose, people, ses_aligned, ses_broken, workspace
+from reports.harness.rollout_scenarios import Flow, build
+from reports.harness.smtp_server import parts
 from reports.models import Alert, AlertThresholds, DnsCache
-from reports.tests.rollout_scenarios import Flow, build
-from reports.tests.smtp_server import parts
 
-pytestmark = pytest.mark.django_db
+# Each scenario imports weeks of reports through the whole pipeline and evaluates the alerts.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def serve_instead(dns, settings, name, text):

@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from reports.alerts import receivers
 from reports.alerts.tests.conftest import publish
-from reports.alerts.tests.scenarios import people, ses_aligned, ses_broken, workspace
 from reports.demo.report_xml import record_xml
+from reports.harness.alert_scenarios import people, ses_aligned, ses_broken, workspace
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.rollout_scenarios import build
+from reports.harness.waiting import wait_for
+from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 from reports.models import Alert
 from reports.rollout.tasks import refresh_summary
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.rollout_scenarios import build
-from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from reports.access import crypto
-from reports.alerts.tests.scenarios import alerts
 from reports.demo.report_xml import record_xml
+from reports.harness.alert_scenarios import alerts
+from reports.harness.builders import daily_report, import_ok
 from reports.models import AlertPreference, AuditEntry, Delivery
-from reports.tests.dashboard import daily_report, import_ok
 
 pytestmark = pytest.mark.django_db
 

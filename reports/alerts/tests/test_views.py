@@ -10,8 +10,8 @@ from django.utils import timezone
 from reports.alerts import links
 from reports.alerts.recipients import for_alert
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
 from reports.models import Alert, AlertPreference, DigestSubscription
-from reports.tests.dashboard import daily_report, import_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,8 @@ HOSTILE = '<script>alert("x")</script>'
 
 
 @pytest.fixture
-def operator(client, django_user_model):
+def operator_of_both(client, django_user_model):
+    """An operator of example.com and other.example, with an address, signed in to `client`."""
     user = django_user_model.objects.create_user("op", "op@ops.test", "pw")
     call_command("grant", "op", "example.com", "other.example", role="operator")
     client.force_login(user)
@@ -46,7 +47,7 @@ def alert(domain, subject, resolved=False, **kw):
 
 
 def test_the_alerts_page_shows_open_and_resolved_alerts_with_links_to_their_sources(
-    operator, client, domains
+    operator_of_both, client, domains
 ):
     alert("example.com", "Amazon SES")
     alert("example.com", "Mailchimp", resolved=True)
@@ -60,14 +61,14 @@ def test_the_alerts_page_shows_open_and_resolved_alerts_with_links_to_their_sour
     assert "Postmark" in client.get("/alerts/").content.decode()
 
 
-def test_a_hostile_title_cannot_break_the_pages(operator, client, domains):
+def test_a_hostile_title_cannot_break_the_pages(operator_of_both, client, domains):
     alert("example.com", "x", title=HOSTILE, text=HOSTILE, facts={"sources": [{"ip": HOSTILE}, "junk"]})
     for url in ("/alerts/", "/?domain=example.com"):
         page = client.get(url).content.decode()
         assert HOSTILE not in page and "&lt;script&gt;" in page
 
 
-def test_the_overview_shows_the_open_alerts_of_its_domain(operator, client, domains):
+def test_the_overview_shows_the_open_alerts_of_its_domain(operator_of_both, client, domains):
     alert("example.com", "Amazon SES")
     alert("example.com", "Mailchimp", resolved=True)
     page = client.get("/?domain=example.com").content.decode()
@@ -102,7 +103,7 @@ def test_the_alert_pages_need_a_login(client):
 SLACK = "slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
 
 
-def test_each_user_chooses_rules_and_channels_per_domain(operator, client, domains):
+def test_each_user_chooses_rules_and_channels_per_domain(operator_of_both, client, domains):
     page = client.get("/alerts/settings/").content.decode()
     assert "example.com" in page and "other.example" in page
     # Forms are in the busiest-first order of the domains: example.com is d0.
@@ -110,11 +111,11 @@ def test_each_user_chooses_rules_and_channels_per_domain(operator, client, domai
             "d0-urls": f"{SLACK}\nntfy://alerts-topic",
             "d1-rules": [], "d1-urls": ""}  # fmt: skip
     assert client.post("/alerts/settings/", data).status_code == 302
-    pref = AlertPreference.objects.get(user=operator, domain="example.com")
+    pref = AlertPreference.objects.get(user=operator_of_both, domain="example.com")
     assert (pref.rules, pref.email, pref.urls) == (["blocked", "dns"], True, f"{SLACK}\nntfy://alerts-topic")
-    other = AlertPreference.objects.get(user=operator, domain="other.example")
+    other = AlertPreference.objects.get(user=operator_of_both, domain="other.example")
     assert (other.rules, other.email) == ([], False)
-    assert DigestSubscription.objects.get(user=operator).enabled is False
+    assert DigestSubscription.objects.get(user=operator_of_both).enabled is False
 
     # The page shows the saved URLs with their tokens hidden; sent back as shown, they are kept.
     page = client.get("/alerts/settings/").content.decode()
@@ -122,14 +123,16 @@ def test_each_user_chooses_rules_and_channels_per_domain(operator, client, domai
     shown = client.get("/alerts/settings/").context["forms"][0][1]["urls"].value()
     assert client.post("/alerts/settings/", {**data, "d0-urls": shown}).status_code == 302
     assert (
-        AlertPreference.objects.get(user=operator, domain="example.com").urls
+        AlertPreference.objects.get(user=operator_of_both, domain="example.com").urls
         == f"{SLACK}\nntfy://alerts-topic"
     )
 
     data["d0-urls"] = "not a url at all"
     page = client.post("/alerts/settings/", data).content.decode()
     assert "Line 1" in page and "not a URL" in page
-    assert AlertPreference.objects.get(user=operator, domain="example.com").urls.startswith("slack://")
+    assert AlertPreference.objects.get(user=operator_of_both, domain="example.com").urls.startswith(
+        "slack://"
+    )
 
 
 def test_the_unsubscribe_link_of_an_alert_email_stops_that_domains_alert_email_only(

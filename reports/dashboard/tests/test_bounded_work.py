@@ -17,15 +17,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from reports.access.tests.people import person
-from reports.access.tests.web import Web
 from reports.dashboard import ranking
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.personas import person
+from reports.harness.web import Web
+from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 from reports.models import ReadinessSummary, SourceRanking
 from reports.rollout import actions as summaries
 from reports.rollout.tasks import queue_domain_summaries
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
 
 D = "example.com"
 

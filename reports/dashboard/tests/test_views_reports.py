@@ -2,22 +2,13 @@
 
 import gzip
 
-import pytest
-from django.contrib.auth.models import User
-
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
 from reports.models import Report
-from reports.tests.dashboard import daily_report, import_ok
 
 
-@pytest.fixture
-def client(client, db):
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
-    return client
-
-
-def test_the_list_shows_the_chosen_domains_reports_newest_first(client, scenario):
-    response = client.get("/reports/?domain=example.com")
+def test_the_list_shows_the_chosen_domains_reports_newest_first(superuser_client, scenario):
+    response = superuser_client.get("/reports/?domain=example.com")
     reports = list(response.context["page_obj"])
     assert len(reports) == 5
     assert all(r.domain == "example.com" for r in reports)
@@ -25,15 +16,15 @@ def test_the_list_shows_the_chosen_domains_reports_newest_first(client, scenario
     assert [r.message_count for r in reports if r.org_name == "Yahoo"] == [50]
 
 
-def test_the_list_searches_reporters_and_report_ids(client, scenario):
-    assert [r.org_name for r in client.get("/reports/?domain=example.com&q=yah").context["page_obj"]] == [
-        "Yahoo"
-    ]
-    by_id = client.get("/reports/?domain=example.com&q=example.com-60").context["page_obj"]
+def test_the_list_searches_reporters_and_report_ids(superuser_client, scenario):
+    assert [
+        r.org_name for r in superuser_client.get("/reports/?domain=example.com&q=yah").context["page_obj"]
+    ] == ["Yahoo"]
+    by_id = superuser_client.get("/reports/?domain=example.com&q=example.com-60").context["page_obj"]
     assert [r.message_count for r in by_id] == [7000]
 
 
-def test_the_detail_shows_metadata_policy_records_and_warnings(client, db):
+def test_the_detail_shows_metadata_policy_records_and_warnings(superuser_client, db):
     xml = daily_report(
         1,
         [record_xml(ip="192.0.2.1", count=3), record_xml(ip="192.0.2.2", count=9, dkim="fail", spf="fail")],
@@ -45,7 +36,7 @@ def test_the_detail_shows_metadata_policy_records_and_warnings(client, db):
     outcome = import_ok(xml)[0]
     report = Report.objects.get(pk=outcome.report_pk)
     Report.objects.filter(pk=report.pk).update(warnings=["The XML was damaged and was recovered: line 3"])
-    response = client.get(f"/reports/{report.pk}/")
+    response = superuser_client.get(f"/reports/{report.pk}/")
     body = response.content.decode()
     assert "reporter.example" in body and "abc-123" in body
     assert "<dt>p</dt><dd>quarantine</dd>" in body
@@ -55,19 +46,19 @@ def test_the_detail_shows_metadata_policy_records_and_warnings(client, db):
     assert f'href="/reports/{report.pk}/download/"' in body
 
 
-def test_the_original_downloads_as_xml_or_as_gzip(client, db):
+def test_the_original_downloads_as_xml_or_as_gzip(superuser_client, db):
     xml = daily_report(1, [record_xml(count=3)], org="reporter.example", report_id="dl-1")
     pk = import_ok(xml)[0].report_pk
-    response = client.get(f"/reports/{pk}/download/")
+    response = superuser_client.get(f"/reports/{pk}/download/")
     assert response["Content-Type"] == "application/xml"
     assert response["Content-Disposition"].startswith('attachment; filename="reporter.example!example.com!')
     assert response["Content-Disposition"].endswith('.xml"')
     assert response.content == xml
-    packed = client.get(f"/reports/{pk}/download/?format=gz")
+    packed = superuser_client.get(f"/reports/{pk}/download/?format=gz")
     assert packed["Content-Type"] == "application/gzip"
     assert gzip.decompress(packed.content) == xml
 
 
-def test_an_unknown_report_is_not_found(client, db):
-    assert client.get("/reports/999999/").status_code == 404
-    assert client.get("/reports/999999/download/").status_code == 404
+def test_an_unknown_report_is_not_found(superuser_client, db):
+    assert superuser_client.get("/reports/999999/").status_code == 404
+    assert superuser_client.get("/reports/999999/download/").status_code == 404

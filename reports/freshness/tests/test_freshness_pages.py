@@ -1,21 +1,12 @@
 """Stale data shows where the operator decides: banners on the overview, the domains list, last reports."""
 
 import pytest
-from django.contrib.auth.models import User
-from django.core.management import call_command
 from django.urls import reverse
 
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.report_mail import report_email, small_report
 from reports.mail import poll as mail
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.report_mail import report_email, small_report
-
-
-@pytest.fixture
-def operator(client, db):
-    # Not a test of access: a superuser sees every domain.
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
-    return client
 
 
 @pytest.fixture
@@ -25,8 +16,10 @@ def silent_domain(db):
         import_ok(daily_report(back, [record_xml(ip="192.0.2.5", count=10)], domain="quiet.example"))
 
 
-def test_a_reporter_silent_for_5_days_shows_as_a_banner_and_in_the_last_reports(operator, silent_domain):
-    body = operator.get("/?domain=quiet.example").content.decode()
+def test_a_reporter_silent_for_5_days_shows_as_a_banner_and_in_the_last_reports(
+    superuser_client, silent_domain
+):
+    body = superuser_client.get("/?domain=quiet.example").content.decode()
     banners = body[body.index('class="banners"') :]
     banners = banners[: banners.index("</ul>")]
     assert "No report for quiet.example in the last 3 days" in banners
@@ -34,9 +27,9 @@ def test_a_reporter_silent_for_5_days_shows_as_a_banner_and_in_the_last_reports(
     assert "google.com" in table and "silent" in table[: table.index("</table>")]
 
 
-def test_a_reporter_still_sending_shows_no_banner(operator, db):
+def test_a_reporter_still_sending_shows_no_banner(superuser_client, db):
     import_ok(daily_report(1, [record_xml(ip="192.0.2.5", count=10)]))
-    body = operator.get("/?domain=example.com").content.decode()
+    body = superuser_client.get("/?domain=example.com").content.decode()
     assert 'class="banners"' not in body
     assert 'class="last-reports"' in body
 
@@ -44,10 +37,9 @@ def test_a_reporter_still_sending_shows_no_banner(operator, db):
 @pytest.mark.imap
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_mailbox_shows_on_the_overview_and_the_domains_list(
-    dovecot, imap_user, make_mailbox, client
+    dovecot, imap_user, make_mailbox, operator_client
 ):
-    client.force_login(User.objects.create_user("operator", password="pw-operator-1"))
-    call_command("grant", "operator", "example.com", role="operator")
+    client = operator_client  # of example.com, not a superuser
     good = make_mailbox()
     dovecot.deliver(imap_user, [report_email(small_report(1))])
     mail.poll(good)  # the report arrives through this mailbox

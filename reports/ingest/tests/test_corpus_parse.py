@@ -8,9 +8,9 @@ import csv
 
 import pytest
 
+from reports.harness.corpus import corpus_dir
 from reports.ingest.errors import ReportError
 from reports.ingest.parser import BrokenXml, parse
-from reports.tests.helpers import corpus_dir
 
 SAMPLES = corpus_dir() / "parsedmarc"
 XML_FILES = sorted(p.name for p in SAMPLES.iterdir() if p.name.endswith(".xml") and p.name != "empty.xml")

@@ -5,7 +5,6 @@ import io
 import json
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db.models import Sum
 
@@ -29,19 +28,13 @@ def record_messages(domain="example.com") -> int:
     return Record.objects.filter(domain=domain).aggregate(n=Sum("count"))["n"] or 0
 
 
-@pytest.fixture
-def admin_client(client, db):
-    client.force_login(User.objects.create_superuser("admin", password="pw-admin-1"))
-    return client
-
-
-def test_deleting_a_report_in_the_admin_takes_its_counts_out_of_the_rollups(scenario, admin_client):
+def test_deleting_a_report_in_the_admin_takes_its_counts_out_of_the_rollups(scenario, superuser_client):
     report = Report.objects.get(domain="example.com", org_name="google.com", begin__date=_days_ago(2))
     before = domain_messages()
     # The confirmation page names the report and its size, without listing its records.
-    page = admin_client.get(f"/admin/reports/report/{report.pk}/delete/")
+    page = superuser_client.get(f"/admin/reports/report/{report.pk}/delete/")
     assert page.status_code == 200 and f"{report.record_count:,} records" in page.content.decode()
-    response = admin_client.post(f"/admin/reports/report/{report.pk}/delete/", {"post": "yes"})
+    response = superuser_client.post(f"/admin/reports/report/{report.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Report.objects.filter(pk=report.pk).exists()
     assert not Record.objects.filter(report_id=report.pk).exists()
@@ -50,11 +43,11 @@ def test_deleting_a_report_in_the_admin_takes_its_counts_out_of_the_rollups(scen
     assert check_rollups() == (0, "All rollups match the records.\n")
 
 
-def test_the_admin_delete_action_takes_every_selected_report_out(scenario, admin_client):
+def test_the_admin_delete_action_takes_every_selected_report_out(scenario, superuser_client):
     selected = list(
         Report.objects.filter(domain="example.com", org_name="google.com").values_list("id", flat=True)
     )
-    response = admin_client.post(
+    response = superuser_client.post(
         "/admin/reports/report/",
         {"action": "delete_selected", "_selected_action": selected, "post": "yes"},
     )
@@ -138,7 +131,7 @@ def test_a_deletion_queues_the_readiness_summary_of_its_domain(
 
     import redis
 
-    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
+    from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 
     with django_capture_on_commit_callbacks(execute=True):
         Report.objects.filter(domain="other.example").delete()

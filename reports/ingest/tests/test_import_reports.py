@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import Sum
 
 from reports.demo.report_xml import record_xml, report_xml
+from reports.harness.corpus import corpus_dir
 from reports.ingest import store
 from reports.models import DailyRollup, Record, Rejection, Report, SourcePeriod
-from reports.tests.helpers import corpus_dir
 
 pytestmark = pytest.mark.django_db
 
@@ -255,6 +255,7 @@ def test_a_three_year_test_report_of_a_converter_is_imported(tmp_path):
     assert DailyRollup.objects.aggregate(n=Sum("messages"))["n"] == 12
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_is_rejected_and_nothing_is_stored(tmp_path):
     # 1 GiB of XML-looking text that compresses to about 1 MiB.
     comp = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
@@ -277,6 +278,7 @@ def test_a_file_over_the_input_limit_is_not_read(tmp_path, settings):
     assert Report.objects.count() == 0
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_several_worker_processes_store_each_report_once(tmp_path):
     for i in range(6):

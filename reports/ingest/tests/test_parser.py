@@ -879,6 +879,7 @@ def render(rec: ParsedRecord, flip: bool, exploded_ip: bool) -> str:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     recs=st.lists(records(), min_size=1, max_size=8),
@@ -970,6 +971,7 @@ def mutations(draw):
     return bytes(data)
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(mutations())
 def test_mutated_reports_raise_nothing_but_report_error(data):

@@ -9,12 +9,13 @@ import pytest
 from django.core.management import call_command
 
 from reports.demo.report_xml import record_xml, report_xml
+from reports.harness.dkim_signing import SigningKey
+from reports.harness.dns_server import DnsServer
+from reports.harness.personas import superuser
+from reports.harness.report_mail import report_email
 from reports.ingest.errors import VerificationDeferred
 from reports.mail import tasks
 from reports.models import Mailbox, MailMessage, Report
-from reports.tests.dkim_signing import SigningKey
-from reports.tests.dns_server import DnsServer
-from reports.tests.report_mail import report_email
 
 pytestmark = pytest.mark.django_db
 
@@ -162,9 +163,8 @@ def test_a_dns_failure_is_never_a_forgery(tmp_path, keys, settings):
 
 
 def test_the_report_pages_and_the_reporters_table_show_the_verdict(tmp_path, dns, keys, client):
-    from django.contrib.auth.models import User
 
-    from reports.tests.dashboard import daily_report
+    from reports.harness.builders import daily_report
 
     signed = keys["good"].sign(
         report_email(
@@ -183,7 +183,7 @@ def test_the_report_pages_and_the_reporters_table_show_the_verdict(tmp_path, dns
         ),
     )
     # Not a test of access: a superuser sees every domain.
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    client.force_login(superuser())
 
     page = client.get(f"/reports/{verified.pk}/").content.decode()
     assert 'data-reporter-verified="true"' in page and f"DKIM-signed by {REPORTER}" in page

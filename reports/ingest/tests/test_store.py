@@ -46,6 +46,7 @@ def test_the_same_report_id_with_another_date_range_is_another_report():
     assert Report.objects.count() == 2
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_imports_of_one_report_store_it_once():
     xml = report_xml(records=[record_xml(count=3)] * 50, report_id="race")
@@ -173,6 +174,7 @@ def random_reports(draw):
     return records, begin, begin + length
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(random_reports())
@@ -210,6 +212,7 @@ def _as_read(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(selector=_XML_TEXT, comment=_XML_TEXT, human=_XML_TEXT)

@@ -26,9 +26,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from reports.harness.corpus import corpus_dir
 from reports.ingest.errors import LimitExceeded, ReportError
 from reports.ingest.unpack import Document, Failure, Limits, MiB, sniff, unpack
-from reports.tests.helpers import corpus_dir
 
 
 def samples() -> Path:
@@ -676,6 +676,7 @@ def test_random_bytes_never_raise(data):
     consume(unpack(data, Limits(max_decompressed=MiB)))
 
 
+@pytest.mark.slow
 @FAST
 @given(
     seed=st.sampled_from(SEEDS),

@@ -7,15 +7,15 @@ import json
 from email.message import EmailMessage
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
 from reports.demo.report_xml import record_xml, report_xml
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.personas import superuser
+from reports.harness.report_mail import plain_email, report_email
 from reports.ingest.pipeline import drop_old_rejected_bytes, ingest_bytes
 from reports.models import DailyRollup, Domain, DomainDay, ForeignReport, Record, Rejection, Report
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.report_mail import plain_email, report_email
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_a_forged_policy_domain_is_rejected_and_every_page_still_answers(tmp_pat
     assert list(Report.objects.values_list("domain", flat=True)) == ["example.com"]
 
     # Not a test of access: a superuser sees every domain.
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    client.force_login(superuser())
     report = Report.objects.get()
     for url in [
         *PAGES,
@@ -76,7 +76,7 @@ def test_only_monitored_domains_and_their_subdomains_are_stored(tmp_path, settin
         "badexample.com": 1,
     }
 
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    client.force_login(superuser())
     status = client.get("/status/").content.decode()
     assert '<td class="break">other.example</td><td class="num">2</td>' in status
     assert "No domain configured" not in status
@@ -88,7 +88,7 @@ def test_with_no_domain_configured_every_report_is_accepted_and_the_status_page_
     (tmp_path / "any.xml").write_bytes(daily_report(1, [record_xml()], domain="any.example"))
     [line] = run_import(tmp_path)
     assert line["status"] == "imported"
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    client.force_login(superuser())
     status = client.get("/status/").content.decode()
     assert "No domain configured: every report is accepted" in status
     assert 'href="/admin/reports/domain/add/"' in status
@@ -119,7 +119,7 @@ def test_a_value_stored_before_names_were_validated_breaks_no_page(client):
     DomainDay.objects.create(domain="evil/x.example", day=today, messages=100)
     report = Report.objects.get()
     Report.objects.filter(pk=report.pk).update(domain="evil/x.example")
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    client.force_login(superuser())
     for url in [*PAGES, f"/reports/{report.pk}/", "/?domain=evil/x.example"]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -142,6 +142,7 @@ def test_an_mbox_of_20000_messages_gives_one_clear_error_and_one_row(tmp_path):
     assert Rejection.objects.count() == 1
 
 
+@pytest.mark.slow
 def test_an_email_of_5000_attachments_gives_one_clear_error_and_one_row(tmp_path):
     msg = reports_email()
     for i in range(5000):
@@ -183,5 +184,5 @@ def test_rejected_bytes_past_their_total_cap_are_dropped_oldest_first(settings, 
     assert drop_old_rejected_bytes() == 3
     kept = set(Rejection.objects.exclude(original=None).values_list("origin", flat=True))
     assert kept == {"test-3", "test-4"}
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
+    client.force_login(superuser())
     assert "The bytes of 3 older rejected inputs were dropped" in client.get("/status/").content.decode()

@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report
+from reports.harness.waiting import wait_for
 from reports.ingest.uploads import stored_bytes
 from reports.models import ReadinessSummary, Report, Upload
-from reports.tests.dashboard import daily_report
-from reports.tests.workers import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

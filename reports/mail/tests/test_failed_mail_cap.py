@@ -8,10 +8,10 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from reports.harness.report_mail import plain_email, report_email, small_report
 from reports.mail import tasks
 from reports.mail.poll import poll
 from reports.models import MailMessage
-from reports.tests.report_mail import plain_email, report_email, small_report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

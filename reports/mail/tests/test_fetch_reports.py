@@ -6,11 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from reports.harness.corpus import corpus_dir
+from reports.harness.dkim_signing import SigningKey
+from reports.harness.dns_server import DnsServer
+from reports.harness.report_mail import plain_email, report_email, small_report
 from reports.models import MailMessage, Report
-from reports.tests.dkim_signing import SigningKey
-from reports.tests.dns_server import DnsServer
-from reports.tests.helpers import corpus_dir
-from reports.tests.report_mail import plain_email, report_email, small_report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

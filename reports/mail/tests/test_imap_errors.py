@@ -4,12 +4,12 @@ import logging
 
 import pytest
 
+from reports.harness.dovecot import free_port
+from reports.harness.report_mail import report_email, small_report
 from reports.mail import tasks
 from reports.mail.errors import MailboxError, TransientError, scrub
 from reports.mail.poll import poll
 from reports.models import Report
-from reports.tests.dovecot import free_port
-from reports.tests.report_mail import report_email, small_report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

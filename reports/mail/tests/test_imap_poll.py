@@ -7,19 +7,20 @@ from email.message import EmailMessage
 import pytest
 from django.db import connection
 
-from reports.mail.errors import MailboxBusy, TransientError
-from reports.mail.messages import ingest_message
-from reports.mail.poll import poll
-from reports.models import MailMessage, Report
-from reports.tests.helpers import corpus_dir
-from reports.tests.report_mail import (
+from reports.harness.corpus import corpus_dir
+from reports.harness.locks import writes_held
+from reports.harness.report_mail import (
     broken_gzip_email,
     invalid_report_email,
     plain_email,
     report_email,
     small_report,
 )
-from reports.tests.workers import wait_for
+from reports.harness.waiting import scaled, wait_for
+from reports.mail.errors import MailboxBusy, TransientError
+from reports.mail.messages import ingest_message
+from reports.mail.poll import poll
+from reports.models import MailMessage, Report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 
@@ -294,8 +295,8 @@ def test_a_dovecot_restart_during_a_poll_fails_it_cleanly_and_the_next_poll_comp
 ):
     settings.DMARC_POLL_BATCH = 5
     mailbox = make_mailbox()
-    # Enough mail that the poll is still running when the server goes away, however
-    # fast the machine: the restart is triggered after the first few are filed.
+    # The restart comes after the first few are filed, while the poll waits at its next write of a
+    # report (the test holds the reports table), however fast or busy the machine.
     n = 400
     dovecot.deliver(imap_user, [report_email(small_report(i), report_id=f"rid-{i}") for i in range(n)])
     errors = []
@@ -311,8 +312,10 @@ def test_a_dovecot_restart_during_a_poll_fails_it_cleanly_and_the_next_poll_comp
     polling = threading.Thread(target=run)
     polling.start()
     wait_for(lambda: MailMessage.objects.filter(filed_at__isnull=False).count() >= 5, message="a few filed")
-    dovecot.restart()
-    polling.join(60)
+    with writes_held("reports_report") as held:
+        wait_for(held.waiters, message="the poll to wait at its next report")
+        dovecot.restart()
+    polling.join(scaled(60))
 
     assert len(errors) == 1, "the poll should have been cut short"
     mailbox.refresh_from_db()

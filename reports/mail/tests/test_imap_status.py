@@ -8,27 +8,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dmarcapp.celery import app as celery_app
+from reports.harness.report_mail import plain_email, report_email, small_report
 from reports.mail import tasks
 from reports.mail.config import enabled_mailboxes
 from reports.mail.errors import MailboxError
 from reports.mail.poll import poll
 from reports.models import Mailbox, MailMessage, Report
-from reports.tests.report_mail import plain_email, report_email, small_report
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 
 PROCESSED, FAILED = "DMARC/Processed", "DMARC/Failed"
 
 
-@pytest.fixture
-def admin_client(client):
-    user = User.objects.create_superuser("boss", "boss@example.com", "pw-for-tests")
-    client.force_login(user)
-    return client
-
-
 def test_the_status_page_shows_each_mailbox_its_counts_errors_and_failed_messages(
-    dovecot, imap_user, make_mailbox, admin_client
+    dovecot, imap_user, make_mailbox, superuser_client
 ):
     mailbox = make_mailbox()
     dovecot.deliver(imap_user, [report_email(small_report(1)), plain_email(text="<script>x</script>")])
@@ -37,7 +30,7 @@ def test_the_status_page_shows_each_mailbox_its_counts_errors_and_failed_message
     with pytest.raises(MailboxError):
         poll(broken)
 
-    page = admin_client.get(reverse("status")).content.decode()
+    page = superuser_client.get(reverse("status")).content.decode()
 
     failed = MailMessage.objects.get(mailbox=mailbox, state="failed")
     assert f'id="mailbox-{mailbox.pk}"' in page and f'id="mailbox-{broken.pk}"' in page
@@ -61,7 +54,7 @@ def test_retry_needs_a_login_and_a_post(dovecot, imap_user, make_mailbox, client
 
 
 def test_a_retried_message_that_now_yields_a_report_moves_to_the_processed_folder(
-    dovecot, imap_user, make_mailbox, admin_client, settings
+    dovecot, imap_user, make_mailbox, superuser_client, settings
 ):
     mailbox = make_mailbox()
     dovecot.deliver(imap_user, [report_email(small_report(1), message_id="<retry-me@test>")])
@@ -72,7 +65,7 @@ def test_a_retried_message_that_now_yields_a_report_moves_to_the_processed_folde
     assert msg.state == "failed" and dovecot.message_ids(imap_user, FAILED) == ["<retry-me@test>"]
     settings.DMARC_MAX_DECOMPRESSED_BYTES = 100 * 1024 * 1024
 
-    response = admin_client.post(reverse("retry_message", args=[msg.pk]), {"next": "/status/"})
+    response = superuser_client.post(reverse("retry_message", args=[msg.pk]), {"next": "/status/"})
 
     assert response.status_code == 302 and response.url == "/status/"
     msg.refresh_from_db()
@@ -84,11 +77,13 @@ def test_a_retried_message_that_now_yields_a_report_moves_to_the_processed_folde
     assert (mailbox.processed_count, mailbox.failed_count) == (1, 0)
 
 
-def test_the_admin_never_shows_the_password_and_keeps_it_when_left_empty(dovecot, make_mailbox, admin_client):
+def test_the_admin_never_shows_the_password_and_keeps_it_when_left_empty(
+    dovecot, make_mailbox, superuser_client
+):
     mailbox = make_mailbox(password="Hidden-Pass-99")
     url = reverse("admin:reports_mailbox_change", args=[mailbox.pk])
 
-    page = admin_client.get(url).content.decode()
+    page = superuser_client.get(url).content.decode()
     assert "Hidden-Pass-99" not in page
 
     fields = {
@@ -104,10 +99,10 @@ def test_the_admin_never_shows_the_password_and_keeps_it_when_left_empty(dovecot
         "processed_folder": PROCESSED,
         "failed_folder": FAILED,
     }
-    assert admin_client.post(url, fields).status_code == 302
+    assert superuser_client.post(url, fields).status_code == 302
     mailbox.refresh_from_db()
     assert mailbox.password == "Hidden-Pass-99"
-    admin_client.post(url, {**fields, "password": "New-Pass-1"})
+    superuser_client.post(url, {**fields, "password": "New-Pass-1"})
     mailbox.refresh_from_db()
     assert mailbox.password == "New-Pass-1"
 
@@ -139,7 +134,7 @@ def test_the_env_mailbox_is_kept_in_step_with_the_settings(dovecot, imap_user, s
 
 
 def test_filed_messages_lose_their_raw_bytes_after_the_retention_and_failed_ones_keep_them(
-    dovecot, imap_user, make_mailbox, admin_client, settings
+    dovecot, imap_user, make_mailbox, superuser_client, settings
 ):
     entry = next(
         e for e in celery_app.conf.beat_schedule.values() if e["task"] == "reports.mail.tasks.forget_raw_mail"

@@ -4,9 +4,9 @@
 import pytest
 from django.urls import reverse
 
+from reports.harness.report_mail import report_email, small_report
+from reports.harness.waiting import wait_for
 from reports.models import Mailbox, MailMessage
-from reports.tests.report_mail import report_email, small_report
-from reports.tests.workers import wait_for
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

@@ -8,9 +8,10 @@ import sys
 import pytest
 from django.conf import settings
 
+from reports.harness.report_mail import report_email, small_report
+from reports.harness.waiting import scaled, wait_for
+from reports.harness.workers import watch_mailbox, worker_env
 from reports.models import MailMessage, Report
-from reports.tests.report_mail import report_email, small_report
-from reports.tests.workers import wait_for, watch_mailbox, worker_env
 
 from .conftest import METHODS
 
@@ -71,7 +72,7 @@ def manage(env, *args):
         env=worker_env(**env),
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=scaled(120),
     )
 
 

@@ -10,14 +10,14 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.urls import reverse
 
-from reports.access.tests.imap_listener import ImapListener
+from reports.harness.imap_listener import ImapListener
+from reports.harness.waiting import wait_for
 from reports.mail import tokens
 from reports.mail.errors import MailboxError, base64_forms
 from reports.mail.poll import poll
 from reports.mail.tasks import poll_mailbox
 from reports.mail.tests.conftest import METHODS
 from reports.models import AuditEntry, Mailbox
-from reports.tests.workers import wait_for
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 

@@ -8,18 +8,20 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from dmarcapp.celery import app as celery_app
-from reports.mail import tasks
-from reports.mail.poll import poll
-from reports.models import MailMessage, Report
-from reports.tests.report_mail import (
+from reports.harness.locks import sessions_alive, writes_held
+from reports.harness.report_mail import (
     broken_gzip_email,
     invalid_report_email,
     plain_email,
     report_email,
     small_report,
 )
-from reports.tests.tcp_proxy import TcpProxy
-from reports.tests.workers import wait_for, worker_env
+from reports.harness.tcp_proxy import TcpProxy
+from reports.harness.waiting import wait_for
+from reports.harness.workers import worker_env
+from reports.mail import tasks
+from reports.mail.poll import poll
+from reports.models import MailMessage, Report
 
 pytestmark = [pytest.mark.imap, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -106,18 +108,24 @@ def test_a_worker_killed_mid_ingest_leaves_the_report_stored_once_after_a_restar
     dovecot, imap_user, make_mailbox, celery_worker
 ):
     mailbox = make_mailbox()
-    # Big enough that its ingest takes a while.
-    dovecot.deliver(imap_user, [report_email(small_report(1, records=20_000), report_id="rid-1")])
-    worker = celery_worker()
-    tasks.poll_mailbox.delay(mailbox.pk)
-    msg = wait_for(lambda: MailMessage.objects.first(), message="the message to be recorded")
-    wait_for(lambda: _ingest_in_progress(msg.pk), timeout=90, interval=0.02, message="the ingest to start")
+    dovecot.deliver(imap_user, [report_email(small_report(1, records=2_000), report_id="rid-1")])
+    # The test holds the reports table: the worker claims the message, parses it, and then waits
+    # at its first write of the report, mid-ingest, for as long as the machine needs to get there.
+    with writes_held("reports_report") as held:
+        worker = celery_worker()
+        tasks.poll_mailbox.delay(mailbox.pk)
+        msg = wait_for(lambda: MailMessage.objects.first(), message="the message to be recorded")
+        waiting = wait_for(held.waiters, timeout=60, message="the ingest to reach the reports table")
+        assert _ingest_in_progress(msg.pk), "the worker does not hold the message it ingests"
 
-    worker.kill()
+        worker.kill()
 
-    assert Report.objects.count() == 0, "the kill came too late to interrupt the ingest"
-    assert MailMessage.objects.get().state == "new"
-    assert dovecot.count(imap_user, "INBOX") == 1
+        assert Report.objects.count() == 0, "the kill came too late to interrupt the ingest"
+        assert MailMessage.objects.get().state == "new"
+        assert dovecot.count(imap_user, "INBOX") == 1
+    # The killed worker's session ends (rolling back) once the server notices its client is gone.
+    wait_for(lambda: not sessions_alive(waiting), message="the killed worker's database session to end")
+    assert Report.objects.count() == 0 and MailMessage.objects.get().state == "new"
     # The unacknowledged task comes back to the restarted worker (acks_late); no new poll is asked for.
     worker = celery_worker()
     wait_for(lambda: dovecot.count(imap_user, PROCESSED) == 1, timeout=90, message="the message to be filed")
@@ -158,7 +166,7 @@ def test_while_the_database_is_down_no_mail_moves_and_all_is_ingested_once_it_is
 
 
 def _via(port):
-    from reports.tests.workers import database_url
+    from reports.harness.workers import database_url
 
     url = database_url()
     head, _, tail = url.rpartition("@")

@@ -1,8 +1,9 @@
 import pytest
 
+from reports.harness.report_mail import report_email, small_report
+from reports.harness.waiting import wait_for
+from reports.harness.workers import watch_mailbox, worker_env
 from reports.models import MailMessage, Report
-from reports.tests.report_mail import report_email, small_report
-from reports.tests.workers import wait_for, watch_mailbox, worker_env
 
 pytestmark = [pytest.mark.imap, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

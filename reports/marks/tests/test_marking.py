@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
+from reports.harness.personas import superuser
 from reports.models import AuditEntry, SenderMark
 
 pytestmark = pytest.mark.django_db
@@ -90,14 +91,14 @@ def test_operators_and_admins_may_mark_viewers_may_not(client):
         {"source": "192.0.2.0/24", "verdict": "not-ours"},
     )
 
-    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-admin-123"))
+    client.force_login(superuser("admin"))
     post_mark(client, "192.0.2.0/24", "clear")
     assert not SenderMark.objects.exists()
     assert AuditEntry.objects.filter(action=AuditEntry.MARK, username="admin").count() == 1
 
 
 def test_a_bad_source_from_the_page_is_explained_and_nothing_stored(client):
-    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-admin-123"))
+    client.force_login(superuser("admin"))
     response = client.post(
         reverse("mark_sender", args=["example.com"]),
         {"source": "<script>", "verdict": "ours", "next": "https://evil.example/"},
@@ -110,7 +111,7 @@ def test_a_bad_source_from_the_page_is_explained_and_nothing_stored(client):
 
 def test_the_source_page_shows_the_mark_and_offers_the_address_its_network_and_its_service(client):
     from reports.demo.report_xml import record_xml
-    from reports.tests.dashboard import daily_report, import_ok
+    from reports.harness.builders import daily_report, import_ok
 
     ses = record_xml(ip="54.240.8.21", count=9, dkim="fail", spf="fail",
                      dkim_results=(("amazonses.com", "x", "pass"),),
@@ -123,7 +124,7 @@ def test_the_source_page_shows_the_mark_and_offers_the_address_its_network_and_i
     body = client.get(url).content.decode()
     assert "Not marked" in body and 'class="mark-targets"' not in body  # viewers see, never mark
 
-    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-admin-123"))
+    client.force_login(superuser("admin"))
     body = client.get(url).content.decode()
     assert '<option value="54.240.8.21">' in body and '<option value="54.240.8.0/24">' in body
     assert '<option value="Amazon SES">every source of Amazon SES</option>' in body
@@ -146,9 +147,10 @@ def test_a_mark_from_the_page_has_a_worker_compute_the_readiness_again(
 ):
     import redis
 
+    from reports.harness.rollout_scenarios import build, google_workspace, ses_default
+    from reports.harness.waiting import wait_for
+    from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
     from reports.rollout.tasks import refresh_summary
-    from reports.tests.rollout_scenarios import build, google_workspace, ses_default
-    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE, wait_for
 
     # No DNS to ask: the record comes from the reports, here and in the worker.
     settings.DMARC_DNS_NAMESERVERS, settings.DMARC_DNS_TIMEOUT = ["127.0.0.1:9"], 1
@@ -157,7 +159,7 @@ def test_a_mark_from_the_page_has_a_worker_compute_the_readiness_again(
     refresh_summary.apply(args=[d]).get()
     queue = redis.Redis.from_url(TEST_BROKER_URL)
     queue.delete(TEST_QUEUE)  # the imports' own computations: only the mark's remains to prove
-    client.force_login(User.objects.create_superuser("admin", "a@example.com", "pw-admin-123"))
+    client.force_login(superuser("admin"))
     url = reverse("rollout", args=[d])
     assert 'data-ip="54.240.8.21" data-category="misconfigured"' in client.get(url).content.decode()
 

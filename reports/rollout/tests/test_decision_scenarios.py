@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 
+from reports.harness.dns_server import DnsServer
+from reports.harness.rollout_scenarios import REPORTERS, Flow, build, day, google_workspace, ses_default
 from reports.rollout import queries
-from reports.tests.dns_server import DnsServer
-from reports.tests.rollout_scenarios import REPORTERS, Flow, build, day, google_workspace, ses_default
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +163,7 @@ def test_the_record_to_publish_eases_in_with_t_y_and_says_what_to_do_with_sp(dns
 
 def test_at_the_reject_step_the_what_if_counts_what_changes_and_keeps_arc_trusted_mail_apart(dns):
     from reports.demo.report_xml import record_xml
-    from reports.tests.dashboard import daily_report, import_ok
+    from reports.harness.builders import daily_report, import_ok
 
     d = STRICT
     for back in range(1, 11):

@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 
 from reports.demo.report_xml import record_xml
+from reports.harness.builders import daily_report, import_ok
+from reports.harness.dns_server import DnsServer
 from reports.models import ReverseDns
 from reports.rollout import rdns
 from reports.rollout import tasks as rollout_tasks
-from reports.tests.dashboard import daily_report, import_ok
-from reports.tests.dns_server import DnsServer
 
 
 @pytest.fixture

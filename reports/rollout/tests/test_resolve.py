@@ -8,11 +8,11 @@ import time
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from reports.harness.dns_server import DnsServer
 from reports.models import DnsCache
 from reports.rollout import lint, resolve
 from reports.rollout.tests.test_lint import codes, rsa_key_b64
 from reports.shared import dns as shared_dns
-from reports.tests.dns_server import DnsServer
 
 
 @pytest.fixture

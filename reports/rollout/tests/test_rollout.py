@@ -8,11 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from reports.models import ReverseDns
-from reports.rollout import readiness as rollout
-from reports.rollout.tasks import resolve_reverse_dns
-from reports.tests.dns_server import DnsServer
-from reports.tests.rollout_scenarios import (
+from reports.harness.dns_server import DnsServer
+from reports.harness.rollout_scenarios import (
     Flow,
     arc_mailing_list,
     build,
@@ -20,6 +17,9 @@ from reports.tests.rollout_scenarios import (
     ses_default,
     spoofer,
 )
+from reports.models import ReverseDns
+from reports.rollout import readiness as rollout
+from reports.rollout.tasks import resolve_reverse_dns
 
 pytestmark = pytest.mark.django_db
 

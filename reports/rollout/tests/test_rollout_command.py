@@ -10,9 +10,10 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from reports.tests.dns_server import DnsServer
-from reports.tests.rollout_scenarios import build, google_workspace, ses_default
-from reports.tests.workers import worker_env
+from reports.harness.dns_server import DnsServer
+from reports.harness.rollout_scenarios import build, google_workspace, ses_default
+from reports.harness.waiting import scaled
+from reports.harness.workers import worker_env
 
 
 @pytest.fixture
@@ -53,6 +54,7 @@ def test_check_exits_2_when_it_cannot_tell(dns):
     assert error.value.returncode == 2
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_output_into_a_closed_pipe_ends_quietly(dns):
     build("ses.example", [google_workspace("ses.example"), ses_default("ses.example")])
@@ -67,7 +69,7 @@ def test_output_into_a_closed_pipe_ends_quietly(dns):
             env=env,
             stdout=writer,
             stderr=subprocess.PIPE,
-            timeout=120,
+            timeout=scaled(120),
         )
         subprocess.os.close(writer)
         assert done.stderr.decode() == "", extra

@@ -16,6 +16,7 @@ def test_the_demo_reports_are_the_same_every_time():
     assert build_demo_reports(today) == build_demo_reports(today)
 
 
+@pytest.mark.slow
 def test_the_demo_shows_a_ready_domain_and_one_that_is_not(settings):
     settings.DMARC_DNS_NAMESERVERS = [
         "127.0.0.1:9"
@@ -46,6 +47,7 @@ def test_the_demo_shows_a_ready_domain_and_one_that_is_not(settings):
     assert not_ready.impact["quarantine"].by_category["misconfigured"] > 0
 
 
+@pytest.mark.slow
 def test_refreshing_a_demo_domains_dns_keeps_its_demo_answers_and_verdict(client, settings):
     from io import StringIO
 
@@ -53,8 +55,8 @@ def test_refreshing_a_demo_domains_dns_keeps_its_demo_answers_and_verdict(client
     from django.core.management import call_command
     from django.urls import reverse
 
+    from reports.harness.dns_server import DnsServer
     from reports.models import DnsCache
-    from reports.tests.dns_server import DnsServer
 
     call_command("demo", stdout=StringIO())
     client.force_login(User.objects.create_user("operator", password="pw-operator-1"))

@@ -7,13 +7,12 @@ import re
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
-from reports.tests.dns_server import DnsServer
-from reports.tests.rollout_scenarios import arc_mailing_list, build, google_workspace, ses_default, spoofer
+from reports.harness.dns_server import DnsServer
+from reports.harness.rollout_scenarios import arc_mailing_list, build, google_workspace, ses_default, spoofer
 
 pytestmark = pytest.mark.django_db
 
@@ -25,12 +24,6 @@ def fresh_cache():
     cache.clear()  # the overview's readiness summary must come from this test's data
     yield
     cache.clear()
-
-
-@pytest.fixture
-def operator(client):
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
-    return client
 
 
 @pytest.fixture
@@ -89,9 +82,9 @@ def page_verdicts(body: str) -> dict:
     }
 
 
-def test_the_readiness_page_and_rollout_json_give_the_same_verdicts(operator, ses_domain):
+def test_the_readiness_page_and_rollout_json_give_the_same_verdicts(superuser_client, ses_domain):
     computed(ses_domain)
-    response = operator.get(reverse("rollout", args=[ses_domain]))
+    response = superuser_client.get(reverse("rollout", args=[ses_domain]))
     assert response.status_code == 200
     page = page_verdicts(response.content.decode())
 
@@ -128,33 +121,33 @@ def test_the_rollout_pages_need_a_login(client, ses_domain):
         assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_an_unknown_domain_is_not_found(operator):
-    assert operator.get(reverse("rollout", args=["nothing.example"])).status_code == 404
+def test_an_unknown_domain_is_not_found(superuser_client):
+    assert superuser_client.get(reverse("rollout", args=["nothing.example"])).status_code == 404
 
 
-def test_refresh_dns_fetches_the_record_again(operator, ses_domain, dns, settings, celery_broker):
+def test_refresh_dns_fetches_the_record_again(superuser_client, ses_domain, dns, settings, celery_broker):
     url = reverse("rollout", args=[computed(ses_domain)])
-    assert 'data-stage="none"' in operator.get(url).content.decode()
+    assert 'data-stage="none"' in superuser_client.get(url).content.decode()
 
     dns.lines = [line for line in dns.lines if not line.startswith(f"txt-record=_dmarc.{D}")]
     dns.txt(f"_dmarc.{D}", f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{D}")
     dns.serve(settings)
     computed(ses_domain)  # beat's refresh
-    assert 'data-stage="none"' in operator.get(url).content.decode()  # still the cached answer
+    assert 'data-stage="none"' in superuser_client.get(url).content.decode()  # still the cached answer
 
-    assert operator.get(reverse("rollout_refresh", args=[ses_domain])).status_code == 405
-    response = operator.post(reverse("rollout_refresh", args=[ses_domain]), follow=True)
+    assert superuser_client.get(reverse("rollout_refresh", args=[ses_domain])).status_code == 405
+    response = superuser_client.post(reverse("rollout_refresh", args=[ses_domain]), follow=True)
     body = response.content.decode()
     assert response.redirect_chain[-1][0] == url
     assert f"DNS records of {D} are being fetched again" in body
     # The request looked nothing up: it queued the work.
     assert ("reports.rollout.tasks.refresh_summary", [D, 30, True]) in queued_tasks()
     computed(ses_domain, refresh_dns=True)  # what the worker runs
-    assert 'data-stage="quarantine"' in operator.get(url).content.decode()
+    assert 'data-stage="quarantine"' in superuser_client.get(url).content.decode()
 
 
-def test_the_classification_page_explains_the_rules_and_lists_the_senders(operator):
-    body = operator.get(reverse("rollout_how")).content.decode()
+def test_the_classification_page_explains_the_rules_and_lists_the_senders(superuser_client):
+    body = superuser_client.get(reverse("rollout_how")).content.decode()
     for word in ("Aligned", "Forwarded", "Misconfigured", "Unknown", "arc=pass", "98%", "t=y"):
         assert word in body
     assert "Amazon SES" in body and "Custom MAIL FROM domain" in body
@@ -164,7 +157,7 @@ def queued_tasks() -> list[tuple[str, list]]:
     """(task name, args) of the messages waiting in the tests' Redis queue."""
     import redis
 
-    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
+    from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 
     messages = [json.loads(m) for m in redis.Redis.from_url(TEST_BROKER_URL).lrange(TEST_QUEUE, 0, -1)]
     return [(m["headers"]["task"], json.loads(base64.b64decode(m["body"]))[0]) for m in messages]
@@ -173,36 +166,40 @@ def queued_tasks() -> list[tuple[str, list]]:
 def drop_queued_tasks() -> None:
     import redis
 
-    from reports.tests.workers import TEST_BROKER_URL, TEST_QUEUE
+    from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 
     redis.Redis.from_url(TEST_BROKER_URL).delete(TEST_QUEUE)
 
 
-def test_the_overview_shows_the_stage_and_links_to_readiness(operator, ses_domain, celery_broker):
+def test_the_overview_shows_the_stage_and_links_to_readiness(superuser_client, ses_domain, celery_broker):
     # Cold: the page does not assess (no DNS, no records scan); it says so and queues the computation, once.
-    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    body = superuser_client.get(reverse("overview"), {"domain": ses_domain}).content.decode()
     assert 'data-stage="pending"' in body and "Readiness not computed yet" in body
-    operator.get(reverse("overview"), {"domain": ses_domain})
+    superuser_client.get(reverse("overview"), {"domain": ses_domain})
     assert queued_tasks() == [("reports.rollout.tasks.refresh_summary", [ses_domain, 30, False])]
 
     from reports.rollout.tasks import refresh_summary
 
     refresh_summary.apply(args=[ses_domain]).get()  # what the worker runs
-    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    body = superuser_client.get(reverse("overview"), {"domain": ses_domain}).content.decode()
     assert 'class="domain-stage small" data-stage="none" data-ready="false"' in body
     assert "not ready for p=quarantine" in body
     assert f'href="{reverse("rollout", args=[ses_domain])}"' in body
 
 
-def test_the_drill_down_names_the_service_and_explains_the_failure(operator, ses_domain):
-    body = operator.get(reverse("source", args=["54.240.8.21"]), {"domain": ses_domain}).content.decode()
+def test_the_drill_down_names_the_service_and_explains_the_failure(superuser_client, ses_domain):
+    body = superuser_client.get(
+        reverse("source", args=["54.240.8.21"]), {"domain": ses_domain}
+    ).content.decode()
     assert 'class="sender-verdict small" data-category="misconfigured" data-service="Amazon SES"' in body
     assert "Set up a custom MAIL FROM domain in SES so that SPF aligns." in body
-    body = operator.get(reverse("source", args=["23.83.209.10"]), {"domain": ses_domain}).content.decode()
+    body = superuser_client.get(
+        reverse("source", args=["23.83.209.10"]), {"domain": ses_domain}
+    ).content.decode()
     assert 'data-category="forwarded"' in body
 
 
-def test_the_background_refresh_keeps_the_overviews_verdict(operator, ses_domain):
+def test_the_background_refresh_keeps_the_overviews_verdict(superuser_client, ses_domain):
     from reports.rollout.actions import refresh_summaries
     from reports.rollout.queries import summary
     from reports.rollout.tasks import refresh_readiness
@@ -213,25 +210,25 @@ def test_the_background_refresh_keeps_the_overviews_verdict(operator, ses_domain
     stored = summary(ses_domain)
     assert stored["stage"] == "none" and stored["ready"] is False
     # The overview shows the stored verdict: the readiness page agrees with it.
-    body = operator.get(reverse("overview"), {"domain": ses_domain}).content.decode()
+    body = superuser_client.get(reverse("overview"), {"domain": ses_domain}).content.decode()
     assert 'data-stage="none" data-ready="false"' in body
-    page = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    page = superuser_client.get(reverse("rollout", args=[ses_domain])).content.decode()
     assert page_verdicts(page)["ready"] is False
 
 
-def test_a_readiness_page_not_computed_yet_says_so_and_queues_it(operator, ses_domain, celery_broker):
+def test_a_readiness_page_not_computed_yet_says_so_and_queues_it(superuser_client, ses_domain, celery_broker):
     url = reverse("rollout", args=[ses_domain])
-    body = operator.get(url, {"days": 60}).content.decode()
+    body = superuser_client.get(url, {"days": 60}).content.decode()
     assert 'data-stage="pending"' in body and "Not computed yet" in body and "js/refresh.js" in body
     assert queued_tasks() == [("reports.rollout.tasks.refresh_summary", [ses_domain, 60, False])]
     computed(ses_domain, 60)
-    body = operator.get(url, {"days": 60}).content.decode()
+    body = superuser_client.get(url, {"days": 60}).content.decode()
     assert 'id="verdict" data-stage="none"' in body and "last 60 days" in body
     # The 30-day summary is its own: still to be computed.
-    assert 'data-stage="pending"' in operator.get(url).content.decode()
+    assert 'data-stage="pending"' in superuser_client.get(url).content.decode()
 
 
-def test_a_stored_summary_that_cannot_be_read_is_computed_again(operator, ses_domain, celery_broker):
+def test_a_stored_summary_that_cannot_be_read_is_computed_again(superuser_client, ses_domain, celery_broker):
     import pickle
 
     from reports.models import ReadinessSummary
@@ -242,16 +239,16 @@ def test_a_stored_summary_that_cannot_be_read_is_computed_again(operator, ses_do
     for state in (b"<b>not a pickle", pickle.dumps({"version": "older", "start": "<b>", "groups": "x"})):
         cache.clear()  # each case queues its own computation
         stored.update(page_state=state)
-        body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+        body = superuser_client.get(reverse("rollout", args=[ses_domain])).content.decode()
         assert 'data-stage="pending"' in body and "<b>" not in body
         assert queued_tasks() == [("reports.rollout.tasks.refresh_summary", [ses_domain, 30, False])]
         drop_queued_tasks()
     computed(ses_domain)
-    assert 'data-stage="none"' in operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    assert 'data-stage="none"' in superuser_client.get(reverse("rollout", args=[ses_domain])).content.decode()
 
 
 def test_the_readiness_page_reads_the_stored_summary_and_never_assesses(
-    operator, ses_domain, monkeypatch, django_assert_max_num_queries
+    superuser_client, ses_domain, monkeypatch, django_assert_max_num_queries
 ):
     from reports.rollout import readiness
 
@@ -263,7 +260,7 @@ def test_the_readiness_page_reads_the_stored_summary_and_never_assesses(
     monkeypatch.setattr(readiness, "assess", no_assessment)
     # A few small reads (session, user, grants, the summary), whatever the number of sources.
     with django_assert_max_num_queries(12):
-        body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+        body = superuser_client.get(reverse("rollout", args=[ses_domain])).content.decode()
     assert page_verdicts(body)["stage"] == "none"
     assert 'id="computed"' in body and "Computed " in body
 
@@ -284,7 +281,7 @@ def test_the_stored_page_keeps_a_few_addresses_per_row_and_counts_the_others(ses
 
 
 def test_the_stored_page_keeps_the_busiest_rows_of_each_category_and_counts_the_others(
-    ses_domain, operator, monkeypatch
+    ses_domain, superuser_client, monkeypatch
 ):
     from datetime import timedelta
 
@@ -313,13 +310,13 @@ def test_the_stored_page_keeps_the_busiest_rows_of_each_category_and_counts_the_
         assert len(rows) <= 1
         assert sum(len(r["shown"]) + r["hidden"] for r in rows) + group["more_sources"] == group["count"]
         assert sum(r["messages"] for r in rows) + group["more_messages"] == group["messages"]
-    body = operator.get(reverse("rollout", args=[ses_domain])).content.decode()
+    body = superuser_client.get(reverse("rollout", args=[ses_domain])).content.decode()
     for group in folded:
         assert f'data-more-rows="{group["more_rows"]}"' in body
         assert f"category={group['category']}" in body
 
 
-def test_the_sources_table_keeps_what_the_last_assessment_found_of_each_source(operator, ses_domain):
+def test_the_sources_table_keeps_what_the_last_assessment_found_of_each_source(superuser_client, ses_domain):
     from reports.models import Report, SourceService
 
     def kept():
@@ -330,7 +327,7 @@ def test_the_sources_table_keeps_what_the_last_assessment_found_of_each_source(o
 
     computed(ses_domain)
     first = kept()
-    page = operator.get(f"/sources/?domain={ses_domain}&range=30").context
+    page = superuser_client.get(f"/sources/?domain={ses_domain}&range=30").context
     shown = {s.ip: s for s in page["rows"]}
     assert len(first) == page["total"] and set(shown) <= set(first)
     assert first["54.240.8.21"][:2] == ("amazon-ses", "misconfigured")
@@ -343,7 +340,7 @@ def test_the_sources_table_keeps_what_the_last_assessment_found_of_each_source(o
     # A source seen in one report only: kept while the report is, gone with it; the others' rows are
     # rewritten only where their figures changed.
     from reports.demo.report_xml import record_xml
-    from reports.tests.dashboard import daily_report, import_ok
+    from reports.harness.builders import daily_report, import_ok
 
     import_ok(daily_report(2, [record_xml(ip="198.18.7.7", count=4)], domain=ses_domain, report_id="one-off"))
     computed(ses_domain)

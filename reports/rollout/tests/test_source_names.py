@@ -8,21 +8,20 @@ import json
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
-from reports.ingest import consistency as rollup
-from reports.models import DnsCache, SourceNetwork
-from reports.tests.dns_server import DnsServer
-from reports.tests.rollout_scenarios import (
+from reports.harness.dns_server import DnsServer
+from reports.harness.rollout_scenarios import (
     build,
     google_workspace_unnamed,
     ses_custom_mail_from,
     ses_default,
     unknown_network,
 )
+from reports.ingest import consistency as rollup
+from reports.models import DnsCache, SourceNetwork
 
 pytestmark = pytest.mark.django_db
 
@@ -49,13 +48,6 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def operator(client):
-    # Not a test of access: a superuser sees every domain.
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
-    return client
 
 
 @pytest.fixture
@@ -150,15 +142,17 @@ def test_strict_spf_alignment_is_named_as_what_blocks_ses_and_the_next_record_dr
     assert unaligned.count("Amazon SES") == 1 and "and 1 more" in unaligned
 
 
-def test_the_sources_page_shows_names_and_filters_by_network_service_category_and_country(operator, named):
+def test_the_sources_page_shows_names_and_filters_by_network_service_category_and_country(
+    superuser_client, named
+):
     url = reverse("sources")
-    body = operator.get(url, {"domain": D, "range": "30"}).content.decode()
+    body = superuser_client.get(url, {"domain": D, "range": "30"}).content.decode()
     for rdns, asn, as_name, country in EXPECTED.values():
         assert (rdns in body) and f"AS{asn} {as_name} · {country}" in body
     assert 'Google Workspace <span class="muted small">(by network)</span>' in body
 
     def listed(**params):
-        page = operator.get(url, {"domain": D, "range": "30", **params})
+        page = superuser_client.get(url, {"domain": D, "range": "30", **params})
         return {r.ip for r in page.context["rows"]}
 
     assert listed(asn="AS15169") == {GOOGLE_V4, GOOGLE_V6}
@@ -172,8 +166,8 @@ def test_the_sources_page_shows_names_and_filters_by_network_service_category_an
     assert listed(q="google workspace") == {GOOGLE_V4, GOOGLE_V6}  # service
 
 
-def test_the_csv_has_the_names_of_every_source(operator, named):
-    response = operator.get(reverse("sources_csv"), {"domain": D, "range": "30"})
+def test_the_csv_has_the_names_of_every_source(superuser_client, named):
+    response = superuser_client.get(reverse("sources_csv"), {"domain": D, "range": "30"})
     rows = {r["source_ip"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
     assert set(rows) == set(EXPECTED)
     for ip, (rdns, asn, as_name, country) in EXPECTED.items():
@@ -187,8 +181,8 @@ def test_the_csv_has_the_names_of_every_source(operator, named):
     assert (rows[SES]["service"], rows[SES]["category"]) == ("Amazon SES", "misconfigured")
 
 
-def test_the_senders_page_has_one_row_per_service_and_links_their_sources(operator, named):
-    response = operator.get(reverse("senders"), {"domain": D, "range": "30"})
+def test_the_senders_page_has_one_row_per_service_and_links_their_sources(superuser_client, named):
+    response = superuser_client.get(reverse("senders"), {"domain": D, "range": "30"})
     rows = {r.service: r for r in response.context["rows"]}
     assert set(rows) == {"google-workspace", "amazon-ses", ""}
     assert (rows["google-workspace"].sources, rows["google-workspace"].by_network) == (2, True)
@@ -200,32 +194,34 @@ def test_the_senders_page_has_one_row_per_service_and_links_their_sources(operat
     body = response.content.decode()
     for ip in EXPECTED:
         assert reverse("source", args=[ip]) in body
-    overview = operator.get(reverse("overview"), {"domain": D, "range": "30"})
+    overview = superuser_client.get(reverse("overview"), {"domain": D, "range": "30"})
     assert f'href="{reverse("senders")}?' in overview.content.decode()
     # The overview's top sources name their service beside the address.
     labels = overview.context["chart"]["top"]["labels"]
     assert f"{GOOGLE_V4} · Google Workspace (by network)" in labels and f"{SES} · Amazon SES" in labels
 
 
-def test_the_drill_down_the_report_and_the_readiness_pages_show_the_names(operator, named):
-    body = operator.get(reverse("source", args=[GOOGLE_V6]), {"domain": D, "range": "30"}).content.decode()
+def test_the_drill_down_the_report_and_the_readiness_pages_show_the_names(superuser_client, named):
+    body = superuser_client.get(
+        reverse("source", args=[GOOGLE_V6]), {"domain": D, "range": "30"}
+    ).content.decode()
     assert (
         '<strong data-service>Google Workspace</strong> <span class="muted small">(by network)</span>' in body
     )
     assert f"AS15169 {GOOGLE}" in body and "<span data-country>US</span>" in body
-    body = operator.get(reverse("source", args=[SES]), {"domain": D, "range": "30"}).content.decode()
+    body = superuser_client.get(reverse("source", args=[SES]), {"domain": D, "range": "30"}).content.decode()
     assert "a8-21.smtp-out.amazonses.com" in body and f"AS14618 {AMAZON}" in body
 
     from reports.models import Record
 
     report = Record.objects.filter(domain=D, source_ip=SES).first().report
-    body = operator.get(reverse("report_detail", args=[report.pk])).content.decode()
+    body = superuser_client.get(reverse("report_detail", args=[report.pk])).content.decode()
     assert "a8-21.smtp-out.amazonses.com" in body and "Amazon SES" in body and f"AS15169 {GOOGLE}" in body
 
     from reports.rollout.tasks import refresh_summary
 
     refresh_summary.apply(args=[D]).get()  # the worker's summary, which the readiness page reads
-    body = operator.get(reverse("rollout", args=[D])).content.decode()
+    body = superuser_client.get(reverse("rollout", args=[D])).content.decode()
     assert "a8-97.smtp-out.amazonses.com" in body
     # The unknown sources fold into one row for their network.
     assert body.count('<tr class="service" data-key="network:64496" data-category="unknown"') == 1
@@ -254,7 +250,7 @@ def test_the_resolving_task_runs_in_celery_and_asn_lookups_can_be_turned_off(dns
     assert resolve_sources.apply().get() == {"reverse_dns": 0, "networks": 0}  # fresh: nothing asked again
 
 
-def test_a_hostile_network_name_is_escaped_on_the_pages_and_neutralised_in_the_csv(operator, dns):
+def test_a_hostile_network_name_is_escaped_on_the_pages_and_neutralised_in_the_csv(superuser_client, dns):
     from django.utils import timezone
 
     build(D, [unknown_network(D)], days=3)
@@ -264,9 +260,9 @@ def test_a_hostile_network_name_is_escaped_on_the_pages_and_neutralised_in_the_c
     SourceNetwork.objects.create(
         ip=UNKNOWN[0], asn=64496, country="<b>", as_name=hostile, fetched=now, expires=now
     )
-    body = operator.get(reverse("sources"), {"domain": D, "range": "7"}).content.decode()
+    body = superuser_client.get(reverse("sources"), {"domain": D, "range": "7"}).content.decode()
     assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     assert "· &lt;b&gt;" in body and "· <b>" not in body
-    response = operator.get(reverse("sources_csv"), {"domain": D, "range": "7"})
+    response = superuser_client.get(reverse("sources_csv"), {"domain": D, "range": "7"})
     rows = {r["source_ip"]: r for r in csv.DictReader(io.StringIO(response.content.decode()))}
     assert rows[UNKNOWN[0]]["as_name"] == "'" + hostile

@@ -5,16 +5,15 @@ import re
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from reports.demo.report_xml import record_xml, report_xml
+from reports.harness.dns_server import DnsServer
+from reports.harness.rollout_scenarios import build, google_workspace
 from reports.models import Report
 from reports.rollout import readiness
-from reports.tests.dns_server import DnsServer
-from reports.tests.rollout_scenarios import build, google_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +21,15 @@ D = "trust.example"
 DAYS = 16
 
 
-@pytest.fixture
-def operator(client):
+@pytest.fixture(autouse=True)
+def fresh_cache():
     cache.clear()
-    # Not a test of access: a superuser sees every domain.
-    client.force_login(User.objects.create_superuser("operator", password="pw-operator-1"))
-    yield client
+    yield
     cache.clear()
 
 
 @pytest.fixture
-def mixed_reports(operator, settings):
+def mixed_reports(superuser_client, settings):
     """Mailed-in reports of google.com (no DKIM-verified email: a file) and uploads of Outlook.com."""
     with DnsServer() as dns:
         dns.txt(f"_dmarc.{D}", f"v=DMARC1; p=none; rua=mailto:dmarc@{D}")
@@ -55,14 +52,14 @@ def mixed_reports(operator, settings):
                 end=begin + 86399,
             )
             uploads.append(SimpleUploadedFile(f"outlook-{back}.xml", xml, "text/xml"))
-        assert operator.post("/status/", {"files": uploads}).status_code == 302
+        assert superuser_client.post("/status/", {"files": uploads}).status_code == 302
         # A worker ingests uploads (reports.ingest.tasks): run its task as the worker would.
         from reports.ingest.tasks import ingest_upload
         from reports.models import Upload
 
         for pk in Upload.objects.order_by("pk").values_list("pk", flat=True):
             ingest_upload.apply(args=[pk])
-        yield operator
+        yield superuser_client
 
 
 def test_every_report_counts_unless_verified_reports_are_required(mixed_reports, settings):

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import dns.resolver
 
+from reports.harness.waiting import deadline, scaled
+
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 
 
@@ -123,8 +125,8 @@ class DnsServer:
         res.nameservers = ["127.0.0.1"]
         res.port = self.port
         res.lifetime = 0.5
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        passed = deadline(10)
+        while not passed():
             if self.proc.poll() is not None:
                 raise RuntimeError(f"dnsmasq exited: {self.proc.stderr.read().decode(errors='replace')}")
             try:
@@ -132,13 +134,13 @@ class DnsServer:
                 return
             except dns.exception.DNSException:
                 time.sleep(0.05)
-        raise RuntimeError("dnsmasq did not answer within 10 seconds")
+        raise RuntimeError("dnsmasq did not answer within 10 seconds (of an idle machine)")
 
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.terminate()
             try:
-                self.proc.wait(5)
+                self.proc.wait(scaled(5))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

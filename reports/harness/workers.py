@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,23 +15,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connections
 
+from reports.harness.waiting import scaled, wait_for
+
 # The tests' own Redis database: the broker of a `make run` worker stays out of it. Set before
 # anything is sent, so that every task the tests queue goes there.
 TEST_BROKER_URL = os.environ.get("DMARC_TEST_BROKER_URL", "redis://127.0.0.1:6379/3")
 # A queue of this run's own: two test runs (or a benchmark) on one Redis never take each other's tasks.
 TEST_QUEUE = f"dmarc-test-{os.getpid()}"
-
-
-def wait_for(predicate, timeout=30.0, interval=0.1, message="condition"):
-    """Poll predicate() until it returns something truthy; return that."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-        time.sleep(interval)
 
 
 def database_url() -> str:
@@ -82,7 +71,7 @@ class CeleryWorker:
         """SIGKILL the whole worker, main process and pool children, like the OOM killer or a crash."""
         if self.process is not None:
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+            self.process.wait(scaled(10))
             self.process = None
 
     def stop(self) -> None:
@@ -90,10 +79,10 @@ class CeleryWorker:
             return
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
-            self.process.wait(30)
+            self.process.wait(scaled(30))
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+            self.process.wait(scaled(10))
         except ProcessLookupError:
             pass
         self.process = None
@@ -154,5 +143,5 @@ def watch_mailbox(*args: str, env: dict):
             raise AssertionError(f"{e}\n--- watch_mailbox said:\n{run.output()}") from None
         finally:
             os.kill(process.pid, signal.SIGTERM)
-            run.code = process.wait(15)
+            run.code = process.wait(scaled(15))
             run.text = run.output()

@@ -1,4 +1,4 @@
-"""The alert scenarios: weeks of real reports (reports.tests.rollout_scenarios), and the people who hear."""
+"""The alert scenarios: weeks of real reports (reports.harness.rollout_scenarios), and the people who hear."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from io import StringIO
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from reports.harness.rollout_scenarios import Flow, google_workspace
 from reports.models import AlertPreference
-from reports.tests.rollout_scenarios import Flow, google_workspace
 
 
 def ses_aligned(domain, **kw):

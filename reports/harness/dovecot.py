@@ -27,6 +27,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from reports.harness.waiting import deadline, scaled
+
 DOVECOT = os.environ.get("DOVECOT", "/usr/sbin/dovecot")
 DH_FILE = Path("/usr/share/dovecot/dh.pem")
 
@@ -173,8 +175,8 @@ class Dovecot:
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
+        passed = deadline(15)
+        while not passed():
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"dovecot exited: {self.process.stderr.read().decode()} {self._log_tail()}"
@@ -196,17 +198,17 @@ class Dovecot:
         children = _descendants(self.process.pid)
         self.process.terminate()
         try:
-            self.process.wait(15)
+            self.process.wait(scaled(15))
         except subprocess.TimeoutExpired:
             self.process.kill()
-            self.process.wait(5)
+            self.process.wait(scaled(5))
         self.process = None
         for pid in children:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         # Wait for the port to close.
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+        passed = deadline(10)
+        while not passed():
             try:
                 socket.create_connection(("127.0.0.1", self.imap_port), timeout=0.5).close()
                 time.sleep(0.05)
@@ -257,13 +259,13 @@ class Dovecot:
         return self._spare_users.pop()
 
     def _wait_for_login(self, user: User) -> None:
-        deadline = time.monotonic() + 10
+        passed = deadline(10)
         while True:
             try:
                 self.client(user).logout()
                 return
             except Exception:
-                if time.monotonic() > deadline:
+                if passed():
                     raise
                 time.sleep(0.2)
 

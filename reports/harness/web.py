@@ -9,6 +9,8 @@ import threading
 
 import requests
 
+from reports.harness.waiting import scaled
+
 
 class Web:
     """A session of one user against the live server, signed in through the login page."""
@@ -25,7 +27,7 @@ class Web:
         assert response.status_code == 302, f"{username} could not sign in"
 
     def get(self, path: str, **kwargs) -> requests.Response:
-        return self.session.get(self.base + path, allow_redirects=False, timeout=60, **kwargs)
+        return self.session.get(self.base + path, allow_redirects=False, timeout=scaled(60), **kwargs)
 
     def post(self, path: str, data=None, files=None, form_page: str | None = None) -> requests.Response:
         """POST with the CSRF token of `form_page` (default: the path itself, or the home page)."""
@@ -37,7 +39,7 @@ class Web:
             data=data,
             files=files,
             allow_redirects=False,
-            timeout=60,
+            timeout=scaled(60),
             headers={"X-CSRFToken": self.session.cookies.get("csrftoken", "")},
         )
 
