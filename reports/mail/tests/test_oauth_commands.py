@@ -155,10 +155,12 @@ def test_watch_mailbox_renews_its_token_before_it_expires(oauth, oauth_user, env
 
         oauth.dovecot.deliver(oauth_user, [report_email(small_report(2), report_id="rid-2")])
 
+        # Stored, then filed: the watcher moves the message once its report is committed.
         wait_for(
-            lambda: Report.objects.count() == 2, timeout=15, message="the report sent after the renewals"
+            lambda: Report.objects.count() == 2 and oauth.dovecot.count(oauth_user, "INBOX") == 0,
+            timeout=15,
+            message="the report sent after the renewals, stored and filed",
         )
-        assert oauth.dovecot.count(oauth_user, "INBOX") == 0
     assert watcher.code == 0, watcher.text
     assert oauth.issued_for(oauth_user.name) >= 3
     # Every login used a live token: Dovecot never saw a lapsed one.

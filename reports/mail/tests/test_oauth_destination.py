@@ -124,7 +124,8 @@ def test_a_worker_sends_no_token_to_the_new_port_on_test_connection_or_a_poll(
         assert editor.post(url, fields(mailbox, host="localhost", port=listener.port)).status_code == 302
         result = test_connection()
         poll_mailbox.delay(mailbox.pk)
-        wait_for(lambda: Mailbox.objects.get(pk=mailbox.pk).last_poll, message="the poll")
+        # The poll is over when it has stored its error (it notes the poll's time before that).
+        wait_for(lambda: Mailbox.objects.get(pk=mailbox.pk).last_error, message="the poll's error")
         wait_for(lambda: listener.received.count(b"CAPABILITY") >= 2, message="both logins to reach it")
         received = bytes(listener.received)
     assert result.startswith("Failed:") and "needs" in result
