@@ -56,6 +56,7 @@ TEST_PROCESSES ?= 4
 test: venv sysdeps services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 # While working: everything but the tests marked imap, browser or slow (a real Dovecot, Chromium,
@@ -67,9 +68,11 @@ test-fast: venv sysdeps services
 bench: venv services
 	$(BIN)/python bench/run.py
 
+# lint-imports checks the import contract in pyproject.toml: the packages import one way, no circle.
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format:
 	$(BIN)/ruff check --fix .

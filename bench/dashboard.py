@@ -19,7 +19,7 @@ real domain's are:
 
 Each record has a DKIM and an SPF result (spoofers no DKIM), about a fifth of
 the sources are IPv6. DailyRollup is filled with one INSERT ... SELECT, and the
-coarser rollups by reports.ingest.rollup.add_reports(), the function the store calls.
+coarser rollups by reports.rollups.fold.add_reports(), the function the store calls.
 
 Measured (target p95 <= 300 ms each, 365-day range): the overview, the sources
 table sorted by volume (first page) and the drill-down of the busiest source,
@@ -28,14 +28,14 @@ warm-up request whose time is reported too. The range ends today, so its
 first day is a partial month whose days are read one by one (the data starts a
 day before the range).
 
-Source ranking (issue 12): at 250,000 sources the overview, the sources
+Source ranking: at 250,000 sources the overview, the sources
 table and the senders page do not sum the sources within the request. The first overview says so and
 queues the ranking; the ranking task then runs as the worker runs it (in its own
 process: wall time, target <= 60 s, and peak RSS), for 365 and 30 days, before
 the pages above are timed; each other order of the sources table, and the
 senders page, is ranked (or totalled) after its first request, before it is timed.
 
-Readiness (issue 12): one more report is imported through the real ingest
+Readiness: one more report is imported through the real ingest
 path and the stored summaries are dropped, as after a start or an import of a
 new domain; then the readiness page and the overview are requested once (the
 first request, which must answer at once that the summary is being computed),
@@ -154,7 +154,7 @@ def _generate(records: int, log) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from reports.ingest import rollup
+    from reports.rollups import fold as rollup
 
     last = timezone.now().date() - timedelta(days=1)
     first = last - timedelta(days=DAYS - 1)
@@ -215,7 +215,7 @@ def _generate(records: int, log) -> dict:
         f"""
         INSERT INTO reports_report (org_name, email, extra_contact_info, report_id, domain, "begin", "end",
             version, generator, schema, errors, adkim, aspf, p, sp, np, pct, fo, testing, discovery_method,
-            record_count, message_count, warnings, recovered, original, original_name, source, created,
+            record_count, message_count, warnings, recovered, original, original_name, origin, created,
             reporter_verified, signing_domain, trusted)
         SELECT 'reporter' || j || '.example', 'dmarc@reporter' || j || '.example', '', j || '-' || d,
             '{DOMAIN}', (%(first)s::date + d)::timestamp AT TIME ZONE 'UTC',
@@ -565,7 +565,8 @@ def _page_ranking(url: str):
     """The range and order of a sources page, read from its URL as the page reads them."""
     from django.http import QueryDict
 
-    from reports.dashboard.forms import RangeForm, SourceFilterForm
+    from reports.dashboard.forms import SourceFilterForm
+    from reports.rollups.selection import RangeForm
 
     query = QueryDict(urlsplit(url).query)
     _, _, rng = RangeForm(query, [DOMAIN]).selection()
@@ -623,7 +624,7 @@ def _measure_readiness(log, timed) -> tuple[list, dict]:
     today = timezone.now().date()
     ranked = _rank(today - timedelta(days=29), today)
     targets.append(_background_target("source ranking, 30 days, after the import (background task)", ranked))
-    from reports.rollout.summaries import stored_page
+    from reports.rollout.queries import stored_page
 
     summary = ReadinessSummary.objects.get(domain=DOMAIN, days=30)
     counts = {g["category"]: g["count"] for g in stored_page(DOMAIN, 30)["groups"]}

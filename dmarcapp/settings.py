@@ -12,50 +12,13 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from dmarcapp.env import env, envbool, envint, envsecret
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
 # `make run` writes a .env with a generated SECRET_KEY; real environment
 # variables win over it. DMARC_ENV_FILE=/dev/null ignores it (the tests do).
 environ.Env.read_env(env.str("DMARC_ENV_FILE", default=str(BASE_DIR / ".env")))
-
-
-def envbool(name, default):
-    # Only true/false-like words: DEBUG=yse must stop the start, not mean False.
-    raw = env.str(name, default="")
-    if raw == "":
-        return default
-    low = raw.strip().lower()
-    if low in ("1", "true", "yes", "on"):
-        return True
-    if low in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
-
-
-def envint(name, default, minimum=0):
-    raw = env.str(name, default="")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
-    if value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
-    return value
-
-
-def envsecret(name, default=""):
-    """Read NAME, or the file named by NAME_FILE (container secrets)."""
-    path = env.str(f"{name}_FILE", default="")
-    if path:
-        try:
-            return Path(path).read_text().strip()
-        except OSError as e:
-            raise ImproperlyConfigured(f"{name}_FILE cannot be read: {e.strerror}") from None
-    return env.str(name, default=default)
-
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envsecret("SECRET_KEY")
@@ -196,9 +159,9 @@ DMARC_MAX_NESTING = envint("DMARC_MAX_NESTING", 4, minimum=1)
 # decades would write a row per record and day. Real periods are a day, at most weeks.
 DMARC_MAX_PERIOD_DAYS = envint("DMARC_MAX_PERIOD_DAYS", 92, minimum=1)
 
-# --- Untrusted input (issue 11): what a rua address accepts from strangers ---
+# --- Untrusted input: what a rua address accepts from strangers ---
 # Monitored domains, comma-separated; kept in step with the Domain rows at the start of ingestion.
-from reports.ingest.names import domain_name  # noqa: E402 - a pure module, no Django in it
+from reports.shared.names import domain_name  # noqa: E402 - a pure module, no Django in it
 
 _domains = [name for name in env.list("DMARC_DOMAINS", default=[]) if name.strip()]
 if _bad := [name for name in _domains if domain_name(name) is None]:
@@ -243,110 +206,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": 10,
     "unacked_restore_throttle": 1,
 }
-# One mailbox may be defined in the environment (the usual container set-up);
-# it is kept in step with the Mailbox row named "env".
-# --- IMAP with OAuth 2.0: where tokens come from (national clouds and the tests point these elsewhere). ---
-DMARC_IMAP_MS_AUTHORITY = env.str(
-    "DMARC_IMAP_MS_AUTHORITY", default="https://login.microsoftonline.com"
-).rstrip("/")
-DMARC_IMAP_GOOGLE_TOKEN_URI = env.str(
-    "DMARC_IMAP_GOOGLE_TOKEN_URI", default="https://oauth2.googleapis.com/token"
-)
-for _name, _url in (
-    ("DMARC_IMAP_MS_AUTHORITY", DMARC_IMAP_MS_AUTHORITY),
-    ("DMARC_IMAP_GOOGLE_TOKEN_URI", DMARC_IMAP_GOOGLE_TOKEN_URI),
-):
-    if not _url.startswith("https://"):
-        raise ImproperlyConfigured(f"{_name} must be an https:// URL, not {_url!r}")
+# One mailbox may be defined in the environment (the usual container set-up), DMARC_IMAP_*: it is kept
+# in step with the Mailbox row named "env" (dmarcapp/env_mailbox.py reads it).
+from dmarcapp.env_mailbox import env_mailbox  # noqa: E402
 
-
-def _imap_oauth():
-    """The DMARC_IMAP_AUTH method's Mailbox fields, checked: a half-set method fails the start."""
-    auth = env.str("DMARC_IMAP_AUTH", default="password").strip().lower() or "password"
-    if auth == "password":
-        return auth, {}
-
-    def file_text(name):
-        path = env.str(name, default="")
-        if not path:
-            return ""
-        try:
-            return Path(path).read_text().strip()
-        except OSError as e:
-            raise ImproperlyConfigured(f"{name} cannot be read: {e.strerror}") from None
-
-    if auth == "microsoft":
-        fields = {
-            "ms_tenant": env.str("DMARC_IMAP_MS_TENANT", default=""),
-            "ms_client_id": env.str("DMARC_IMAP_MS_CLIENT_ID", default=""),
-            "ms_client_secret": envsecret("DMARC_IMAP_MS_CLIENT_SECRET"),
-            "ms_certificate_secret": file_text("DMARC_IMAP_MS_CERTIFICATE_FILE"),
-        }
-        if not (fields["ms_tenant"] and fields["ms_client_id"]):
-            raise ImproperlyConfigured(
-                "DMARC_IMAP_AUTH=microsoft needs DMARC_IMAP_MS_TENANT and DMARC_IMAP_MS_CLIENT_ID"
-            )
-        if not (fields["ms_client_secret"] or fields["ms_certificate_secret"]):
-            raise ImproperlyConfigured(
-                "DMARC_IMAP_AUTH=microsoft needs DMARC_IMAP_MS_CLIENT_SECRET "
-                "or DMARC_IMAP_MS_CERTIFICATE_FILE"
-            )
-        return auth, fields
-    if auth == "google":
-        fields = {
-            "google_service_account_secret": file_text("DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE"),
-            "google_client_id": env.str("DMARC_IMAP_GOOGLE_CLIENT_ID", default=""),
-            "google_client_secret": envsecret("DMARC_IMAP_GOOGLE_CLIENT_SECRET"),
-            "google_refresh_token_secret": envsecret("DMARC_IMAP_GOOGLE_REFRESH_TOKEN"),
-        }
-        installed = [
-            fields[k] for k in ("google_client_id", "google_client_secret", "google_refresh_token_secret")
-        ]
-        if not fields["google_service_account_secret"] and not all(installed):
-            raise ImproperlyConfigured(
-                "DMARC_IMAP_AUTH=google needs DMARC_IMAP_GOOGLE_SERVICE_ACCOUNT_FILE, "
-                "or DMARC_IMAP_GOOGLE_CLIENT_ID, DMARC_IMAP_GOOGLE_CLIENT_SECRET "
-                "and DMARC_IMAP_GOOGLE_REFRESH_TOKEN"
-            )
-        return auth, fields
-    raise ImproperlyConfigured(f"DMARC_IMAP_AUTH must be password, microsoft or google, not {auth!r}")
-
-
-_imap_auth, _imap_oauth_fields = _imap_oauth()
-# Fields of the other methods are emptied, so that no secret outlives a change of method.
-_imap_oauth_fields = {
-    **dict.fromkeys(
-        (
-            *("ms_tenant", "ms_client_id", "ms_client_secret", "ms_certificate_secret"),
-            *("google_service_account_secret", "google_client_id", "google_client_secret"),
-            "google_refresh_token_secret",
-        ),
-        "",
-    ),
-    **_imap_oauth_fields,
-}
-_imap_default_host = {"microsoft": "outlook.office365.com", "google": "imap.gmail.com"}.get(_imap_auth, "")
-
-DMARC_IMAP = None
-if env.str("DMARC_IMAP_HOST", default="") or _imap_default_host:
-    _security = env.str("DMARC_IMAP_SECURITY", default="tls").strip().lower()
-    if _security not in ("tls", "starttls", "none"):
-        raise ImproperlyConfigured(f"DMARC_IMAP_SECURITY must be tls, starttls or none, not {_security!r}")
-    DMARC_IMAP = {
-        "auth": _imap_auth,
-        **_imap_oauth_fields,
-        "host": env.str("DMARC_IMAP_HOST", default="") or _imap_default_host,
-        "port": envint("DMARC_IMAP_PORT", 993 if _security == "tls" else 143, minimum=1),
-        "security": _security,
-        "username": env.str("DMARC_IMAP_USER", default=""),
-        "password": envsecret("DMARC_IMAP_PASSWORD"),
-        "ca_file": env.str("DMARC_IMAP_CA_FILE", default=""),
-        "folder": env.str("DMARC_IMAP_FOLDER", default="INBOX"),
-        "processed_folder": env.str("DMARC_IMAP_PROCESSED_FOLDER", default="DMARC/Processed"),
-        "failed_folder": env.str("DMARC_IMAP_FAILED_FOLDER", default="DMARC/Failed"),
-    }
-    if not DMARC_IMAP["username"]:
-        raise ImproperlyConfigured("DMARC_IMAP_USER must be set when DMARC_IMAP_HOST is set")
+DMARC_IMAP_MS_AUTHORITY, DMARC_IMAP_GOOGLE_TOKEN_URI, DMARC_IMAP = env_mailbox()
 
 # --- Alerts and digests (reports/alerts/) ---
 # Outgoing mail: EMAIL_URL (smtp://user:pass@host:587, smtp+tls://..., smtp+ssl://..., consolemail://)

@@ -1,11 +1,11 @@
-"""URL converters that match only a domain name or an IP address (reports.ingest.names).
+"""URL converters that match only a domain name or an IP address (reports.shared.names).
 
 A value that does not fit falls through to the patterns that answer 400
 (reports.urls); reverse() of one fails loudly, which is why stored values are
 validated when a report is imported.
 """
 
-from reports.ingest.names import URL_DOMAIN, URL_IP, domain_name, ip_text
+from reports.shared.names import URL_DOMAIN, URL_IP, domain_name, ip_text
 
 
 class _Checked:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from reports.access.models import AuditEntry
+
 
 def record(user, action: str, target: str = "", **detail) -> None:
     """Store one entry. `user` may be None (a command run by the system)."""
-    from reports.models import AuditEntry
-
     signed_in = user is not None and user.is_authenticated
     AuditEntry.objects.create(
         user=user if signed_in else None,

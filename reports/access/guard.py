@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from reports.access import access_for, rules
+from reports.access import rules
+from reports.access.queries import access_for
 
 
 def domains(request, candidates) -> list[str]:

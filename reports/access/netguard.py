@@ -25,7 +25,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+import dns.exception
+import dns.resolver
+
 from reports.access.outbound import Allowed, address_refusal, resolved_refusal
+from reports.shared.dns import resolver
 
 
 @dataclass
@@ -54,11 +58,6 @@ def resolve(host: str) -> list[str]:
     from django.conf import settings
 
     if settings.DMARC_DNS_NAMESERVERS:
-        import dns.exception
-        import dns.resolver
-
-        from reports.rollout.resolve import resolver
-
         res, found = resolver(), []
         for rdtype in ("A", "AAAA"):
             try:

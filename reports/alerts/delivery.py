@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from reports.alerts import channels
-from reports.models import Delivery
+from reports.alerts.models import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
-from reports.access import visible_domains
 from reports.alerts import delivery, evidence, links, recipients, render
+from reports.alerts.models import Alert, Delivery
 from reports.alerts.rules import BLOCKED, STOPPED_ALIGNING
-from reports.models import Alert, Delivery, DomainDay
-from reports.rollout.readiness import assess
+from reports.rollout import queries as rollout
+from reports.rollups.models import DomainDay
+from reports.rollups.queries import visible_domains
 
 # A change of the pass rate below this many points is not worth a line of its own.
 QUIET_POINTS = 1.0
@@ -89,12 +90,16 @@ def domain_digest(domain: str, start: date, end: date) -> DomainDigest:
         _week(domain, start, end),
         _week(domain, start - timedelta(days=7), start - timedelta(days=1)),
     )
-    r = assess(domain)
-    d.new_sources = [
-        {"ip": s.ip, "service": s.service, "category": s.category, "messages": s.messages}
-        for s in r.sources
-        if s.first_seen and start <= s.first_seen <= end
-    ]
+    # The stored assessment, as the pages show it: a digest reads, it does not assess and store.
+    shown, assessed = rollout.last_assessment(domain)
+    if assessed is None:
+        d.new_sources = rollout.new_sources(domain, start, end)
+    else:
+        d.new_sources = [
+            {"ip": s.ip, "service": s.service, "category": s.category, "messages": s.messages}
+            for s in assessed
+            if s.first_seen and start <= s.first_seen <= end
+        ]
     since = datetime.combine(start, time.min, tzinfo=UTC)
     d.changed_sources = [
         {"subject": a.subject, "title": a.title}
@@ -104,8 +109,9 @@ def domain_digest(domain: str, start: date, end: date) -> DomainDigest:
         {"severity": a.severity, "title": a.title}
         for a in Alert.objects.filter(domain=domain, resolved__isnull=True).order_by("opened")
     ]
-    d.stage, d.next_stage, d.ready, d.next_record = r.stage, r.next_stage, r.ready, r.next_record
-    d.blocking = [c.message for c in r.checks if not c.ok and c.blocking]
+    d.stage, d.next_stage, d.ready = shown["stage"], shown["next_stage"], shown["ready"]
+    d.next_record = shown["next_record"]
+    d.blocking = [c.message for c in shown["failed_checks"]]
     d.links = {
         "overview": links.overview_page(domain),
         "alerts": links.alerts_page(domain),

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from reports.alerts import delivery, evidence, recipients, rules, state, store
-from reports.models import Alert, Delivery
+from reports.alerts import actions, delivery, evidence, queries, recipients, rules, state
+from reports.alerts.models import Alert, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def judge(domains: list[str], *, mailboxes: bool) -> tuple[list[state.Transition
     transitions, seen = [], []
     caps = {}
     open_by_domain: dict[str, list[state.OpenAlert]] = {}
-    for a in store.open_alerts([*domains, ""]):
+    for a in queries.open_states([*domains, ""]):
         open_by_domain.setdefault(a.domain, []).append(a)
     for domain in domains:
         limits = evidence.thresholds(domain)
@@ -81,16 +81,18 @@ def run(domains: list[str] | None = None, *, dry_run: bool = False) -> list[Outc
     now = timezone.now()
     outcomes: dict[tuple[str, str], Outcome] = {}
     for t in transitions:
-        alert = store.record(t, now)
+        alert = actions.record(t, now)
         # An event's end (a record changed, a source appeared) is recorded, not announced.
         if alert is not None and t.announced:
             outcomes[(t.key, t.state)] = Outcome(
                 alert.domain, alert.rule, alert.key, t.state, alert.severity, alert.title
             )
     for ev in seen:
-        evidence.remember_record(ev.domain, ev.dns)
+        actions.remember_record(ev.domain, ev.dns)
+    if everything:
+        actions.remember_mailbox_failures()
     scope = [*domains, ""] if everything else domains
-    queued = store.queue_messages(scope, caps, now)
+    queued = actions.queue_messages(scope, caps, now)
     delivery.send_due()
     for alert, kind, rows in queued:
         out = outcomes.get((alert.key, kind))

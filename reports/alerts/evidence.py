@@ -1,7 +1,9 @@
 """Gather what the rules judge: per-source figures from the rollups, the rollout assistant's verdicts,
 the DNS inspector's findings, mailbox health. Runs in Celery or a command, never in a page request.
 
-The rollout assistant is reached through `assess` and its result's fields only.
+The rollout assistant is reached through its stored assessment of the default window (what the pages
+show) and an assessment of the recent window computed here and not stored: an evaluation changes no
+summary nor service that the pages read.
 """
 
 from __future__ import annotations
@@ -13,17 +15,22 @@ from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from reports.alerts import rules
-from reports.ingest.alignment import org_domain
-from reports.models import AlertMemory, AlertThresholds, DailyRollup, Domain, DomainDay, Mailbox, Report
+from reports.alerts import facts
+from reports.alerts.models import AlertMemory, AlertThresholds
+from reports.ingest.models import Report
+from reports.mail.models import Mailbox
+from reports.rollout import queries as rollout
+from reports.rollout.evidence import first_days
 from reports.rollout.readiness import assess
+from reports.rollups import queries as rollups
+from reports.rollups.models import DailyRollup
+from reports.shared.dates import WINDOW_DAYS
 
-WINDOW_DAYS = 30
 DMARC_MEMORY = "dmarc-record"
 
 
-def thresholds(domain: str) -> rules.Thresholds:
-    base = rules.Thresholds(
+def thresholds(domain: str) -> facts.Thresholds:
+    base = facts.Thresholds(
         silent_days=settings.DMARC_ALERT_SILENT_DAYS,
         mailbox_hours=settings.DMARC_ALERT_MAILBOX_HOURS,
         min_messages=settings.DMARC_ALERT_MIN_MESSAGES,
@@ -40,9 +47,7 @@ def thresholds(domain: str) -> rules.Thresholds:
 
 def monitored_domains(days: int = WINDOW_DAYS) -> list[str]:
     """The monitored domains, and every domain with reports in the window (until every domain has a row)."""
-    since = timezone.now().date() - timedelta(days=days)
-    recent = DomainDay.objects.filter(day__gte=since).values_list("domain", flat=True).distinct()
-    return sorted(set(Domain.objects.values_list("name", flat=True)) | set(recent))
+    return rollups.monitored(since=timezone.now().date() - timedelta(days=days))
 
 
 def _figures(domain: str, start: date, recent_start: date, today: date) -> dict[str, dict]:
@@ -71,22 +76,23 @@ def _figures(domain: str, start: date, recent_start: date, today: date) -> dict[
 
 
 def domain_evidence(
-    domain: str, limits: rules.Thresholds, *, today: date | None = None
-) -> rules.DomainEvidence:
+    domain: str, limits: facts.Thresholds, *, today: date | None = None
+) -> facts.DomainEvidence:
     today = today or timezone.now().date()
     recent_start = today - timedelta(days=limits.recent_days - 1)
-    ev = rules.DomainEvidence(domain, today, recent_start)
+    ev = facts.DomainEvidence(domain, today, recent_start)
     last = Report.objects.filter(domain=domain).aggregate(last=Max("begin"))["last"]
     ev.last_report = last.date() if last else None
 
-    whole = assess(domain, days=WINDOW_DAYS)
+    whole, _ = rollout.last_assessment(domain, WINDOW_DAYS)
     now = assess(domain, days=limits.recent_days)
     verdicts = {s.ip: s for s in now.sources}
-    first_seen = {s.ip: s.first_seen for s in whole.sources}
-    for ip, figures in _figures(domain, today - timedelta(days=WINDOW_DAYS - 1), recent_start, today).items():
+    by_source = _figures(domain, today - timedelta(days=WINDOW_DAYS - 1), recent_start, today)
+    first_seen = first_days(domain, by_source)
+    for ip, figures in by_source.items():
         verdict = verdicts.get(ip)
         ev.sources.append(
-            rules.SourceEvidence(
+            facts.SourceEvidence(
                 ip=ip,
                 service=verdict.service if verdict else "",
                 category=verdict.category if verdict else "",
@@ -97,8 +103,10 @@ def domain_evidence(
             )
         )
     ev.sources.sort(key=lambda s: (-s.recent_messages, s.ip))
-    ev.readiness = rules.ReadinessEvidence(whole.stage, whole.next_stage, whole.ready, whole.next_record)
-    ev.dns = _dns(domain, whole)
+    ev.readiness = facts.ReadinessEvidence(
+        whole["stage"], whole["next_stage"], whole["ready"], whole["next_record"]
+    )
+    ev.dns = _dns(domain, whole["inspection"], whole["dkim_passing"])
     return ev
 
 
@@ -106,29 +114,21 @@ def _errors(problems) -> list[tuple[str, str]]:
     return [(p.code, p.message) for p in problems if p.severity == "error"]
 
 
-def _dns(domain: str, r) -> rules.DnsEvidence:
-    inspection = r.inspection
+def _dns(domain: str, inspection, dkim_passing) -> facts.DnsEvidence:
     dmarc = inspection.dmarc
     if dmarc.lookup_error:
-        return rules.DnsEvidence(checked=False)
+        return facts.DnsEvidence(checked=False)
     memory = AlertMemory.objects.filter(domain=domain, name=DMARC_MEMORY).first()
     record = dmarc.record.raw if dmarc.record else ""
     # DKIM keys that signed mail passing DKIM in the window: their absence breaks that mail.
-    own = org_domain(domain)
-    passing = {
-        (selector, d)
-        for s in r.sources
-        for g in s.groups
-        for d, selector, result in g.dkim
-        if result == "pass" and selector and org_domain(d) == own
-    }
+    passing = {tuple(key) for key in dkim_passing}
     missing = [
         (key.name, " ".join(p.message for p in key.problems))
         for key in inspection.dkim
         if (key.selector, key.domain) in passing
         and any(p.code in ("no-key", "revoked") for p in key.problems)
     ]
-    return rules.DnsEvidence(
+    return facts.DnsEvidence(
         checked=True,
         dmarc_record=record,
         dmarc_problems=_errors(dmarc.problems),
@@ -140,24 +140,18 @@ def _dns(domain: str, r) -> rules.DnsEvidence:
     )
 
 
-def remember_record(domain: str, dns: rules.DnsEvidence | None) -> None:
-    """Keep the DMARC record just seen, so that the next evaluation can tell a change."""
-    if dns is None or not dns.checked:
-        return
-    AlertMemory.objects.update_or_create(
-        domain=domain, name=DMARC_MEMORY, defaults={"value": dns.dmarc_record}
-    )
-
-
-def mailboxes() -> list[rules.MailboxEvidence]:
+def mailboxes() -> list[facts.MailboxEvidence]:
     out = []
     for m in Mailbox.objects.only("name", "enabled", "last_success", "last_poll", "last_error"):
-        ev = rules.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
+        ev = facts.MailboxEvidence(m.name, m.enabled, m.last_success, m.last_poll, m.last_error)
         if m.last_success is None and m.last_poll is not None:
-            # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it is.
-            memory, _ = AlertMemory.objects.get_or_create(
-                domain="", name=f"mailbox-failing:{m.pk}", defaults={"value": timezone.now().isoformat()}
-            )
-            ev.first_failure = datetime.fromisoformat(memory.value)
+            # The mailbox keeps no date of its own for "failing since": the first evaluation that saw it
+            # is (reports.alerts.actions.remember_mailbox_failures keeps it).
+            memory = AlertMemory.objects.filter(domain="", name=failing_since_key(m.pk)).first()
+            ev.first_failure = datetime.fromisoformat(memory.value) if memory else timezone.now()
         out.append(ev)
     return out
+
+
+def failing_since_key(mailbox_pk: int) -> str:
+    return f"mailbox-failing:{mailbox_pk}"

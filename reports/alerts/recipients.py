@@ -15,9 +15,9 @@ import apprise
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from reports.access import users_for_domain
+from reports.access.queries import users_for_domain
+from reports.alerts.models import AlertPreference, DigestSubscription
 from reports.alerts.rules import RULES
-from reports.models import AlertPreference, DigestSubscription
 
 EMAIL, APPRISE = "email", "apprise"
 

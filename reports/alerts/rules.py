@@ -1,6 +1,7 @@
 """What conditions hold for a domain, given its evidence: plain data in, conditions out.
 
-No database, no DNS: reports.alerts.evidence gathers the evidence, and
+No database, no DNS: reports.alerts.evidence gathers the evidence (the data classes of
+reports.alerts.facts), and
 reports.alerts.state turns conditions into firing and resolved alerts.
 
 A condition's key is (domain, rule, subject); the subject names what the
@@ -11,8 +12,24 @@ trouble keeps the same key from one evaluation to the next.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+
+from reports.alerts.facts import (
+    NOW_FAILING_SHARE,
+    Condition,
+    DomainEvidence,
+    MailboxEvidence,
+    SourceEvidence,
+    Thresholds,
+)
+from reports.shared.vocabulary import (
+    FAILING,
+    FORWARDED,
+    MISCONFIGURED,
+    QUARANTINE,
+    REJECT,
+    UNKNOWN,
+)
 
 BLOCKED = "blocked"
 STOPPED_ALIGNING = "stopped-aligning"
@@ -31,116 +48,8 @@ RULES = {
 
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
 
-# A source counts as having aligned when at least this share of its earlier mail passed DMARC,
-# and as having stopped when at least this share of its recent mail fails.
-WAS_ALIGNED_SHARE = 0.98
-NOW_FAILING_SHARE = 0.10
-ENFORCING = ("quarantine", "reject")
-LEGITIMATE_FAILING = ("misconfigured", "forwarded")
-
-
-@dataclass
-class Thresholds:
-    silent_days: int = 3
-    mailbox_hours: int = 6
-    min_messages: int = 10
-    recent_days: int = 2
-    hourly_cap: int = 10
-
-
-@dataclass
-class SourceEvidence:
-    """One sending IP: its earlier and recent figures, and the rollout assistant's verdict on its
-    recent mail."""
-
-    ip: str
-    service: str = ""
-    category: str = ""  # aligned | forwarded | misconfigured | unknown (recent mail)
-    diagnosis: str = ""
-    fix: str = ""
-    first_seen: date | None = None
-    earlier_messages: int = 0
-    earlier_pass: int = 0
-    recent_messages: int = 0
-    recent_pass: int = 0
-    recent_blocked: int = 0  # quarantined or rejected by the receivers
-
-    @property
-    def name(self) -> str:
-        return self.service or self.ip
-
-    @property
-    def recent_failing(self) -> int:
-        return self.recent_messages - self.recent_pass
-
-    @property
-    def was_aligned(self) -> bool:
-        return self.earlier_messages > 0 and self.earlier_pass >= WAS_ALIGNED_SHARE * self.earlier_messages
-
-
-@dataclass
-class DnsEvidence:
-    """The domain's records as the DNS inspector saw them; `checked` is False when the DNS did not answer."""
-
-    checked: bool = True
-    dmarc_record: str = ""  # "" when there is none
-    dmarc_problems: list[tuple[str, str]] = field(default_factory=list)  # (code, message), errors only
-    previous_record: str | None = None  # what the alerts saw last time; None: never looked
-    spf_record: str = ""
-    spf_problems: list[tuple[str, str]] = field(default_factory=list)  # errors only
-    spf_lookups: int = 0
-    missing_dkim: list[tuple[str, str]] = field(
-        default_factory=list
-    )  # (key name, problem) of keys seen passing
-
-
-@dataclass
-class ReadinessEvidence:
-    stage: str = "none"
-    next_stage: str | None = None
-    ready: bool = False
-    next_record: str = ""
-
-
-@dataclass
-class DomainEvidence:
-    domain: str
-    today: date
-    recent_start: date  # first day of "now"
-    sources: list[SourceEvidence] = field(default_factory=list)
-    dns: DnsEvidence | None = None  # None: not looked at this time
-    readiness: ReadinessEvidence | None = None
-    last_report: date | None = None  # the day the newest report begins
-
-
-@dataclass
-class MailboxEvidence:
-    name: str
-    enabled: bool
-    last_success: datetime | None
-    last_poll: datetime | None
-    last_error: str
-    first_failure: datetime | None = None  # when the alerts first saw it polled but never successfully
-
-
-@dataclass
-class Condition:
-    domain: str
-    rule: str
-    subject: str
-    severity: str
-    title: str
-    text: str
-    facts: dict = field(default_factory=dict)
-    announce_resolved: bool = True
-
-    @property
-    def key(self) -> str:
-        return alert_key(self.domain, self.rule, self.subject)
-
-
-def alert_key(domain: str, rule: str, subject: str) -> str:
-    return f"{domain}|{rule}|{subject}"
+ENFORCING = (QUARANTINE, REJECT)
+LEGITIMATE_FAILING = (MISCONFIGURED, FORWARDED)
 
 
 def _n(value: int) -> str:
@@ -215,7 +124,7 @@ def stopped_aligning(
         and s.earlier_messages >= thresholds.min_messages
         and s.recent_failing >= thresholds.min_messages
         and s.recent_failing >= NOW_FAILING_SHARE * s.recent_messages
-        and s.category != "forwarded"
+        and s.category != FORWARDED
         and s.name not in skip
     ]
     out = []
@@ -249,11 +158,11 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
         for s in ev.sources
         if s.first_seen is not None
         and s.first_seen >= ev.recent_start
-        and s.category in ("misconfigured", "forwarded", "unknown")
+        and s.category in FAILING
         and s.recent_failing > 0
     ]
     out = []
-    known = [s for s in new if s.category != "unknown"]
+    known = [s for s in new if s.category != UNKNOWN]
     for name, group in _by_name(known).items():
         first = group[0]
         failing = sum(s.recent_failing for s in group)
@@ -268,7 +177,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
                 ev.domain,
                 NEW_SOURCE,
                 name,
-                WARNING if first.category == "misconfigured" else INFO,
+                WARNING if first.category == MISCONFIGURED else INFO,
                 f"{ev.domain}: new {first.category} source {name}",
                 text,
                 {"sources": _source_facts(group), "category": first.category},
@@ -277,7 +186,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
         )
     unknown: dict[date, list[SourceEvidence]] = {}
     for s in new:
-        if s.category == "unknown":
+        if s.category == UNKNOWN:
             unknown.setdefault(s.first_seen, []).append(s)
     for day, group in sorted(unknown.items()):
         group.sort(key=lambda s: (-s.recent_messages, s.ip))
@@ -299,7 +208,7 @@ def new_sources(ev: DomainEvidence) -> list[Condition]:
                 f"{ev.domain}: {len(group)} new unknown source{'s' if len(group) > 1 else ''}"
                 f" on {day.isoformat()}",
                 text,
-                {"sources": _source_facts(group[:50]), "category": "unknown", "count": len(group)},
+                {"sources": _source_facts(group[:50]), "category": UNKNOWN, "count": len(group)},
                 announce_resolved=False,
             )
         )

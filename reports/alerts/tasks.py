@@ -2,7 +2,7 @@
 
 Beat evaluates every domain every DMARC_ALERT_INTERVAL seconds, retries due
 deliveries every minute and looks each hour whether the weekly digest is due;
-an import queues an evaluation of the domains it touched (reports.alerts.hooks).
+an assessment after an import queues an evaluation of its domain (reports.alerts.receivers).
 """
 
 from __future__ import annotations

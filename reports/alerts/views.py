@@ -15,12 +15,13 @@ from django.views.decorators.http import require_http_methods
 
 from reports.access import audit, guard
 from reports.access import rules as access_rules
+from reports.access.models import AuditEntry
 from reports.alerts import links
 from reports.alerts.forms import DigestForm, DomainChoiceForm
+from reports.alerts.models import Alert, AlertPreference, DigestSubscription
 from reports.alerts.recipients import default_choice, hidden, split_urls
 from reports.alerts.rules import RULES
-from reports.dashboard.queries import domains as domains_with_data
-from reports.models import Alert, AlertPreference, AuditEntry, DigestSubscription
+from reports.rollups.queries import with_data as domains_with_data
 
 RESOLVED_SHOWN = 100
 

@@ -33,9 +33,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-# queries imports this module too: only its functions use queries' names.
-from reports.dashboard import queries
-from reports.models import SenderTotals, SourceRanking
+from reports.dashboard import source_table as table
+from reports.dashboard.models import SenderTotals, SourceRanking
+from reports.shared.dates import DateRange
 
 # The range picker's preset lengths (reports.dashboard.forms.PRESETS), each ending today: what pages
 # keep reading. Any other range is a custom one, computed when asked and dropped soon after its last read.
@@ -54,7 +54,7 @@ def _fingerprint(sql: str, args: list) -> str:
     return f"{count}:{hashed}"
 
 
-def fingerprint(domain: str, rng: queries.DateRange | None) -> str:
+def fingerprint(domain: str, rng: DateRange | None) -> str:
     """Of the domain's DomainDay rows within the range, or of all of them (None)."""
     sql = (
         "SELECT count(*), coalesce(sum(hashtextextended(day::text || ':' || xmin::text, 0)), 0)"
@@ -76,7 +76,7 @@ def services_fingerprint(domain: str) -> str:
     )
 
 
-def _scope(rng: queries.DateRange, flt: queries.SourceFilter) -> queries.DateRange | None:
+def _scope(rng: DateRange, flt: table.SourceFilter) -> DateRange | None:
     # First and last seen ever, and "new in this range", change with reports outside the range too.
     return None if flt.reads_outside_range else rng
 
@@ -111,7 +111,7 @@ def _stored(model, fingerprints: dict, fields: tuple, **key) -> tuple:
 
 
 def ranked_page(
-    domain: str, rng: queries.DateRange, flt: queries.SourceFilter, offset: int, limit: int
+    domain: str, rng: DateRange, flt: table.SourceFilter, offset: int, limit: int
 ) -> tuple[list[str], int]:
     """The addresses of one page in the filter's order, and how many sources pass the filter.
 
@@ -135,7 +135,7 @@ def ranked_page(
                 [offset + 1, offset + limit, ranking_id],
             )
             return [str(ip) for ip in cur.fetchone()[0]], total
-        clauses, params = queries.narrowing(domain, flt, "u.ip")
+        clauses, params = table.narrowing(domain, flt, "u.ip")
         walk = (
             "FROM reports_sourceranking r CROSS JOIN LATERAL unnest(r.ips) WITH ORDINALITY AS u(ip, n)"
             f" WHERE r.id = %s{''.join(f' AND {clause}' for clause in clauses)}"
@@ -173,15 +173,15 @@ def _snapshot(cur, outer: bool) -> None:
     cur.execute("SET LOCAL work_mem = '64MB'")
 
 
-def compute(domain: str, rng: queries.DateRange, flt: queries.SourceFilter) -> int:
+def compute(domain: str, rng: DateRange, flt: table.SourceFilter) -> int:
     """Rank the sources of the range in the filter's order and store it; returns how many there are."""
     started = time.perf_counter()
     outer = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cur:
         _snapshot(cur, outer)
         now = fingerprint(domain, _scope(rng, flt))
-        pieces = queries.period_pieces(domain, rng)
-        q = queries.ordered_sources(domain, rng, flt, pieces, every_column=False)
+        pieces = table.period_pieces(domain, rng)
+        q = table.ordered_sources(domain, rng, flt, pieces, every_column=False)
         cur.execute(
             RANK.format(order=q.order, source=q.source),
             [domain, rng.start, rng.end, flt.order_key, now, *q.args],
@@ -197,8 +197,8 @@ def compute(domain: str, rng: queries.DateRange, flt: queries.SourceFilter) -> i
 # --- sender totals ---
 
 
-def sender_rows(domain: str, rng: queries.DateRange) -> list[list]:
-    """The senders page's rows per service and category (queries.service_rows), as last computed.
+def sender_rows(domain: str, rng: DateRange) -> list[list]:
+    """The senders page's rows per service and category (table.service_rows), as last computed.
 
     Raises NotRankedYet when none are stored for the range, or when the records or the services
     changed since."""
@@ -209,14 +209,14 @@ def sender_rows(domain: str, rng: queries.DateRange) -> list[list]:
     return _stored(SenderTotals, fingerprints, ("rows",), domain=domain, start=rng.start, end=rng.end)[1]
 
 
-def compute_senders(domain: str, rng: queries.DateRange) -> int:
+def compute_senders(domain: str, rng: DateRange) -> int:
     """Total the senders of the range and store the rows; returns how many rows."""
     started = time.perf_counter()
     outer = connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cur:
         _snapshot(cur, outer)
         now = (fingerprint(domain, rng), services_fingerprint(domain))
-        rows = queries.service_rows(domain, queries.period_pieces(domain, rng))
+        rows = table.service_rows(domain, table.period_pieces(domain, rng))
         found = {
             "fingerprint": now[0],
             "services_fingerprint": now[1],
@@ -237,7 +237,7 @@ def compute_senders(domain: str, rng: queries.DateRange) -> int:
 # --- what pages still read ---
 
 
-def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilter | None]]:
+def still_read(domain: str) -> list[tuple[DateRange, table.SourceFilter | None]]:
     """What pages read lately of the domain, and is no longer exact: the rankings (range and order)
     and the sender totals (range, None) to compute again after an import or an assessment."""
     since = timezone.now() - timedelta(days=1)
@@ -251,14 +251,14 @@ def still_read(domain: str) -> list[tuple[queries.DateRange, queries.SourceFilte
     found = []
     rankings = SourceRanking.objects.filter(_presets(), domain=domain, read__gte=since)
     for start, end, key, stored in rankings.values_list("start", "end", "order_key", "fingerprint"):
-        rng, flt = queries.DateRange(start, end), queries.SourceFilter.from_order_key(key)
+        rng, flt = DateRange(start, end), table.SourceFilter.from_order_key(key)
         if stored != current(_scope(rng, flt)):
             found.append((rng, flt))
     totals = SenderTotals.objects.filter(_presets(), domain=domain, read__gte=since)
     for start, end, stored, services in totals.values_list(
         "start", "end", "fingerprint", "services_fingerprint"
     ):
-        rng = queries.DateRange(start, end)
+        rng = DateRange(start, end)
         if (stored, services) != (current(rng), current("services")):
             found.append((rng, None))
     return found

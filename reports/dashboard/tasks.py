@@ -11,7 +11,8 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
 from reports.dashboard import ranking
-from reports.dashboard.queries import DateRange, SourceFilter
+from reports.dashboard.source_table import SourceFilter
+from reports.shared.dates import DateRange
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import ipaddress
 import logging
 import math
@@ -14,88 +13,62 @@ from functools import partial
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Sum
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_http_methods
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.access import access_for, audit, guard, quota, rules, visible_domains
+from reports.access import audit, guard, quota, rules
+from reports.access.models import AuditEntry
+from reports.access.queries import access_for
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
-from reports.dashboard import queries, ranking
+from reports.dashboard import domain_table, queries, ranking
+from reports.dashboard import source_table as table
 from reports.dashboard import tasks as dashboard_tasks
-from reports.dashboard.forms import PRESETS, RangeForm, ReportFilterForm, SourceFilterForm, UploadForm
-from reports.domains.queries import has_several as has_several_domains
+from reports.dashboard.forms import SourceFilterForm
+from reports.domains import queries as domains
 from reports.freshness.queries import freshness
-from reports.ingest.pipeline import configured_domains
-from reports.ingest.uploads import recent as recent_uploads
+from reports.ingest.forms import UploadForm
+from reports.ingest.models import ForeignReport, Rejection
+from reports.ingest.tasks import queue_upload
 from reports.ingest.uploads import save_upload
 from reports.mail.retention import failed_without_bytes
 from reports.mail.status import mailboxes_for_status_page
-from reports.marks import store as marks_store
+from reports.marks import queries as marks_queries
 from reports.marks.rules import mark_for
-from reports.marks.views import may_mark
-from reports.models import AuditEntry, ForeignReport, Record, Rejection, Report
+from reports.rollout import queries as rollout_queries
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
+from reports.rollups import queries as rollups
+from reports.rollups.selection import selection
+from reports.shared.dates import WINDOW_DAYS
+from reports.shared.vocabulary import CATEGORIES
+from reports.sources import queries as source_names
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 FOREIGN_SHOWN = 20
-RANGE_KEYS = ("domain", "range", "start", "end", "page")
-
-
-def _selection(request) -> dict:
-    """Domain and range of the request, and the query string that keeps them on every link."""
-    form = RangeForm(request.GET, guard.domains(request, queries.domains()))
-    domain, preset, rng = form.selection()
-    keep = {"domain": domain or "", "range": preset}
-    if preset == "custom":
-        keep.update(start=rng.start.isoformat(), end=rng.end.isoformat())
-    # The page's own filters (search, sort...) survive a change of domain or range; the page number does not.
-    carry = [(k, v) for k, values in request.GET.lists() if k not in RANGE_KEYS for v in values]
-    presets = [
-        {
-            "label": label,
-            "active": value == preset,
-            "url": "?" + urlencode([*carry, ("domain", domain or ""), ("range", value)]),
-        }
-        for value, label in PRESETS
-        if value != "custom"
-    ]
-    return {
-        "carry": carry,
-        "presets": presets,
-        "range_form": form,
-        "range_errors": form.non_field_errors() if form.is_bound and not form.is_valid() else [],
-        "domain": domain,
-        "domains": form.domains,
-        "preset": preset,
-        "rng": rng,
-        "keep": keep,
-        "qs": urlencode(keep),
-    }
 
 
 @login_required
 def overview(request):
-    if not request.GET and has_several_domains(visible_domains(request.user)):
+    if not request.GET and rollups.has_several(rollups.visible_domains(request.user)):
         return redirect("domains")
-    ctx = _selection(request)
+    ctx = selection(request)
     if ctx["domain"]:
         ov = queries.overview(ctx["domain"], ctx["rng"])
         ctx["ov"] = ov
         if not ov.ranked:
-            ctx.update(_being_counted(request, ctx, queries.SourceFilter()))
+            ctx.update(_being_counted(request, ctx, table.SourceFilter()))
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
-        ctx["span"] = queries.data_span(ctx["domain"])
+        ctx["span"] = rollups.data_span(ctx["domain"])
         ctx["chart"] = {
             "days": [d.isoformat() for d, _ in ov.daily],
             "pass": [c.dmarc_pass for _, c in ov.daily],
@@ -114,7 +87,7 @@ def overview(request):
     return render(request, "reports/dashboard/overview.html", ctx)
 
 
-def _being_counted(request, ctx: dict, flt: queries.SourceFilter | None) -> dict:
+def _being_counted(request, ctx: dict, flt: table.SourceFilter | None) -> dict:
     """A big domain's page whose sums a worker has not stored yet (reports.dashboard.ranking): queued
     once, and the page says so (reports/dashboard/_ranking_pending.html). A custom range counts
     against the user's hourly share of such work (reports.access.quota)."""
@@ -132,7 +105,7 @@ def _source_label(s: queries.SourceRow) -> str:
 
 def _stage(domain: str) -> dict:
     """The domain's rollout stage as last computed; a missing one is queued, never computed here."""
-    found = readiness.summary(domain)
+    found = rollout_queries.summary(domain)
     if found is None:
         return {"pending": True, "queued": rollout_tasks.queue_summary(domain)}
     return found
@@ -158,7 +131,7 @@ SOURCE_COLUMNS = [
 
 @login_required
 def sources(request):
-    ctx = _selection(request)
+    ctx = selection(request)
     form = SourceFilterForm(request.GET)
     flt, page = form.filter(), form.page_number()
     rows, total = [], 0
@@ -199,9 +172,9 @@ def sources(request):
         prev_url=f"?{urlencode({**sorted_by, 'page': page - 1})}" if page > 1 else "",
         next_url=f"?{urlencode({**sorted_by, 'page': page + 1})}" if page < pages else "",
         csv_url=reverse("sources_csv") + "?" + urlencode(sorted_by),
-        services=queries.services(ctx["domain"]) if ctx["domain"] else [],
-        categories=("aligned", "forwarded", "misconfigured", "unknown"),
-        unidentified=queries.UNIDENTIFIED,
+        services=source_names.services(ctx["domain"]) if ctx["domain"] else [],
+        categories=CATEGORIES,
+        unidentified=table.UNIDENTIFIED,
         filtered=any(
             filters.get(k) for k in ("q", "failing", "new", "service", "category", "asn", "country")
         ),
@@ -239,7 +212,7 @@ def _pct(value) -> str:
 
 @login_required
 def sources_csv(request):
-    ctx = _selection(request)
+    ctx = selection(request)
     flt = SourceFilterForm(request.GET).filter()
     rows = queries.sources(ctx["domain"], ctx["rng"], flt, limit=None)[0] if ctx["domain"] else []
     rng = ctx["rng"]
@@ -266,7 +239,7 @@ def sources_csv(request):
 @login_required
 def senders(request):
     """One row per sending service of the domain over the range, and one for unidentified sources."""
-    ctx = _selection(request)
+    ctx = selection(request)
     rows = []
     if ctx["domain"]:
         try:
@@ -276,8 +249,8 @@ def senders(request):
     ctx.update(
         rows=rows,
         stage=_stage(ctx["domain"]) if ctx["domain"] else None,
-        unidentified=queries.UNIDENTIFIED,
-        service_ips=queries.SERVICE_IPS,
+        unidentified=table.UNIDENTIFIED,
+        service_ips=table.SERVICE_IPS,
         assessed=any(r.category for r in rows),
     )
     return render(request, "reports/dashboard/senders.html", ctx)
@@ -288,12 +261,12 @@ def source(request, ip):
     # `ip` is canonical: the URL converter accepts only an address (reports.converters).
     if not request.GET.get("domain"):
         # A bare link (from a log, a chat) names only the address: open it for a domain that has its data.
-        found = queries.domain_of_source(ip, visible_domains(request.user))
+        found = rollups.domain_of_source(ip, rollups.visible_domains(request.user))
         if found:
             return redirect(
                 reverse("source", args=[ip]) + "?" + urlencode({**request.GET.dict(), "domain": found})
             )
-    ctx = _selection(request)
+    ctx = selection(request)
     if not ctx["domain"]:
         return redirect("overview")
     page = SourceFilterForm(request.GET).page_number()
@@ -303,7 +276,7 @@ def source(request, ip):
     # rollout window of the range: older mail may predate a fix, and a year of a
     # busy sender's raw records would make the drill-down slow.
     rng = ctx["rng"]
-    verdict_start = max(rng.start, rng.end - timedelta(days=readiness.WINDOW_DAYS - 1))
+    verdict_start = max(rng.start, rng.end - timedelta(days=WINDOW_DAYS - 1))
     verdict = readiness.source_verdict(ctx["domain"], ip, verdict_start, rng.end)
     ctx.update(
         ip=ip,
@@ -327,7 +300,7 @@ def source(request, ip):
 def _marking(request, domain: str, ip: str, service: str) -> dict:
     """The mark that applies to the source, and what the operator may mark: the address, its network
     (a /24, or a /48 for IPv6) and its service when it has one."""
-    marks = marks_store.marks(domain)
+    marks = marks_queries.marks(domain)
     network = ipaddress.ip_network(f"{ip}/{24 if ':' not in ip else 48}", strict=False)
     targets = [("this address", ip), (f"the network {network}", str(network))]
     if service:
@@ -335,71 +308,13 @@ def _marking(request, domain: str, ip: str, service: str) -> dict:
     return {
         "mark": mark_for(marks, ip, service),
         "mark_targets": targets,
-        "may_mark": may_mark(request, domain),
+        "may_mark": guard.can(request, rules.MARK_SENDERS, domain),
     }
 
 
 @login_required
 def bad_url_part(request, what):
     return render(request, "reports/dashboard/bad_request.html", {"what": what}, status=400)
-
-
-REPORT_LIST_FIELDS = (
-    "id", "org_name", "report_id", "domain", "begin", "end", "p", "record_count", "message_count", "warnings",
-    "created", "source", "reporter_verified",
-)  # fmt: skip
-
-
-@login_required
-def report_list(request):
-    ctx = _selection(request)
-    reports = guard.visible(request, Report.objects.only(*REPORT_LIST_FIELDS).order_by("-begin", "-id"))
-    if ctx["domain"]:
-        reports = reports.filter(domain=ctx["domain"])
-    q = ReportFilterForm(request.GET).search()
-    if q:
-        reports = reports.filter(org_name__icontains=q) | reports.filter(report_id__icontains=q)
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
-    ctx.update(page_obj=page, q=q, page_qs=urlencode({**ctx["keep"], "q": q}) if q else ctx["qs"])
-    return render(request, "reports/dashboard/report_list.html", ctx)
-
-
-@login_required
-def report_detail(request, pk):
-    report = get_object_or_404(Report.objects.defer("original"), pk=pk)
-    guard.domain_or_404(request, report.domain)
-    records = Record.objects.filter(report=report).order_by("-count", "id")
-    page = Paginator(records, 100).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    names = queries.source_names(report.domain, sorted({str(r.source_ip) for r in page.object_list}))
-    for r in page.object_list:
-        r.about = names[str(r.source_ip)]
-    ctx = _selection(request)
-    ctx.update(report=report, page_obj=page)
-    return render(request, "reports/dashboard/report_detail.html", ctx)
-
-
-def _download_name(report: Report) -> str:
-    name = f"{report.org_name}!{report.domain}!{int(report.begin.timestamp())}!{int(report.end.timestamp())}"
-    return re.sub(r"[^A-Za-z0-9._!-]+", "_", name)[:200]
-
-
-@login_required
-def report_download(request, pk):
-    report = get_object_or_404(
-        Report.objects.only("id", "org_name", "domain", "begin", "end", "original"), pk=pk
-    )
-    guard.domain_or_404(request, report.domain)
-    data = bytes(report.original)
-    if request.GET.get("format") == "gz":
-        response = HttpResponse(data, content_type="application/gzip")
-        filename = _download_name(report) + ".xml.gz"
-    else:
-        response = HttpResponse(gzip.decompress(data), content_type="application/xml")
-        filename = _download_name(report) + ".xml"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required
@@ -420,7 +335,7 @@ def status(request):
             return redirect("uploads")
     else:
         form = UploadForm()
-    ctx = _selection(request)
+    ctx = selection(request)
     ctx.update(
         form=form,
         rejections=Rejection.objects.defer("original").order_by("-created")[:50],
@@ -447,7 +362,7 @@ def status(request):
 def _untrusted_input() -> dict:
     """What the status page says about monitored domains and the rejected bytes kept."""
     return {
-        "monitored": configured_domains(),
+        "monitored": domains.configured(),
         "foreign": ForeignReport.objects.order_by("-reports", "domain")[:FOREIGN_SHOWN],
         "foreign_total": ForeignReport.objects.aggregate(n=Sum("reports"))["n"] or 0,
         # Bytes dropped past DMARC_MAX_REJECTED_BYTES: the row stays, its sha256 says it had some.
@@ -457,8 +372,6 @@ def _untrusted_input() -> dict:
 
 
 def _queue_upload(request, pk: int) -> None:
-    from reports.ingest.tasks import queue_upload
-
     try:
         queue_upload(pk)
     except BrokerError as e:
@@ -469,35 +382,17 @@ def _queue_upload(request, pk: int) -> None:
 
 
 @login_required
-def uploads(request):
-    access = access_for(request.user)
-    rows = [_upload_row(u, request.user, access) for u in recent_uploads(request.user)]
-    ctx = _selection(request)
-    ctx.update(uploads=rows, pending=any(r["upload"].pending for r in rows))
-    return render(request, "reports/dashboard/uploads.html", ctx)
-
-
-def _upload_row(upload, user, access) -> dict:
-    outcomes = upload.outcomes if isinstance(upload.outcomes, list) else []
-    hidden = 0
-    if upload.uploaded_by_id != user.pk and not access.everything:
-        # Someone else's upload shows the reports of the user's domains only.
-        shown = [o for o in outcomes if isinstance(o, dict) and access.may(rules.VIEW, o.get("domain") or "")]
-        hidden, outcomes = len(outcomes) - len(shown), shown
-    if upload.state == upload.QUEUED:
-        note = "Waiting for a worker."
-    elif upload.state == upload.WORKING:
-        note = "Reading the file: more reports may follow." if outcomes else "Reading the file."
-    elif upload.error:
-        note = upload.error
-    else:
-        note = "" if outcomes or hidden else "No report found."
-    if hidden:
-        note = f"{note} {hidden} more report{'s' if hidden > 1 else ''} of domains you do not see.".strip()
-    return {
-        "upload": upload,
-        "outcomes": outcomes,
-        "note": note,
-        "failed": upload.state == upload.FAILED,
-        "span": len(outcomes) + (1 if note else 0),
+def domain_list(request):
+    # Only the user's domains: guard.domains answers 403 to a user without any grant.
+    rows = domain_table.domain_rows(guard.domains(request, rollups.monitored()))
+    for row in rows:
+        if row.verdict is None and row.current.messages:
+            # Computed by a worker, once per domain however many pages ask.
+            rollout_tasks.queue_summary(row.name)
+    ctx = {
+        "rows": rows,
+        "period_days": domain_table.PERIOD_DAYS,
+        "report_days": settings.DMARC_FRESH_REPORT_DAYS,
+        "assessing": any(r.verdict is None for r in rows),
     }
+    return render(request, "reports/dashboard/domains.html", ctx)

@@ -10,7 +10,7 @@
   mail. Not ready, for three reasons.
 
 build_demo_reports() only builds report files; `manage.py demo` imports them
-through ingest_bytes like any other report. install_demo_dns() puts the two
+through ingest_bytes like any other report. reports.rollout.demo.install_demo_dns() puts the two
 domains' DNS records and their senders' reverse DNS names into the caches, so
 that the demo works without network access.
 """
@@ -271,53 +271,4 @@ def demo_dns() -> dict[tuple[str, str], list[str]]:
     return {(name, "TXT"): texts for name, texts in txt.items()}
 
 
-DEMO_SOURCE = "demo/"  # how `manage.py demo` names the reports it imports
-
-
-def is_demo(domain: str) -> bool:
-    """A demo domain whose every report came from `manage.py demo`: it has no live DNS to refresh."""
-    from reports.models import Report
-
-    if domain not in (READY, NOT_READY):
-        return False
-    reports = Report.objects.filter(domain=domain)
-    return reports.exists() and not reports.exclude(source__startswith=DEMO_SOURCE).exists()
-
-
-def install_demo_dns(years: int = 10) -> None:
-    """Put the demo domains' DNS answers and reverse DNS names in the caches (no network needed).
-
-    They are stored as if just fetched, valid for `years`: the demo has no real DNS behind it,
-    so a refresh of a demo domain (is_demo) installs them again instead of asking the DNS.
-    """
-    from django.utils import timezone
-
-    from reports.models import DnsCache, ReverseDns, SourceNetwork
-
-    now = timezone.now()
-    expires = now + timedelta(days=365 * years)
-    for (name, rdtype), texts in demo_dns().items():
-        DnsCache.objects.update_or_create(
-            name=name,
-            rdtype=rdtype,
-            defaults={"answer": texts, "error": "", "fetched": now, "expires": expires},
-        )
-    for ip, hostname in REVERSE_DNS.items():
-        ReverseDns.objects.update_or_create(
-            ip=ip,
-            defaults={
-                "hostname": hostname,
-                "confirmed": True,
-                "error": "",
-                "fetched": now,
-                "expires": expires,
-            },
-        )
-    for ip in REVERSE_DNS:
-        for prefix, (asn, as_name, country) in NETWORKS.items():
-            if ip.startswith(prefix):
-                SourceNetwork.objects.update_or_create(
-                    ip=ip,
-                    defaults={"asn": asn, "as_name": as_name, "country": country, "error": "", "fetched": now,
-                              "expires": expires},
-                )  # fmt: skip
+DEMO_ORIGIN = "demo/"  # how `manage.py demo` names the reports it imports

@@ -14,7 +14,8 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from reports.freshness import rules
-from reports.models import Mailbox, Report
+from reports.ingest.models import Report
+from reports.mail.models import Mailbox
 
 # Reporters listed per domain: those with a report within this many days.
 REPORTER_LOOKBACK_DAYS = 90

@@ -7,7 +7,7 @@ Every rollup is compared with the same rows computed afresh, in SQL:
   Python's, reports.ingest.days, but the days of a report and source must add up
   to the source's records);
 - DomainDay, ReporterDay and SourcePeriod with a fold of DailyRollup, as
-  reports.ingest.rollup.rebuild() would make them;
+  rebuild() makes them;
 - and no record or DailyRollup row may outlive its report.
 
 A key missing on one side counts as zeros: the rollups drop rows that fall to
@@ -16,12 +16,17 @@ zero messages, while a report can hold records of count 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from types import SimpleNamespace
 
-from django.db import connection
+from django.db import connection, transaction
 
-from reports.ingest.rollup import PERIODS, SUMS
+from reports.ingest.models import Report
+from reports.ingest.store import Escaped, RollupRows, copy_escape
+from reports.rollups.fold import PERIODS, SUMS, add_reports
+from reports.rollups.models import DomainDay, ReporterDay, SourcePeriod
+from reports.shared import events
 
 
 @dataclass
@@ -152,3 +157,102 @@ def differences() -> list[Difference]:
             for report_id, rows in cur.fetchall():
                 out.append(Difference(table, {"report_id": report_id}, {"rows": 0}, {"rows": rows}))
     return out
+
+
+def rebuild(domain: str | None = None, batch: int = 200) -> None:
+    """Recompute the coarser rollups from the DailyRollup rows (after a migration or a repair)."""
+    with transaction.atomic():
+        for model in (DomainDay, ReporterDay, SourcePeriod):
+            rows = model.objects.all()
+            (rows.filter(domain=domain) if domain else rows).delete()
+        reports = Report.objects.filter(domain=domain) if domain else Report.objects.all()
+        ids = list(reports.order_by("id").values_list("id", flat=True))
+        with connection.cursor() as cur:
+            for i in range(0, len(ids), batch):
+                add_reports(cur, ids[i : i + batch])
+
+
+@dataclass
+class Repaired:
+    """What `check_rollups --repair` changed."""
+
+    reports: list[int] = field(default_factory=list)  # record and message counts set from the records
+    daily_rollups: list[int] = field(default_factory=list)  # reports whose DailyRollup rows were rewritten
+    orphans: dict[str, int] = field(default_factory=dict)  # rows of reports that are gone, deleted
+    domains: list[str] = field(default_factory=list)  # whose coarser rollups were rebuilt
+
+    def as_json(self) -> dict:
+        return {
+            "reports": self.reports,
+            "daily_rollups": self.daily_rollups,
+            "orphans": self.orphans,
+            "domains": self.domains,
+        }
+
+
+def repair() -> tuple[list[Difference], Repaired]:
+    """Rebuild what differs from the records, in one transaction: a report's counts, a report's
+    DailyRollup rows (split over its days again), rows of reports that are gone, and the coarser rollups
+    of every domain touched. Returns the differences found and what was changed; reports_changed
+    follows the commit, so that what is derived from the rollups is computed again."""
+    done = Repaired()
+    with transaction.atomic(), connection.cursor() as cur:
+        # Imports and deletions write DailyRollup rows first: they wait for the repair to commit, so
+        # that nothing folds into the rows being rebuilt. Pages keep reading meanwhile.
+        cur.execute("LOCK TABLE reports_dailyrollup IN SHARE ROW EXCLUSIVE MODE")
+        found = differences()
+        domains: set[str] = set()
+        done.reports = sorted({d.key["id"] for d in found if d.table == "Report"})
+        if done.reports:
+            cur.execute(
+                "UPDATE reports_report p SET record_count = c.n, message_count = c.m FROM ("
+                " SELECT q.id, count(r.id) AS n, coalesce(sum(r.count), 0) AS m FROM reports_report q"
+                " LEFT JOIN reports_record r ON r.report_id = q.id WHERE q.id = ANY(%s) GROUP BY q.id"
+                ") c WHERE p.id = c.id",
+                [done.reports],
+            )
+        done.daily_rollups = sorted({d.key["report_id"] for d in found if d.table == "DailyRollup"})
+        for table, db_table in ORPHANS:
+            cur.execute(
+                f"DELETE FROM {db_table} t WHERE NOT EXISTS"
+                " (SELECT 1 FROM reports_report r WHERE r.id = t.report_id) RETURNING t.domain"
+            )
+            gone = [row[0] for row in cur.fetchall()]
+            domains.update(gone)
+            if gone:
+                done.orphans[table] = len(gone)
+        for pk in done.daily_rollups:
+            domain = _rewrite_daily_rollups(cur, pk)
+            if domain:
+                domains.add(domain)
+        domains.update(d.key["domain"] for d in found if "domain" in d.key)
+        done.domains = sorted(domains)
+        for domain in done.domains:
+            rebuild(domain)
+        events.send_reports_changed(__name__, done.domains, ())
+    return found, done
+
+
+def _rewrite_daily_rollups(cur, report_pk: int) -> str | None:
+    """Write a report's DailyRollup rows again from its records, as the import did; its domain (None
+    when the report is gone: its rows were orphans)."""
+    cur.execute('SELECT domain, "begin", "end", org_name FROM reports_report WHERE id = %s', [report_pk])
+    row = cur.fetchone()
+    cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = %s", [report_pk])
+    if row is None:
+        return None
+    domain, begin, end, org_name = row
+    header = SimpleNamespace(begin=begin, end=end, org_name=org_name, policy=SimpleNamespace(domain=domain))
+    rows = RollupRows(cur, report_pk, header, Escaped(copy_escape))
+    with connection.cursor() as records:
+        records.execute(
+            "SELECT host(source_ip), count, dkim, spf, disposition FROM reports_record WHERE report_id = %s",
+            [report_pk],
+        )
+        while batch := records.fetchmany(5000):
+            for ip, count, dkim, spf, disposition in batch:
+                rows.add(
+                    SimpleNamespace(source_ip=ip, count=count, dkim=dkim, spf=spf, disposition=disposition)
+                )
+    rows.write()
+    return domain

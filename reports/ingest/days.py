@@ -50,6 +50,12 @@ def counted_period(begin: datetime, end: datetime, max_days: int) -> tuple[datet
     return begin, False
 
 
+def covered_days(begin: datetime, end: datetime, max_days: int) -> tuple[date, ...]:
+    """The UTC days a report's counts are spread over."""
+    start, _ = counted_period(begin, end, max_days)
+    return tuple(day for day, _ in day_weights(start, end))
+
+
 class DaySplitter:
     """Splits counts over the days of one report period; build once per report."""
 

@@ -34,14 +34,15 @@ def iter_input_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def import_path(path: Path, limits: Limits | None = None) -> list[Outcome]:
+    """The reports of one file, stored; the caller announces them (reports_changed), once for all files."""
     limits = limits or Limits.from_settings()
-    source = str(path)
+    origin = str(path)
     try:
         size = path.stat().st_size
         if size > limits.max_input:
             return [
                 Outcome(
-                    source,
+                    origin,
                     None,
                     "rejected",
                     error=f"The file is {size} bytes, more than the {limits.max_input}-byte input limit.",
@@ -49,8 +50,8 @@ def import_path(path: Path, limits: Limits | None = None) -> list[Outcome]:
             ]
         data = path.read_bytes()
     except OSError as e:
-        return [Outcome(source, None, "rejected", error=f"Cannot read the file: {e.strerror}")]
-    return ingest_bytes(data, source, limits=limits)
+        return [Outcome(origin, None, "rejected", error=f"Cannot read the file: {e.strerror}")]
+    return ingest_bytes(data, origin, limits=limits, announce=False)
 
 
 def default_jobs() -> int:

@@ -35,9 +35,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from reports.ingest.alignment import org_domain
 from reports.ingest.errors import LimitExceeded, NotDmarc, ReportError
-from reports.ingest.names import domain_name
 from reports.ingest.report import (
     DkimResult,
     ParsedRecord,
@@ -47,6 +45,7 @@ from reports.ingest.report import (
     ReportHeader,
     SpfResult,
 )
+from reports.shared.names import domain_name, org_domain
 
 NS_DMARC2 = "urn:ietf:params:xml:ns:dmarc-2.0"
 MAX_DEPTH = 20  # a report needs 6 levels (7 with a stray wrapper); anything near 20 is hostile

@@ -22,26 +22,29 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 import psycopg.errors
 from django.conf import settings
 from django.db import DataError, OperationalError, connection, transaction
 
-from reports.alerts.hooks import after_import
+from reports.domains import actions as domains
 from reports.ingest.errors import Foreign, NotAllowed, NotDmarc, ReportError, VerificationDeferred
-from reports.ingest.names import domain_name, is_within
+from reports.ingest.models import Rejection
 from reports.ingest.parser import BrokenXml, parse
 from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decide
 from reports.ingest.store import store_report
 from reports.ingest.unpack import Document, Failure, Limits, unpack
-from reports.models import Domain, Rejection
+from reports.shared import events
+from reports.shared.names import is_within
+from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Outcome:
-    source: str
+    origin: str  # how the input arrived: a file's path, an upload, a mailbox's message
     member: str | None
     status: str  # imported | duplicate | rejected | not-dmarc | foreign | not-allowed
     org_name: str = ""
@@ -53,10 +56,12 @@ class Outcome:
     error: str = ""
     report_pk: int | None = None
     reporter_verified: bool | None = None
+    days: tuple[date, ...] = ()  # the UTC days the report's counts went to
 
     def as_json(self) -> dict:
         return {
-            "source": self.source,
+            # "source" in the JSON that import_reports --json prints and uploads keep: scripts read it.
+            "source": self.origin,
             "member": self.member,
             "status": self.status,
             "org_name": self.org_name,
@@ -74,7 +79,7 @@ class Outcome:
 class Context:
     """What every document of one input shares."""
 
-    source: str
+    origin: str
     keep_rejected: bool = True
     monitored: list[str] = field(default_factory=list)  # empty: every domain is accepted
     trusted: bool = False  # uploaded by a signed-in user
@@ -108,7 +113,7 @@ class Context:
 
 def ingest_bytes(
     data: bytes,
-    source: str,
+    origin: str,
     *,
     keep_rejected: bool = True,
     limits: Limits | None = None,
@@ -117,15 +122,18 @@ def ingest_bytes(
     vouched: Verdict | None = None,
     progress=None,
     refusal: Callable[[str], str | None] | None = None,
+    announce: bool = True,
 ):
     """Every report in `data`, stored. `trusted`: uploaded by a signed-in user, who vouches for
     it (its emails' signatures are not checked: no DNS inside a page request);
     `defer_on_dns_failure`: raise VerificationDeferred when a DKIM key lookup fails; `progress`,
     if given, is called with each outcome as soon as it is known; `refusal(policy_domain)` says why
-    a report may not be stored (the uploader lacks the role on its domain), or None."""
+    a report may not be stored (the uploader lacks the role on its domain), or None; `announce`: send
+    reports_changed once the reports are committed (import_reports sends it once for all its files
+    instead)."""
     limits = limits or Limits.from_settings()
     ctx = Context(
-        source, keep_rejected, monitored_domains(), trusted, defer_on_dns_failure, vouched, verify=not trusted
+        origin, keep_rejected, domains.monitored(), trusted, defer_on_dns_failure, vouched, verify=not trusted
     )
     ctx.refusal = refusal
     cap = settings.DMARC_MAX_REPORTS_PER_INPUT
@@ -135,7 +143,7 @@ def ingest_bytes(
         if len(outcomes) == cap:
             parts.close()
             outcome = Outcome(
-                source,
+                origin,
                 None,
                 "rejected",
                 error=f"the input holds more than {cap} reports and parts (DMARC_MAX_REPORTS_PER_INPUT):"
@@ -146,7 +154,7 @@ def ingest_bytes(
             outcomes.append(outcome)
             break
         if isinstance(part, Failure):
-            outcome = Outcome(source, part.member, part.status, error=part.error)
+            outcome = Outcome(origin, part.member, part.status, error=part.error)
             if keep_rejected:
                 _keep_rejection(outcome, part.data)
         else:
@@ -156,30 +164,23 @@ def ingest_bytes(
             progress(outcome)
     if keep_rejected and any(o.status in ("rejected", "not-dmarc") for o in outcomes):
         drop_old_rejected_bytes()
-    after_import(o.domain for o in outcomes if o.status == "imported")
+    if announce:
+        announce_imported(outcomes)
     return outcomes
 
 
-def monitored_domains() -> list[str]:
-    """The monitored domains, after adding those DMARC_DOMAINS names (like the "env" mailbox)."""
-    wanted = _domains_from_settings()
-    if wanted:
-        Domain.objects.bulk_create([Domain(name=d) for d in wanted], ignore_conflicts=True)
-    return list(Domain.objects.values_list("name", flat=True))
-
-
-def configured_domains() -> list[str]:
-    """The monitored domains as the next ingestion will see them, without writing (for pages)."""
-    return sorted({*Domain.objects.values_list("name", flat=True), *_domains_from_settings()})
-
-
-def _domains_from_settings() -> list[str]:
-    return [d for d in (domain_name(x) for x in settings.DMARC_DOMAINS) if d]
+def announce_imported(outcomes) -> None:
+    """Tell the packages that keep figures of reports (readiness, rankings, alerts) what was imported."""
+    imported = [o for o in outcomes if o.status == "imported"]
+    if imported:
+        events.send_reports_changed(
+            __name__, (o.domain for o in imported), (d for o in imported for d in o.days)
+        )
 
 
 def ingest_document(doc: Document, ctx: Context) -> Outcome:
-    source, keep_rejected = ctx.source, ctx.keep_rejected
-    name = f"{source}/{doc.member}" if doc.member else source
+    origin, keep_rejected = ctx.origin, ctx.keep_rejected
+    name = f"{origin}/{doc.member}" if doc.member else origin
     try:
         try:
             with transaction.atomic():
@@ -192,24 +193,26 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
     except Foreign as e:
         _count_foreign(e.domain)
         log.info("%s: foreign: %s", name, e)
-        return Outcome(source, doc.member, "foreign", domain=e.domain, error=str(e))
+        return Outcome(origin, doc.member, "foreign", domain=e.domain, error=str(e))
     except NotAllowed as e:
         log.info("%s: not allowed: %s", name, e)
-        return Outcome(source, doc.member, "not-allowed", domain=e.domain, error=str(e))
+        return Outcome(origin, doc.member, "not-allowed", domain=e.domain, error=str(e))
     except (ReportError, DataError, OperationalError) as e:
         if isinstance(e, OperationalError) and not isinstance(
             e.__cause__, psycopg.errors.ProgramLimitExceeded
         ):
             raise  # the database is unreachable, not refusing this report: the caller retries
         status = "not-dmarc" if isinstance(e, NotDmarc) else "rejected"
-        error = str(e) if isinstance(e, ReportError) else _refused(e)
-        outcome = Outcome(source, doc.member, status, error=error)
+        # Not a ReportError: a value the parser let through but a column or index cannot hold. The
+        # savepoint around the store is rolled back, so the import goes on.
+        error = str(e) if isinstance(e, ReportError) else f"The database refused the report: {first_line(e)}"
+        outcome = Outcome(origin, doc.member, status, error=error)
         if keep_rejected:
             _keep_rejection(outcome, doc.data if doc.gzipped else gzip.compress(doc.data, 1, mtime=0))
         log.info("%s: %s: %s", name, status, e)
         return outcome
     return Outcome(
-        source,
+        origin,
         doc.member,
         "imported" if stored.created else "duplicate",
         org_name=header.org_name,
@@ -220,6 +223,7 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
         warnings=stored.warnings,
         report_pk=stored.report_pk,
         reporter_verified=verdict.verified,
+        days=stored.days,
     )
 
 
@@ -246,7 +250,7 @@ def _parse_and_store(doc: Document, name: str, ctx: Context, *, recover: bool, b
             original=doc.data,
             gzipped=doc.gzipped,
             name=name,
-            source=ctx.source,
+            origin=ctx.origin,
             recovered=recover,
             verdict=verdict,
             trusted=ctx.trusted or verdict.verified is True,
@@ -264,13 +268,6 @@ def _count_foreign(domain: str) -> None:
         )
 
 
-def _refused(e: Exception) -> str:
-    # A value the parser let through but a column or index cannot hold. The
-    # savepoint around the store is rolled back, so the import goes on.
-    detail = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return f"The database refused the report: {detail}"
-
-
 def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:
     sha = hashlib.sha256(data).hexdigest() if data is not None else ""
     if data is not None and not _looks_gzipped(data):
@@ -279,7 +276,7 @@ def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:
     Rejection.objects.bulk_create(
         [
             Rejection(
-                source=outcome.source[:512],
+                origin=outcome.origin[:512],
                 member=(outcome.member or "")[:512],
                 status=outcome.status,
                 error=outcome.error,

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.utils import getaddresses
 
-from reports.ingest.alignment import domains_align
-from reports.ingest.names import domain_name
+from reports.shared.names import domain_name, domains_align
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,6 @@ class Verdict:
     verified: bool | None  # None: the report did not come in an email
     signing_domain: str = ""  # the d= that verified it, or the first one seen
     reason: str = ""  # why it is not verified
-
-    def as_warning(self) -> str:
-        return f"The reporter is not verified: {self.reason}" if self.verified is False else ""
 
 
 UNSIGNED_FILE = Verdict(None)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from reports.ingest.models import Rejection, Report
 from reports.ingest.pipeline import ingest_bytes
 from reports.ingest.reporter import Verdict
 from reports.ingest.store import remove_report
-from reports.models import Rejection, Report
 
 
 class _KeepOld(Exception):
@@ -22,8 +22,8 @@ def reprocess_reports(ids=None, domain=None) -> list[dict]:
     if domain:
         reports = reports.filter(domain=domain.lower())
     results = []
-    fields = ("id", "source", "reporter_verified", "signing_domain", "trusted")
-    for pk, source, verified, signer, trusted in reports.values_list(*fields).iterator():
+    fields = ("id", "origin", "reporter_verified", "signing_domain", "trusted")
+    for pk, origin, verified, signer, trusted in reports.values_list(*fields).iterator():
         what = f"report {pk}"
         try:
             # The old rows stay unless the new reading stores cleanly.
@@ -33,7 +33,7 @@ def reprocess_reports(ids=None, domain=None) -> list[dict]:
                 # The stored XML has lost its email: the report keeps the verdict it had.
                 outcomes = ingest_bytes(
                     original,
-                    source or f"report {pk}",
+                    origin or f"report {pk}",
                     keep_rejected=False,
                     trusted=trusted,
                     vouched=Verdict(verified, signer),
@@ -52,8 +52,8 @@ def reprocess_rejections() -> list[dict]:
     results = []
     pending = Rejection.objects.filter(resolved=None, original__isnull=False).order_by("id")
     for rejection in pending.iterator():
-        what = f"rejection {rejection.id} ({rejection.source})"
-        outcomes = ingest_bytes(bytes(rejection.original), rejection.source, keep_rejected=False)
+        what = f"rejection {rejection.id} ({rejection.origin})"
+        outcomes = ingest_bytes(bytes(rejection.original), rejection.origin, keep_rejected=False)
         good = [o for o in outcomes if o.status in ("imported", "duplicate")]
         if good and len(good) == len(outcomes):
             rejection.resolved = timezone.now()

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from reports.ingest.models import Report
 from reports.ingest.store import remove_reports
-from reports.models import Report
 
 BATCH_REPORTS = 50
 BATCH_RECORDS = 200_000

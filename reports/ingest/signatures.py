@@ -1,5 +1,5 @@
 """Checking the DKIM signatures of an email with dkimpy, keys looked up through
-the resolver DMARC_DNS_NAMESERVERS sets (reports.rollout.resolve.resolver).
+the resolver DMARC_DNS_NAMESERVERS sets (reports.shared.dns.resolver).
 
 A missing key (NXDOMAIN, no TXT record) fails the signature, as RFC 6376
 §6.1.2 says; a DNS server that does not answer raises VerificationDeferred,
@@ -16,8 +16,9 @@ import dns.exception
 import dns.resolver
 
 from reports.ingest.errors import VerificationDeferred
-from reports.ingest.names import domain_name
 from reports.ingest.reporter import Signature, SignedMessage, address_domain
+from reports.shared.dns import resolver
+from reports.shared.names import domain_name
 
 MAX_SIGNATURES = 5  # a hostile message must not make us look up keys by the hundred
 
@@ -43,8 +44,6 @@ class _Notes:
 
 
 def check(raw: bytes) -> SignedMessage:
-    from reports.rollout.resolve import resolver
-
     res = resolver()
 
     def txt(name: bytes, timeout: float = 5) -> bytes | None:

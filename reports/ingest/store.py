@@ -10,7 +10,7 @@
    per day and source over the report and COPY them into DailyRollup. The sums
    are written early when a huge report has very many sources, so memory stays
    flat however large the report is.
-4. Fold the report's DailyRollup rows into the coarser rollups (reports.ingest.rollup)
+4. Fold the report's DailyRollup rows into the coarser rollups (reports.rollups.fold)
    and store the counts, the warnings and the compressed original on the report.
 
 The caller wraps all of it in one transaction.
@@ -21,18 +21,20 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 
-from reports.ingest import rollup
 from reports.ingest.alignment import evaluate
-from reports.ingest.days import DaySplitter, counted_period
+from reports.ingest.days import DaySplitter, counted_period, covered_days
 from reports.ingest.errors import ReportError
 from reports.ingest.parser import MAX_COUNT
 from reports.ingest.report import ParsedReport
 from reports.ingest.reporter import UNSIGNED_FILE, Verdict
+from reports.rollups import fold
+from reports.shared import events
 
 BATCH = 5000
 # DailyRollup sums held before they are written: one row per day and source.
@@ -46,6 +48,7 @@ class Stored:
     records: int = 0
     messages: int = 0
     warnings: list[str] = field(default_factory=list)
+    days: tuple[date, ...] = ()  # of a report stored now: the UTC days its counts went to
 
 
 def _compress(data: bytes, gzipped: bool) -> bytes:
@@ -60,7 +63,7 @@ def store_report(
     original: bytes,
     gzipped: bool,
     name: str,
-    source: str,
+    origin: str,
     recovered: bool = False,
     verdict: Verdict = UNSIGNED_FILE,
     trusted: bool = False,
@@ -69,7 +72,7 @@ def store_report(
     p = h.policy
     vouch = (verdict.verified, verdict.signing_domain[:253], trusted)
     with connection.cursor() as cur:
-        pk = _insert_report(cur, parsed, name, source, recovered, vouch)
+        pk = _insert_report(cur, parsed, name, origin, recovered, vouch)
         if pk is None:
             cur.execute(
                 "SELECT id, record_count, message_count, recovered FROM reports_report WHERE org_name = %s"
@@ -84,7 +87,7 @@ def store_report(
             # parsed cleanly, so its values are the ones to keep.
             remove_report(pk)
             parsed.warnings.append("This copy replaced a damaged copy of the same report stored earlier.")
-            pk = _insert_report(cur, parsed, name, source, recovered, vouch)
+            pk = _insert_report(cur, parsed, name, origin, recovered, vouch)
 
         records, messages = _write_records(cur, pk, parsed)
         # A plain psycopg cursor sends the bytes as a bound binary parameter; Django's
@@ -98,8 +101,9 @@ def store_report(
             )
         # Last: the fold locks rollup rows that other reports of the same domain and day
         # also need, until this transaction commits.
-        rollup.add_reports(cur, [pk])
-    return Stored(pk, created=True, records=records, messages=messages, warnings=list(parsed.warnings))
+        fold.add_reports(cur, [pk])
+    days = covered_days(h.begin, h.end, settings.DMARC_MAX_PERIOD_DAYS)
+    return Stored(pk, True, records, messages, list(parsed.warnings), days)
 
 
 # The report's identity must fit its columns and its unique index (at most 2,704
@@ -159,7 +163,7 @@ def _vouch_again(cur, pk: int, verified: bool | None, signing_domain: str, trust
         cur.execute("UPDATE reports_report SET trusted = true WHERE id = %s AND NOT trusted", [pk])
 
 
-def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered: bool, vouch) -> int | None:
+def _insert_report(cur, parsed: ParsedReport, name: str, origin: str, recovered: bool, vouch) -> int | None:
     """Insert the report row; None when a report with the same identity is already stored."""
     _fit_header(parsed)
     _check_period(parsed)
@@ -170,7 +174,7 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
             INSERT INTO reports_report (org_name, email, extra_contact_info, report_id, domain, "begin",
                 "end", version, generator, schema, errors, adkim, aspf, p, sp, np, pct, fo, testing,
                 discovery_method, record_count, message_count, warnings, recovered, original, original_name,
-                source, created, reporter_verified, signing_domain, trusted)
+                origin, created, reporter_verified, signing_domain, trusted)
             VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
                 0, 0, '[]', %s, '', %s, %s, now(), %s, %s, %s)
             ON CONFLICT ON CONSTRAINT report_identity DO NOTHING
@@ -179,7 +183,7 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
             [
                 h.org_name, h.email, h.extra_contact_info, h.report_id, p.domain, h.begin, h.end,
                 h.version, h.generator, h.schema, json.dumps(h.errors), p.adkim, p.aspf, p.p, p.sp, p.np,
-                p.pct, p.fo, p.testing, p.discovery_method, recovered, name[:512], source[:512], *vouch,
+                p.pct, p.fo, p.testing, p.discovery_method, recovered, name[:512], origin[:512], *vouch,
             ],
         )  # fmt: skip
     row = cur.fetchone()
@@ -189,10 +193,10 @@ def _insert_report(cur, parsed: ParsedReport, name: str, source: str, recovered:
 def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]:
     h = parsed.header
     adkim, aspf = h.policy.adkim, h.policy.aspf
-    esc = _Escaped(_copy_escape)
-    js = _Escaped(_json_copy_escape)
+    esc = Escaped(copy_escape)
+    js = Escaped(_json_copy_escape)
     head = f"{report_pk}\t{esc[h.policy.domain]}\t{h.begin.isoformat()}\t"
-    rows = _RollupRows(cur, report_pk, h, esc)
+    rows = RollupRows(cur, report_pk, h, esc)
     total_records = 0
     total_messages = 0
     batch = []
@@ -214,7 +218,7 @@ def _write_records(cur, report_pk: int, parsed: ParsedReport) -> tuple[int, int]
     return total_records, total_messages
 
 
-class _Escaped(dict):
+class Escaped(dict):
     """Strings converted for a COPY row, cached: domains and result words repeat from
     record to record, and report values are hostile (a tab or backslash in a domain
     must not shift the columns)."""
@@ -230,23 +234,23 @@ class _Escaped(dict):
         return out
 
 
-def _copy_escape(value: str) -> str:
+def copy_escape(value: str) -> str:
     """A string in COPY's text format."""
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _json_copy_escape(value: str) -> str:
     """A string as a JSON string literal, in COPY's text format."""
-    return _copy_escape(json.dumps(value, ensure_ascii=False))
+    return copy_escape(json.dumps(value, ensure_ascii=False))
 
 
-class _RollupRows(dict):
+class RollupRows(dict):
     """A report's DailyRollup sums, (day, source_ip) -> [messages, dmarc_pass, dkim_pass,
     spf_pass, quarantined, rejected], summed over all its records: one row per day and
     source, however many records and header_from domains the source has. Past
     ROLLUP_KEYS sums they are written out, so memory stays flat on any report."""
 
-    def __init__(self, cur, report_pk: int, header, esc: _Escaped):
+    def __init__(self, cur, report_pk: int, header, esc: Escaped):
         super().__init__()
         self.split = DaySplitter(header.begin, header.end, settings.DMARC_MAX_PERIOD_DAYS).split
         self.cur = cur
@@ -355,31 +359,27 @@ def remove_reports(report_ids) -> Removed:
             # Lock the reports first, in id order: two removals of one report must not both
             # take its counts out of the rollups, and two removals must not deadlock.
             cur.execute(
-                "SELECT id, domain FROM reports_report WHERE id = ANY(%s) ORDER BY id FOR UPDATE", [chunk]
+                'SELECT id, domain, "begin", "end" FROM reports_report WHERE id = ANY(%s) ORDER BY id'
+                " FOR UPDATE",
+                [chunk],
             )
             rows = cur.fetchall()
             chunk = [row[0] for row in rows]
-            removed.domains.update(row[1] for row in rows)
+            for _, domain, begin, end in rows:
+                removed.domains.add(domain)
+                removed.days.update(covered_days(begin, end, settings.DMARC_MAX_PERIOD_DAYS))
             if not chunk:
                 continue
-            rollup.subtract_reports(cur, chunk)
+            fold.subtract_reports(cur, chunk)
             cur.execute("DELETE FROM reports_dailyrollup WHERE report_id = ANY(%s)", [chunk])
             removed.rollup_rows += cur.rowcount
             cur.execute("DELETE FROM reports_record WHERE report_id = ANY(%s)", [chunk])
             removed.records += cur.rowcount
             cur.execute("DELETE FROM reports_report WHERE id = ANY(%s)", [chunk])
             removed.reports += cur.rowcount
-    if removed.domains:
-        # Their readiness summaries count the deleted reports: computed again once this commits.
-        domains = set(removed.domains)
-        transaction.on_commit(lambda: _queue_summaries(domains))
+    # What counts the deleted reports (readiness, rankings, alerts) is computed again once this commits.
+    events.send_reports_changed(__name__, removed.domains, removed.days)
     return removed
-
-
-def _queue_summaries(domains: set[str]) -> None:
-    from reports.rollout.tasks import queue_summaries
-
-    queue_summaries(domains)
 
 
 @dataclass
@@ -388,6 +388,7 @@ class Removed:
     records: int = 0
     rollup_rows: int = 0
     domains: set[str] = field(default_factory=set)
+    days: set[date] = field(default_factory=set)
 
     def as_django(self) -> tuple[int, dict[str, int]]:
         """What Django's delete() returns: the total, and the count per model."""

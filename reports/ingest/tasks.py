@@ -11,7 +11,6 @@ from django.db import InterfaceError, OperationalError
 from dmarcapp.celery import app
 from reports.ingest import uploads
 from reports.ingest.retention import purge_older_than
-from reports.rollout.tasks import queue_summaries
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +47,7 @@ def _stopped_message() -> str:
 def ingest_upload(self, upload_id: int):
     """Ingest an uploaded file saved by the upload form."""
     try:
-        done = uploads.ingest_upload(upload_id)
-        if done is not None:
-            queue_summaries(o["domain"] for o in done.outcomes if o.get("status") == "imported")
+        uploads.ingest_upload(upload_id)
     except SoftTimeLimitExceeded:
         uploads.stopped(upload_id, _stopped_message())
     except (OperationalError, InterfaceError) as e:

@@ -21,9 +21,11 @@ from django.db.models import Q, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from reports.access import access_for, audit, rules
+from reports.access import audit, rules
+from reports.access.models import AuditEntry
+from reports.access.queries import access_for
+from reports.ingest.models import Upload, UploadChunk
 from reports.ingest.pipeline import ingest_bytes
-from reports.models import AuditEntry, Upload, UploadChunk
 
 CHUNK = 1024 * 1024  # bytes per UploadChunk: what the request holds at a time
 
@@ -108,7 +110,7 @@ def ingest_upload(pk: int) -> Upload | None:
     # domains where they may: the reports of any other domain are refused one by one.
     ingest_bytes(
         stored_bytes(pk),
-        source=f"upload:{row.name}",
+        origin=f"upload:{row.name}",
         trusted=True,
         progress=progress,
         refusal=uploader_refusal(row.uploaded_by),

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from reports.mail import client as imap
 from reports.mail.errors import MailboxError, TransientError
+from reports.mail.models import Mailbox
 from reports.mail.oauth import PROVIDERS
 from reports.mail.status import update_mailbox
-from reports.models import Mailbox
 
 
 @dataclass

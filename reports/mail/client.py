@@ -11,8 +11,8 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from reports.mail import tokens
 from reports.mail.errors import MailboxError, Server, classify, scrub, server_text
+from reports.mail.models import Mailbox
 from reports.mail.oauth import PROVIDERS, refused_login_fix
-from reports.models import Mailbox
 
 
 def server(mailbox: Mailbox) -> Server:

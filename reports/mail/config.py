@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from reports.models import Mailbox
+from reports.mail.models import Mailbox
 
 ENV_MAILBOX = "env"
 

@@ -144,7 +144,3 @@ def server_text(e: Exception) -> str:
     if text.startswith("b'") or text.startswith('b"'):
         text = text[2:-1]
     return text
-
-
-def first_line(e: Exception) -> str:
-    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__

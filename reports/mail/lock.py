@@ -9,7 +9,8 @@ from contextlib import contextmanager
 import psycopg
 from django.db import connections
 
-from reports.mail.errors import MailboxBusy, TransientError, first_line
+from reports.mail.errors import MailboxBusy, TransientError
+from reports.shared.text import first_line
 
 # Advisory lock keys: a namespace in the high bits keeps ours apart from anyone else's.
 _MAILBOX_LOCK = 0x4D42 << 40

@@ -17,9 +17,9 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 
 from reports.ingest.errors import VerificationDeferred
 from reports.ingest.pipeline import Outcome, ingest_bytes
+from reports.mail.models import Mailbox, MailMessage
 from reports.mail.retention import drop_old_failed_bytes
 from reports.mail.status import counts, update_mailbox
-from reports.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 
@@ -62,15 +62,15 @@ def ingest_message(message_id: int) -> Ingested | None:
         msg = MailMessage(
             pk=pk, mailbox_id=mailbox_id, folder=folder, uidvalidity=uidvalidity, uid=uid, subject=subject
         )
-        source = message_source(msg, mailbox_name)
+        origin = message_origin(msg, mailbox_name)
         try:
             with transaction.atomic():
-                outcomes = ingest_bytes(bytes(raw), source, defer_on_dns_failure=True)
+                outcomes = ingest_bytes(bytes(raw), origin, defer_on_dns_failure=True)
         except (OperationalError, InterfaceError, VerificationDeferred):
             raise  # the message stays new and is tried again: nothing about it is wrong
         except Exception as e:  # noqa: BLE001 - a bug must fail this message, not the whole mailbox
             log.exception("Mailbox %s: message %s could not be ingested", mailbox_name, uid)
-            outcomes = [Outcome(source, None, "rejected", error=f"Internal error while ingesting: {e}")]
+            outcomes = [Outcome(origin, None, "rejected", error=f"Internal error while ingesting: {e}")]
         good = [o for o in outcomes if o.status in _GOOD]
         errors = [f"{o.member}: {o.error}" if o.member else o.error for o in outcomes if o.error]
         msg.outcomes = [o.as_json() for o in outcomes]
@@ -108,6 +108,6 @@ def nothing_left_to_ingest(mailbox_id: int) -> bool:
         return cur.fetchone()[0]
 
 
-def message_source(msg: MailMessage, mailbox_name: str) -> str:
+def message_origin(msg: MailMessage, mailbox_name: str) -> str:
     # An IMAP URL (RFC 5092) names the message wherever its reports are shown.
     return f"imap://{mailbox_name}/{msg.folder};UIDVALIDITY={msg.uidvalidity}/;UID={msg.uid}"

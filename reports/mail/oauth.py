@@ -141,9 +141,3 @@ def refused_login_fix(auth: str) -> str:
         "right, that "
         "IMAP is enabled for the user, and that the token is for the scope https://mail.google.com/."
     )
-
-
-def first_line(text: str, limit: int = 300) -> str:
-    """The first line of a provider's description, short enough for the status page."""
-    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
-    return line[:limit]

@@ -53,9 +53,9 @@ from reports.mail.client import (
 from reports.mail.errors import MailboxError, TransientError
 from reports.mail.headers import headers
 from reports.mail.lock import mailbox_lock
-from reports.mail.messages import Ingested, ingest_message, message_source
+from reports.mail.messages import Ingested, ingest_message, message_origin
+from reports.mail.models import Mailbox, MailMessage
 from reports.mail.status import counts, update_mailbox
-from reports.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,6 @@ class PollResult:
     processed: int = 0  # moved to the processed folder
     failed: int = 0  # moved to the failed folder
     remaining: int = 0  # new messages left for a later poll (the cap)
-    deferred: int = 0  # left new: the DNS did not answer while their DKIM keys were looked up
 
 
 def poll(
@@ -243,7 +242,7 @@ class _Poll:
         self.result.recorded += len(rows)
         for row in rows:
             if row.state == MailMessage.FAILED and self.on_ingested is not None:
-                outcome = Outcome(message_source(row, self.mailbox.name), None, "rejected", error=row.error)
+                outcome = Outcome(message_origin(row, self.mailbox.name), None, "rejected", error=row.error)
                 self.on_ingested(Ingested(row, [outcome]))
         return list(
             self.rows.filter(uid__in=[r.uid for r in rows], state=MailMessage.NEW)
@@ -263,7 +262,6 @@ class _Poll:
             except VerificationDeferred as e:
                 # Still new: the next poll tries it again (reports.ingest.signatures).
                 log.warning("Mailbox %s: message %s waits for the DNS: %s", self.mailbox.name, pk, e)
-                self.result.deferred += 1
                 continue
             if done is not None:
                 self.result.ingested.append(done)

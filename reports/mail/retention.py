@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.models import MailMessage
+from reports.mail.models import MailMessage
 
 
 def forget_raw_mail(days: int) -> int:

@@ -8,7 +8,7 @@ import logging
 from django.db import DatabaseError
 from django.db.models import Count, Q
 
-from reports.models import Mailbox, MailMessage
+from reports.mail.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,7 @@ from dmarcapp.celery import app
 from reports.ingest.errors import VerificationDeferred
 from reports.mail import check, config, messages, poll, retention
 from reports.mail.errors import MailboxBusy, MailboxError, TransientError
-from reports.models import Mailbox, MailMessage
-from reports.rollout.tasks import queue_summaries
+from reports.mail.models import Mailbox, MailMessage
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +79,6 @@ def ingest_message(message_id):
             state=MailMessage.FAILED, error=f"Ingestion took longer than {limit} seconds and was stopped."
         )
         return
-    if done is not None:
-        queue_summaries(o.domain for o in done.outcomes if o.status == "imported")
     if done is not None and messages.nothing_left_to_ingest(done.message.mailbox_id):
         poll_mailbox.delay(done.message.mailbox_id, follow_up=True)
 

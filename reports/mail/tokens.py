@@ -23,15 +23,15 @@ import requests
 from django.conf import settings
 
 from reports.mail.errors import MailboxError, TransientError
+from reports.mail.models import Mailbox
 from reports.mail.oauth import (
     GOOGLE_SCOPE,
     MICROSOFT_SCOPE,
     Token,
     explain_google,
     explain_microsoft,
-    first_line,
 )
-from reports.models import Mailbox
+from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)
 

@@ -8,9 +8,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from reports.access import audit, guard, redirects, rules
+from reports.access.models import AuditEntry
 from reports.ingest.errors import VerificationDeferred
 from reports.mail import messages as mail_messages
-from reports.models import AuditEntry, MailMessage
+from reports.mail.models import MailMessage
+from reports.mail.tasks import poll_mailbox
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +75,6 @@ def _say_how_it_went(request, msg, done) -> None:
 
 
 def _queue_refile(mailbox_id):
-    from reports.mail.tasks import poll_mailbox
-
     try:
         poll_mailbox.delay(mailbox_id, follow_up=True)
     except Exception:  # noqa: BLE001 - no broker: the next scheduled poll moves the message

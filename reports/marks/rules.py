@@ -1,6 +1,6 @@
 """What the operator knows about a sender: "ours" or "not ours", on an address, a network or a service.
 
-Plain data and rules; reports.marks.store reads and writes the SenderMark rows.
+Plain data and rules; reports.marks.queries reads and reports.marks.actions writes the SenderMark rows.
 A mark on the address wins over one on a network (the narrowest network
 first), which wins over one on the service: the operator said the most
 precise thing last about the most precise target.

@@ -8,14 +8,9 @@ from django.views.decorators.http import require_POST
 
 from reports.access import audit, guard, redirects
 from reports.access import rules as access_rules
-from reports.ingest.alignment import normalise
-from reports.marks import rules, store
-from reports.models import AuditEntry
-from reports.rollout.tasks import queue_domain_summaries
-
-
-def may_mark(request, domain: str) -> bool:
-    return guard.can(request, access_rules.MARK_SENDERS, domain)
+from reports.access.models import AuditEntry
+from reports.marks import actions, rules
+from reports.shared.names import normalise
 
 
 @login_required
@@ -26,19 +21,17 @@ def mark(request, domain):
     verdict = request.POST.get("verdict", "")
     try:
         if verdict == "clear":
-            store.clear_mark(domain, source)
+            actions.clear_mark(domain, source)
             audit.record(request.user, AuditEntry.MARK, domain, source=source, verdict="clear")
             messages.success(request, f"The mark on {source} was taken off.")
         else:
-            m = store.set_mark(domain, source, verdict, request.user.get_username())
+            m = actions.set_mark(domain, source, verdict, request.user.get_username())
             audit.record(request.user, AuditEntry.MARK, domain, source=m.value, verdict=m.verdict)
             messages.success(request, f"The {m.target} is now marked {m.label} for {domain}.")
     except rules.MarkError as e:
         messages.error(request, str(e))
     else:
-        # Readiness, its what-if and the overview's badge follow the marks: a worker recomputes them.
-        if queue_domain_summaries(domain):
-            messages.info(request, f"The readiness of {domain} is being computed again with this mark.")
-        else:
-            messages.warning(request, "Readiness cannot be recomputed now: the task queue is not reachable.")
+        # Readiness, its what-if and the overview's badge follow the marks: a worker recomputes them
+        # (reports.rollout.receivers).
+        messages.info(request, f"The readiness of {domain} is being computed again with this mark.")
     return redirects.back(request, "/")

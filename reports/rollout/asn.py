@@ -14,10 +14,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from reports.models import ANY_IP, SourceNetwork, ip_list
-from reports.rollout import cymru, resolve, rules
-from reports.rollout.lint import Answer
+from reports.rollout import cymru, resolve
+from reports.rollout.rules import classification
+from reports.shared import dns
+from reports.shared.dns import Answer
+from reports.shared.sql import ANY_IP, ip_list
+from reports.sources.models import SourceNetwork
 
 # Routing changes slowly; a failed lookup is tried again soon.
 TTL_MIN = timedelta(hours=12)
@@ -43,7 +47,7 @@ class Network:
 
 def _origin(ip: str) -> tuple[str, Answer]:
     # A resolver per thread: dnspython resolvers are not meant to be shared.
-    return ip, resolve.live_lookup(cymru.origin_name(ip), "TXT", resolve.resolver())
+    return ip, dns.live_lookup(cymru.origin_name(ip), "TXT", dns.resolver())
 
 
 def lookup(ips: list[str]) -> list[Network]:
@@ -52,7 +56,7 @@ def lookup(ips: list[str]) -> list[Network]:
         return []
     with ThreadPoolExecutor(max_workers=min(WORKERS, len(ips))) as pool:
         answers = list(pool.map(_origin, ips))
-    now = resolve._now()
+    now = timezone.now()
     networks = []
     for ip, answer in answers:
         origin = None if answer.error else cymru.parse_origin(answer.records)
@@ -75,7 +79,7 @@ def refresh_networks(ips: list[str]) -> int:
     """Look the addresses up and store them in SourceNetwork; nothing when DMARC_ASN_LOOKUP is off."""
     if not ips or not enabled():
         return 0
-    now = resolve._now()
+    now = timezone.now()
     SourceNetwork.objects.bulk_create(
         [
             SourceNetwork(
@@ -91,7 +95,7 @@ def refresh_networks(ips: list[str]) -> int:
     return len(ips)
 
 
-def networks(ips: Iterable[str]) -> dict[str, rules.Network]:
+def networks(ips: Iterable[str]) -> dict[str, classification.Network]:
     """Stored networks of the given sources (never asks the DNS: safe in a page request)."""
     with connection.cursor() as cur:
         cur.execute(
@@ -99,4 +103,7 @@ def networks(ips: Iterable[str]) -> dict[str, rules.Network]:
             f" WHERE ip = {ANY_IP} AND asn IS NOT NULL",
             [ip_list(ips)],
         )
-        return {ip: rules.Network(asn_, as_name, country) for ip, asn_, as_name, country in cur.fetchall()}
+        return {
+            ip: classification.Network(asn_, as_name, country)
+            for ip, asn_, as_name, country in cur.fetchall()
+        }

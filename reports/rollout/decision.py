@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-STAGES = ("none", "quarantine", "reject")
-ALIGNED, FORWARDED, MISCONFIGURED, UNKNOWN = "aligned", "forwarded", "misconfigured", "unknown"
+from reports.shared.vocabulary import ALIGNED, FORWARDED, MISCONFIGURED, STAGES, UNKNOWN
+
 # The what-if's rows: forwarded mail a receiver already let through on ARC or forwarding evidence
 # stands apart, since those receivers keep delivering it under any policy.
 ARC_TRUSTED = "forwarded-arc"

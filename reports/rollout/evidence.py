@@ -3,17 +3,17 @@ the policy the reports saw, how much the reporters cover."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Min
-from django.utils import timezone
 
-from reports.dashboard.queries import DateRange, json_list
-from reports.models import ANY_IP, Record, Report, ReporterDay, SourceService, ip_list
+from reports.ingest.models import Record, Report
 from reports.rollout import lint, trust
-from reports.rollout.rules import Group, SenderSource
+from reports.rollout.rules.classification import AssessedSource, Group
+from reports.rollups.models import ReporterDay
+from reports.shared.dates import DateRange
+from reports.shared.sql import ANY_IP, ip_list, json_list
 
 
 def load_groups(domain: str, start: date, end: date, ip: str | None = None) -> list[Group]:
@@ -99,18 +99,23 @@ def record_from_reports(domain: str) -> lint.DmarcRecord:
     return lint.DmarcRecord(raw="", tags=tags)
 
 
-def first_seen(domain: str, sources: list[SenderSource]) -> None:
+def first_seen(domain: str, sources: list[AssessedSource]) -> None:
     """Set each source's first day in the domain's data (all time, not only the window)."""
+    firsts = first_days(domain, [s.ip for s in sources])
+    for s in sources:
+        s.first_seen = firsts.get(s.ip)
+
+
+def first_days(domain: str, ips) -> dict[str, date]:
+    """{ip: the first day the source was seen for the domain}, all time."""
     # The year rollups keep each source's first day of the year: the earliest of them is the first ever.
     with connection.cursor() as cur:
         cur.execute(
             "SELECT host(source_ip), min(first_day) FROM reports_sourceperiod"
             f" WHERE domain = %s AND period = 'y' AND source_ip = {ANY_IP} GROUP BY source_ip",
-            [domain, ip_list(s.ip for s in sources)],
+            [domain, ip_list(ips)],
         )
-        firsts = dict(cur.fetchall())
-    for s in sources:
-        s.first_seen = firsts.get(s.ip)
+        return dict(cur.fetchall())
 
 
 def days_on_none(domain: str, today: date) -> int | None:
@@ -131,52 +136,3 @@ def coverage(domain: str, start: date, end: date) -> tuple[int, int]:
         reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
     )
     return found["reporters"] or 0, found["days"] or 0
-
-
-def store_services(domain: str, sources: list[SenderSource]) -> None:
-    """Keep each source's service and category for the pages that list sources (they never assess).
-    Sources gone from the window are dropped: the pages then show them as not assessed."""
-    now = timezone.now()
-    table = SourceService._meta.db_table
-    typed = (("ip", "inet"), ("service", "text"), ("service_name", "text"), ("kind", "text"),
-             ("by_network", "boolean"), ("category", "text"), ("evidence", "jsonb"), ("problems", "jsonb"),
-             ("fixes", "jsonb"), ("messages", "bigint"))  # fmt: skip
-    columns = [name for name, _ in typed]
-    with transaction.atomic(), connection.cursor() as cur:
-        # COPY then one upsert: a quarter of a million rows through the ORM take a minute.
-        cur.execute(f"CREATE TEMPORARY TABLE new_services ({', '.join(f'{n} {t}' for n, t in typed)})")
-        with cur.copy(f"COPY new_services ({', '.join(columns)}) FROM STDIN") as copy:
-            for s in sources:
-                copy.write_row(
-                    (
-                        s.ip,
-                        s.sender.id if s.sender else "",
-                        s.service[:255],
-                        s.sender.kind if s.sender else "",
-                        s.by_network,
-                        s.category,
-                        json.dumps(s.evidence),
-                        json.dumps(s.problems),
-                        json.dumps(s.fixes),
-                        s.messages,
-                    )
-                )
-        cur.execute("ANALYZE new_services")
-        kept = columns[1:]
-        # Only rows that changed are written (most do not between two assessments); `assessed` tells when.
-        cur.execute(
-            f"INSERT INTO {table} (domain, {', '.join(columns)}, assessed)"
-            f" SELECT %s, {', '.join(columns)}, %s FROM new_services"
-            " ON CONFLICT ON CONSTRAINT sourceservice_identity DO UPDATE"
-            f" SET {', '.join(f'{c} = EXCLUDED.{c}' for c in (*kept, 'assessed'))}"
-            f" WHERE ({', '.join(f'{table}.{c}' for c in kept)})"
-            f" IS DISTINCT FROM ({', '.join(f'EXCLUDED.{c}' for c in kept)})",
-            [domain, now],
-        )
-        cur.execute(
-            f"DELETE FROM {table} t WHERE t.domain = %s"
-            " AND NOT EXISTS (SELECT 1 FROM new_services n WHERE n.ip = t.ip)",
-            [domain],
-        )
-        # Not ON COMMIT DROP: the transaction may be a savepoint inside a longer one.
-        cur.execute("DROP TABLE new_services")

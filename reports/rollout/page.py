@@ -1,7 +1,7 @@
 """What the readiness page shows of an assessment, built where the assessment runs (a Celery task).
 
 The page never assesses: it reads this, stored in ReadinessSummary.page_state
-(reports.rollout.summaries). The size stays bounded whatever the number of
+(reports.rollout.actions). The size stays bounded whatever the number of
 sources: one row per service (unidentified sources: one per network) with at
 most IPS_SHOWN addresses each and the count of the others, the ROWS_SHOWN
 busiest rows per category and the count of the others; the per-source
@@ -17,7 +17,13 @@ import inspect
 from reports.freshness import queries as freshness_queries
 from reports.freshness import rules as freshness_rules
 from reports.marks import rules as marks_rules
-from reports.rollout import decision, lint, rules
+from reports.rollout import decision, lint
+from reports.rollout.rules import checks, classification, diagnosis, next_record
+from reports.rollout.rules import sources as assessed
+from reports.rollout.rules.classification import AssessedSource, Network
+from reports.rollout.rules.sources import ServiceRow, by_service
+from reports.shared import vocabulary
+from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES
 
 IPS_SHOWN = 10  # per service or network row; the sources page lists them all
 # Per category: a botnet spread over hundreds of networks would otherwise make as many rows, and the
@@ -28,21 +34,23 @@ ROWS_SHOWN = 20
 def _version() -> str:
     # A stored page holds objects of these modules: after a change to any of them it is read as
     # missing and computed again, rather than shown with fields that no longer exist.
-    modules = (decision, lint, rules, marks_rules, freshness_rules, freshness_queries)
+    modules = (decision, *LINT, *RULES, vocabulary, marks_rules, freshness_rules, freshness_queries)
     text = "".join(inspect.getsource(m) for m in modules) + inspect.getsource(inspect.getmodule(_version))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+RULES = (checks, classification, diagnosis, next_record, assessed)
+LINT = (lint, lint.problems, lint.dmarc, lint.spf, lint.dkim)
 VERSION = _version()
 
 
-def _network(n: rules.Network | None) -> dict | None:
+def _network(n: Network | None) -> dict | None:
     if n is None:
         return None
     return {"asn": n.asn, "label": n.label, "country": n.country}
 
 
-def _source(s: rules.SenderSource) -> dict:
+def _source(s: AssessedSource) -> dict:
     return {
         "ip": s.ip,
         "category": s.category,
@@ -54,7 +62,7 @@ def _source(s: rules.SenderSource) -> dict:
     }
 
 
-def _service(row: rules.ServiceRow) -> dict:
+def _service(row: ServiceRow) -> dict:
     sender = row.sender
     return {
         "key": row.key,
@@ -76,9 +84,9 @@ def build(r, verified: dict) -> dict:
     """The readiness page's content of `r` (reports.rollout.readiness.Readiness); `verified` is
     reports.rollout.trust.verified_share over its window."""
     # One row per service (unidentified sources: per network), so thousands of spoofers take a few rows.
-    rows = rules.by_service(r.sources)
+    rows = by_service(r.sources)
     groups = []
-    for category in rules.CATEGORIES:
+    for category in CATEGORIES:
         sources = r.by_category[category]
         services = [row for row in rows if row.category == category]
         more = services[ROWS_SHOWN:]
@@ -114,11 +122,12 @@ def build(r, verified: dict) -> dict:
         "legitimate_pct": r.legitimate_pct,
         "reporters": r.reporters,
         "messages": r.messages,
-        "threshold": f"{rules.ALIGNED_SHARE:.0%}",
+        "threshold": f"{ALIGNED_SHARE:.0%}",
         "verified": verified,
         "fresh": r.freshness,
         "marks": list(r.marks),
         "groups": groups,
         "problems": list(r.problems),
         "inspection": r.inspection,
+        "dkim_passing": list(r.dkim_passing),
     }

@@ -9,8 +9,12 @@ from datetime import datetime, timedelta
 
 import dns.resolver
 from django.db import connection
+from django.utils import timezone
 
-from reports.rollout.resolve import _now, live_lookup, resolver, reverse_name
+from reports.rollups.models import SourcePeriod
+from reports.shared.dns import live_lookup, resolver, reverse_name
+from reports.shared.sql import ANY_IP, ip_list
+from reports.sources.models import ReverseDns
 
 RDNS_TTL_MIN = timedelta(hours=6)
 RDNS_TTL_MAX = timedelta(days=7)
@@ -31,7 +35,7 @@ def reverse_lookup(ip: str, res: dns.resolver.Resolver | None = None) -> Reverse
     """PTR of one address, forward-confirmed (the name's A/AAAA must include the address)."""
     res = res or resolver()
     answer = live_lookup(reverse_name(ip), "PTR", res)
-    now = answer.fetched or _now()
+    now = answer.fetched or timezone.now()
     if answer.error:
         # No PTR is an answer (keep it as long as a name); a timeout is retried sooner.
         keep = RDNS_FAILED if answer.failed else RDNS_TTL_MIN
@@ -55,8 +59,6 @@ def refresh_reverse_dns(ips: list[str]) -> int:
     """Resolve the given addresses (in parallel, short timeouts) and store them in ReverseDns."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from reports.models import ReverseDns
-
     if not ips:
         return 0
 
@@ -66,7 +68,7 @@ def refresh_reverse_dns(ips: list[str]) -> int:
 
     with ThreadPoolExecutor(max_workers=min(RDNS_WORKERS, len(ips))) as pool:
         names = list(pool.map(one, ips))
-    now = _now()
+    now = timezone.now()
     ReverseDns.objects.bulk_create(
         [
             ReverseDns(
@@ -91,14 +93,12 @@ def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None, 
     SourceNetwork) is missing or expired."""
     from django.db.models import Exists, OuterRef
 
-    from reports.models import ReverseDns, SourcePeriod
-
     table = table or ReverseDns
-    since = _now().date() - timedelta(days=days)
+    since = timezone.now().date() - timedelta(days=days)
     rows = SourcePeriod.objects.filter(period=SourcePeriod.DAY, start__gte=since)
     if domain:
         rows = rows.filter(domain=domain)
-    fresh = table.objects.filter(ip=OuterRef("source_ip"), expires__gt=_now())
+    fresh = table.objects.filter(ip=OuterRef("source_ip"), expires__gt=timezone.now())
     return list(
         rows.exclude(Exists(fresh))
         .values_list("source_ip", flat=True)
@@ -109,8 +109,6 @@ def stale_sources(days: int = 30, limit: int = 2000, domain: str | None = None, 
 
 def rdns_names(ips: Iterable[str], *, confirmed_only: bool = False) -> dict[str, str]:
     """Cached reverse DNS names of the given sources; never asks the DNS (safe in a page request)."""
-    from reports.models import ANY_IP, ReverseDns, ip_list
-
     sql = (
         f"SELECT host(ip), hostname FROM {ReverseDns._meta.db_table}"
         f" WHERE ip = {ANY_IP} AND hostname <> ''{' AND confirmed' if confirmed_only else ''}"

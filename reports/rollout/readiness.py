@@ -1,24 +1,28 @@
 """Readiness of a policy domain: gathers the evidence (reports.rollout.evidence) and the DNS records
 (reports.rollout.lint through reports.rollout.resolve), applies the rules (reports.rollout.rules),
-and keeps the overview's summary."""
+and returns what it found. It stores nothing: reports.rollout.actions keeps what the pages read."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.utils import timezone
 
 from reports.freshness import queries as freshness
 from reports.freshness.queries import Freshness
-from reports.ingest.alignment import normalise, org_domain
-from reports.marks import store as marks_store
+from reports.marks import queries as marks_queries
 from reports.marks.rules import Mark
-from reports.models import Report
-from reports.rollout import asn, decision, evidence, lint, resolve, rules
+from reports.rollout import asn, decision, evidence, lint, resolve
 from reports.rollout.rdns import rdns_names
-from reports.rollout.rules import CATEGORIES, WINDOW_DAYS, Check, Group, Impact, SenderSource
+from reports.rollout.rules import checks as go_no_go
+from reports.rollout.rules.checks import Check, Impact
+from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason
+from reports.rollout.rules.next_record import next_record
+from reports.rollout.rules.sources import build_sources
+from reports.shared.dates import WINDOW_DAYS, DateRange
+from reports.shared.names import normalise, org_domain
+from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES, STAGES
 
 MAX_DKIM_SELECTORS = 10
 
@@ -38,13 +42,15 @@ class Readiness:
     checks: list[Check]
     notes: list[Check]  # advice (Check.blocking False)
     next_record: str
-    sources: list[SenderSource]
+    sources: list[AssessedSource]
     impact: dict[str, Impact]
     reporters: int = 0
     days_with_data: int = 0
     messages: int = 0
     legitimate_share: float | None = None
     inspection: lint.Inspection | None = None
+    # The inspected DKIM keys (selector, domain) that signed mail passing DKIM in the window.
+    dkim_passing: list[tuple[str, str]] = field(default_factory=list)
     record_from_reports: bool = False  # no usable DNS record: the stage comes from the reports
     # The decision block: the next stage's what-if, the records to publish in order, sp=/np= advice.
     what_if: decision.WhatIf | None = None
@@ -72,10 +78,10 @@ class Readiness:
     def legitimate_pct(self) -> str:
         if self.legitimate_share is None:
             return ""
-        return decision.pct_text(self.legitimate_share, rules.ALIGNED_SHARE)
+        return decision.pct_text(self.legitimate_share, ALIGNED_SHARE)
 
     @property
-    def by_category(self) -> dict[str, list[SenderSource]]:
+    def by_category(self) -> dict[str, list[AssessedSource]]:
         out = {c: [] for c in CATEGORIES}
         for s in self.sources:
             out[s.category].append(s)
@@ -105,11 +111,6 @@ class Readiness:
         }
 
 
-def window(days: int = WINDOW_DAYS, today: date | None = None) -> tuple[date, date]:
-    end = today or timezone.now().date()
-    return end - timedelta(days=days - 1), end
-
-
 def assess(
     domain: str,
     *,
@@ -119,9 +120,9 @@ def assess(
     resolver: lint.Resolve | None = None,
 ) -> Readiness:
     """Everything the readiness page and `manage.py rollout` show, for one policy domain."""
-    started = time.monotonic()
     domain = normalise(domain)
-    start, end = window(days, today)
+    rng = DateRange.last(days, today or timezone.now().date())
+    start, end = rng.start, rng.end
     dns = resolver or resolve.cached_resolver(refresh=refresh_dns)
 
     dmarc = lint.check_dmarc(domain, dns)
@@ -132,7 +133,7 @@ def assess(
     adkim, aspf = rec.adkim, rec.aspf
 
     groups = evidence.load_groups(domain, start, end)
-    marks = marks_store.marks(domain)
+    marks = marks_queries.marks(domain)
     sources = _sources(groups, domain, adkim, aspf, marks)
     evidence.first_seen(domain, sources)
     selectors = sorted(
@@ -145,31 +146,29 @@ def assess(
         problems += lint.context_problems(
             dmarc.record,
             days_on_none=evidence.days_on_none(domain, end),
-            relaxed_spf=rules.relying(groups, sources, "spf", domain),
-            relaxed_dkim=rules.relying(groups, sources, "dkim", domain),
+            relaxed_spf=go_no_go.relying(groups, sources, "spf", domain),
+            relaxed_dkim=go_no_go.relying(groups, sources, "dkim", domain),
         )
 
     reporters, days_with_data = evidence.coverage(domain, start, end)
 
-    stage = rec.p if rec.p in rules.STAGES else "none"
-    next_stage = rules.next_stage(rec, stage, record_from_reports)
-    impact = rules.impact(groups, max(days_with_data, 1))
-    checks, share = rules.checks(
+    stage = rec.p if rec.p in STAGES else "none"
+    next_stage = go_no_go.next_stage(rec, stage, record_from_reports)
+    impact = go_no_go.impact(groups, max(days_with_data, 1))
+    checks, share = go_no_go.checks(
         problems, sources, reporters, days_with_data, end, record_from_reports, dmarc
     )
     fresh = freshness.freshness(domain)
     # Stale data cannot say "ready": a silent reporter or a failing mailbox hides the last days.
     checks += [
-        Check(f.code, f.ok, f.text) if f.ok is not None else rules.advice(f.code, f.text)
+        Check(f.code, f.ok, f.text) if f.ok is not None else go_no_go.advice(f.code, f.text)
         for f in fresh.checks
     ]
-    notes = rules.notes(rec, stage, next_stage, impact, problems)
+    notes = go_no_go.notes(rec, stage, next_stage, impact, problems)
     ready = next_stage is not None and all(c.ok for c in checks if c.blocking)
-    next_rec = rules.next_record(rec, next_stage or stage, domain, problems)
+    next_rec = next_record(rec, next_stage or stage, domain, problems)
     flows = [
-        decision.Flow(
-            g.category, g.disposition, g.messages, arc_trusted=bool(rules.forwarding_reason(g.reasons))
-        )
+        decision.Flow(g.category, g.disposition, g.messages, arc_trusted=bool(forwarding_reason(g.reasons)))
         for g in groups
     ]
     subdomains = sorted(
@@ -198,6 +197,9 @@ def assess(
         messages=sum(s.messages for s in sources),
         legitimate_share=share,
         inspection=inspection,
+        dkim_passing=sorted(
+            {(s, d) for g in groups for d, s, result in g.dkim if result == "pass"} & set(selectors)
+        ),
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
         steps=decision.publish_steps(next_rec, stage, next_stage),
@@ -205,58 +207,23 @@ def assess(
         freshness=fresh,
         marks=marks,
     )
-    if today is None and days in rules.STORED_WINDOWS:
-        _remember(readiness, time.monotonic() - started)
-        evidence.store_services(domain, sources)
     return readiness
 
 
 def _sources(
     groups: list[Group], domain: str, adkim: str, aspf: str, marks: list[Mark]
-) -> list[SenderSource]:
+) -> list[AssessedSource]:
     ips = {g.ip for g in groups}
     hostnames = rdns_names(ips, confirmed_only=True)
-    return rules.build_sources(groups, domain, adkim, aspf, hostnames, asn.networks(ips), marks)
+    return build_sources(groups, domain, adkim, aspf, hostnames, asn.networks(ips), marks)
 
 
-def source_verdict(domain: str, ip: str, start: date, end: date) -> SenderSource | None:
+def source_verdict(domain: str, ip: str, start: date, end: date) -> AssessedSource | None:
     """One source's category and diagnosis over a range: the drill-down's verdict (no DNS lookups)."""
     domain = normalise(domain)
     rec = lint.check_dmarc(domain, resolve.cache_only).record or evidence.record_from_reports(domain)
     groups = evidence.load_groups(domain, start, end, ip=ip)
     if not groups:
         return None
-    sources = _sources(groups, domain, rec.adkim, rec.aspf, marks_store.marks(domain))
+    sources = _sources(groups, domain, rec.adkim, rec.aspf, marks_queries.marks(domain))
     return sources[0]
-
-
-# The pages read stored summaries (reports.rollout.summaries), which Celery tasks compute:
-# after imports and deletions, on beat's schedule, and when a page finds none.
-
-
-def _remember(r: Readiness, seconds: float) -> dict:
-    from reports.rollout import summaries
-
-    return summaries.store(r, seconds)
-
-
-def refresh_summaries(days: int = WINDOW_DAYS) -> list[str]:
-    """Assess every domain with reports in the window and store its summary."""
-    from reports.rollout import summaries
-
-    since = timezone.now() - timedelta(days=days)
-    domains = sorted(set(Report.objects.filter(end__gte=since).values_list("domain", flat=True)))
-    for domain in domains:
-        summaries.compute(domain, days=days)
-    return domains
-
-
-def summary(domain: str, *, days: int = WINDOW_DAYS) -> dict | None:
-    """Stage and readiness for the overview, as last computed, or None when not computed yet.
-
-    Pages read only this (never assess): every assessment (a task, the command)
-    stores it, so they never disagree for long.
-    """
-    from reports.rollout import summaries
-
-    return summaries.stored_badge(normalise(domain), days)

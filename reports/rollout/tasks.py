@@ -2,8 +2,8 @@
 
 Pages never resolve names nor assess a domain: they read ReverseDns, DnsCache
 and the stored summaries. These tasks fill them, on a schedule
-(CELERY_BEAT_SCHEDULE in dmarcapp/settings.py), after imports, deletions and marks, or when a page
-finds a summary missing.
+(CELERY_BEAT_SCHEDULE in dmarcapp/settings.py), after imports, deletions and marks
+(reports.rollout.receivers), or when a page finds a summary missing.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from django.core.cache import cache
 from kombu.exceptions import OperationalError as BrokerError
 
 from dmarcapp.celery import app
-from reports.dashboard.tasks import queue_rankings
-from reports.rollout import rdns
-from reports.rollout.rules import STORED_WINDOWS, WINDOW_DAYS
+from reports.rollout import actions, asn, queries, rdns
+from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
+from reports.sources.models import SourceNetwork
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,6 @@ def resolve_sources(days: int = 30, limit: int = 2000, domain: str = "") -> dict
     Beat runs it every few minutes, so sources imported a moment ago get named soon;
     `manage.py resolve_sources` runs it inline.
     """
-    from reports.models import SourceNetwork
-    from reports.rollout import asn
-
     done = {"reverse_dns": resolve_reverse_dns(days=days, limit=limit, domain=domain), "networks": 0}
     if asn.enabled():
         stale = rdns.stale_sources(days=days, limit=limit, domain=domain or None, table=SourceNetwork)
@@ -56,33 +53,25 @@ def resolve_sources(days: int = 30, limit: int = 2000, domain: str = "") -> dict
 @app.task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
 def refresh_readiness():
     """Recompute the rollout summaries the overview shows (beat runs it periodically)."""
-    from reports.rollout.readiness import refresh_summaries
-
-    refresh_summaries()
+    actions.refresh_summaries()
 
 
 @app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
 def refresh_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = False):
     """Assess one domain and store its summary (after an import or a deletion, or a page found none)."""
-    from reports.rollout import summaries
-
     # Taken off before the work: a change that arrives meanwhile queues another run.
     cache.delete(_queued_key(domain, days))
     if days not in STORED_WINDOWS:
-        summaries.compute_on_demand(domain, days, refresh_dns=refresh_dns)
+        actions.compute_on_demand(domain, days, refresh_dns=refresh_dns)
         return
-    summaries.compute(domain, days=days, refresh_dns=refresh_dns)
-    # The assessment rewrote the sources' services: sender totals that pages read are totalled again.
-    queue_rankings(domain)
+    actions.compute(domain, days=days, refresh_dns=refresh_dns)
 
 
 @app.task(ignore_result=True, soft_time_limit=300, time_limit=330)
 def compute_window(domain: str, days: int):
     """Assess one domain over a window outside the page's choices, for the page that asked (not stored)."""
-    from reports.rollout import summaries
-
     cache.delete(_queued_key(domain, days))
-    summaries.compute_on_demand(domain, days)
+    actions.compute_on_demand(domain, days)
 
 
 def queue_window(domain: str, days: int, allowed=None) -> bool | None:
@@ -119,17 +108,7 @@ def queue_summary(domain: str, days: int = WINDOW_DAYS, refresh_dns: bool = Fals
     return True
 
 
-def queue_summaries(domains) -> None:
-    """Reports of these domains were stored or deleted: their summaries (every window kept) and the
-    source rankings that pages read are computed again."""
-    for domain in sorted({d for d in domains if d}):
-        queue_domain_summaries(domain)
-        queue_rankings(domain)
-
-
 def queue_domain_summaries(domain: str) -> bool:
-    """Every kept window of the domain is computed again (a mark changed what counts); False if the
+    """Every kept window of the domain is computed again (its reports or marks changed); False if the
     broker is down."""
-    from reports.rollout.summaries import windows
-
-    return all([queue_summary(domain, days) for days in windows(domain)])
+    return all([queue_summary(domain, days) for days in queries.windows(domain)])

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 
-from reports.dashboard.queries import DateRange
-from reports.models import Report
+from reports.ingest.models import Report
+from reports.shared.dates import DateRange
 
 
 def required() -> bool:

@@ -17,17 +17,20 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from reports.access import audit, guard, quota
 from reports.access import rules as access_rules
-from reports.demo.scenarios import install_demo_dns, is_demo
-from reports.ingest.alignment import normalise
-from reports.marks.views import may_mark
-from reports.models import AuditEntry, Report
-from reports.rollout import rules, summaries
-from reports.rollout.senders import KIND_LABELS, table
-from reports.rollout.tasks import queue_summary, queue_window
+from reports.access.models import AuditEntry
+from reports.ingest.models import Report
+from reports.rollout import queries
+from reports.rollout.demo import install_demo_dns, is_demo
+from reports.rollout.tasks import queue_summary, queue_window, resolve_sources
+from reports.shared import vocabulary
+from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
+from reports.shared.names import normalise
+from reports.shared.vocabulary import ALIGNED_SHARE, NOISE_SHARE
+from reports.sources.services import KIND_LABELS, table
 
 log = logging.getLogger(__name__)
 
-DAY_CHOICES = rules.STORED_WINDOWS
+DAY_CHOICES = STORED_WINDOWS
 
 
 def _domain_or_404(domain: str) -> str:
@@ -39,10 +42,10 @@ def _domain_or_404(domain: str) -> str:
 
 def _days(request) -> int:
     try:
-        days = int(request.GET.get("days", rules.WINDOW_DAYS))
+        days = int(request.GET.get("days", WINDOW_DAYS))
     except ValueError:
-        return rules.WINDOW_DAYS
-    return days if 1 <= days <= 366 else rules.WINDOW_DAYS
+        return WINDOW_DAYS
+    return days if 1 <= days <= 366 else WINDOW_DAYS
 
 
 @login_required
@@ -55,13 +58,13 @@ def readiness(request, domain):
         "day_choices": DAY_CHOICES,
         "qs": urlencode({"domain": domain}),
     }
-    # The page reads what a worker computed (reports.rollout.summaries): never an assessment here.
+    # The page reads what a worker computed (reports.rollout.actions): never an assessment here.
     # Another window than the page's choices is computed on demand, within the user's hourly share.
-    if days in rules.STORED_WINDOWS:
-        shown = summaries.stored_page(domain, days)
+    if days in STORED_WINDOWS:
+        shown = queries.stored_page(domain, days)
         queue = partial(queue_summary, domain, days)
     else:
-        shown = summaries.on_demand_page(domain, days)
+        shown = queries.on_demand_page(domain, days)
         queue = partial(queue_window, domain, days, partial(quota.take, request.user))
     if shown is None:
         ctx["queued"] = queued = queue()
@@ -69,7 +72,7 @@ def readiness(request, domain):
         return render(request, "reports/rollout/pending.html", ctx)
     ctx.update(
         r=shown,
-        may_mark=may_mark(request, domain),
+        may_mark=guard.can(request, access_rules.MARK_SENDERS, domain),
         can_refresh=guard.can(request, access_rules.REFRESH_DNS, domain),
         source_qs=urlencode(
             {
@@ -101,8 +104,6 @@ def refresh_dns(request, domain):
     else:
         messages.warning(request, "The DNS records could not be queued: the task queue is not reachable.")
     # Source names take longer (lookups per source): a worker resolves them.
-    from reports.rollout.tasks import resolve_sources
-
     try:
         resolve_sources.delay(domain=domain)
     except BrokerError as e:
@@ -113,7 +114,7 @@ def refresh_dns(request, domain):
 
 def _back_to_readiness(domain: str, days: int):
     url = reverse("rollout", args=[domain])
-    return redirect(f"{url}?days={days}" if days != rules.WINDOW_DAYS else url)
+    return redirect(f"{url}?days={days}" if days != WINDOW_DAYS else url)
 
 
 @login_required
@@ -121,11 +122,11 @@ def how(request):
     guard.require(request, access_rules.VIEW)
     senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
-        "r": rules,
+        "r": vocabulary,
         "senders": senders,
         "kind_labels": KIND_LABELS,
-        "aligned_share": f"{rules.ALIGNED_SHARE:.0%}",
-        "noise_share": f"{rules.NOISE_SHARE:.0%}",
+        "aligned_share": f"{ALIGNED_SHARE:.0%}",
+        "noise_share": f"{NOISE_SHARE:.0%}",
         "fresh_days": settings.DMARC_FRESH_REPORT_DAYS,
         "fresh_hours": settings.DMARC_FRESH_POLL_HOURS,
     }

@@ -171,7 +171,7 @@ def demo(db, settings):
     settings.DMARC_DNS_NAMESERVERS = ["127.0.0.1:9"]  # nothing there: the demo's answers come from its cache
     settings.DMARC_DNS_TIMEOUT = 1
     call_command("demo", stdout=StringIO())
-    from reports.rollout.readiness import refresh_summaries
+    from reports.rollout.actions import refresh_summaries
 
     refresh_summaries()  # what the worker does after the import: the readiness pages read it
 

@@ -21,7 +21,7 @@ def test_it_imports_weeks_of_reports_in_every_container():
     assert set(Domain.objects.values_list("name", flat=True)) == domains  # the demo monitors its domains
     assert "foreign" not in out.getvalue()
     assert Report.objects.values("org_name").distinct().count() >= 3
-    sources = list(Report.objects.values_list("source", flat=True))
+    sources = list(Report.objects.values_list("origin", flat=True))
     for suffix in (".xml", ".xml.gz", ".zip", ".eml"):
         assert any(s.endswith(suffix) for s in sources), suffix
     total = Report.objects.aggregate(n=Sum("message_count"))["n"]

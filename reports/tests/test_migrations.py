@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
 
-from reports.ingest import rollup
+from reports.rollups import fold as rollup
 
 BEFORE = ("reports", "0005_unbounded_record_text")
 LATEST = ("reports", "0007_sourceperiod_identity_key")

@@ -2,8 +2,9 @@
 
 import pytest
 
-from reports.access import users_for_domain, visible_domains
+from reports.access.queries import users_for_domain
 from reports.harness.personas import person
+from reports.rollups.queries import visible_domains
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 from reports.alerts import rules
-from reports.alerts.rules import (
+from reports.alerts.facts import (
     DnsEvidence,
     DomainEvidence,
     MailboxEvidence,

@@ -24,7 +24,7 @@ from reports.harness.personas import person
 from reports.harness.web import Web
 from reports.harness.workers import TEST_BROKER_URL, TEST_QUEUE
 from reports.models import ReadinessSummary, SourceRanking
-from reports.rollout import summaries
+from reports.rollout import actions as summaries
 from reports.rollout.tasks import queue_domain_summaries
 
 D = "example.com"
@@ -103,8 +103,8 @@ def test_custom_ranges_of_a_big_domain_count_against_the_users_share_and_go_when
     assert len(queued()) == 3
 
     # Ranked by the worker; after an import only the preset range is ranked again.
-    ranking.compute(D, ranking.queries.DateRange(today - timedelta(days=4), today), _flt())
-    ranking.compute(D, ranking.queries.DateRange(today - timedelta(days=89), today), _flt())
+    ranking.compute(D, ranking.DateRange(today - timedelta(days=4), today), _flt())
+    ranking.compute(D, ranking.DateRange(today - timedelta(days=89), today), _flt())
     import_ok(daily_report(1, [record_xml(ip="192.0.2.99", count=1)], report_id="more"))
     assert [rng.days for rng, _ in ranking.still_read(D)] == [90]
     # Unread for two hours, the custom one goes; the preset one stays until two days.
@@ -114,7 +114,7 @@ def test_custom_ranges_of_a_big_domain_count_against_the_users_share_and_go_when
 
 
 def _flt():
-    return ranking.queries.SourceFilter()
+    return ranking.table.SourceFilter()
 
 
 @pytest.mark.slow

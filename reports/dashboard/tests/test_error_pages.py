@@ -20,12 +20,12 @@ def test_the_server_error_page_is_styled_and_needs_no_request(superuser_client, 
 
 
 def test_an_unexpected_error_answers_with_the_styled_500_page(superuser_client, monkeypatch):
-    from reports.dashboard import views
+    from reports.rollups import selection
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(views.queries, "domains", broken)
+    monkeypatch.setattr(selection, "with_data", broken)
     superuser_client.raise_request_exception = False
     response = superuser_client.get("/?domain=example.com")
     assert response.status_code == 500

@@ -12,7 +12,7 @@ from reports.harness import pages
 from reports.harness.builders import daily_report, import_ok
 from reports.harness.dns_server import DnsServer
 
-# The URLs a security review found answering 500 (issue 11), and their neighbours.
+# The URLs a security review found answering 500, and their neighbours.
 PROBES = [
     ("/reports/?q=%00", 200),
     ("/sources/?page=99999999999999999999", 200),

@@ -9,7 +9,8 @@ from django.utils import timezone
 from reports.dashboard import queries
 from reports.demo.report_xml import record_xml
 from reports.harness.builders import daily_report, day_start, import_ok
-from reports.ingest import rollup, store
+from reports.ingest import consistency as rollup
+from reports.ingest import store
 from reports.models import DailyRollup, DomainDay, Record, ReporterDay, SourcePeriod
 
 

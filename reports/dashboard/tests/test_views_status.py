@@ -63,7 +63,7 @@ def test_it_imports_several_files_and_shows_the_outcome_of_each(superuser_client
     assert not UploadChunk.objects.exists()
     # Running a task again (a redelivery) ingests nothing twice.
     ingest_upload(Upload.objects.get(name="a.xml").pk)
-    assert Report.objects.filter(source="upload:a.xml").count() == 1
+    assert Report.objects.filter(origin="upload:a.xml").count() == 1
     # And the upload reaches the dashboard.
     assert (
         superuser_client.get("/sources/192.0.2.5/?domain=example.com").context["detail"].totals.messages == 12
@@ -110,7 +110,7 @@ def test_the_uploads_page_refreshes_itself_while_a_file_waits(superuser_client, 
 def test_rejected_inputs_are_listed_with_their_error(superuser_client, db):
     upload(superuser_client, ("empty.xml", (corpus_dir() / "parsedmarc" / "empty.xml").read_bytes()))
     ingest_queued()
-    rejection = Rejection.objects.get(source="upload:empty.xml")
+    rejection = Rejection.objects.get(origin="upload:empty.xml")
     page = superuser_client.get("/status/").content.decode()
     assert "upload:empty.xml" in page
     assert rejection.error.split("\n")[0][:40] in page

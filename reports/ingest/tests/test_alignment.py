@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from reports.ingest.alignment import domains_align, evaluate, org_domain
+from reports.ingest.alignment import evaluate
 from reports.ingest.report import DkimResult, ParsedRecord, Reason, SpfResult
+from reports.shared.names import domains_align, org_domain
 
 
 def record(header_from="example.com", dkim=(), spf=(), verdict=("fail", "fail"), reasons=()) -> ParsedRecord:

@@ -126,7 +126,7 @@ def test_one_bad_input_does_not_stop_the_others(tmp_path):
     assert "count" in lines[0]["error"].lower()
     assert list(Report.objects.values_list("report_id", flat=True)) == ["good"]
     rejection = Rejection.objects.get()
-    assert rejection.source.endswith("1-bad.xml")
+    assert rejection.origin.endswith("1-bad.xml")
     assert (
         zlib.decompress(bytes(rejection.original), 16 + zlib.MAX_WBITS)
         == (tmp_path / "1-bad.xml").read_bytes()

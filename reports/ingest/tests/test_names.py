@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.ingest.names import domain_name, ip_text, is_domain_name, is_within
+from reports.shared.names import domain_name, ip_text, is_domain_name, is_within
 
 
 @pytest.mark.parametrize(

@@ -179,10 +179,10 @@ def test_rejected_bytes_past_their_total_cap_are_dropped_oldest_first(settings, 
     for i in range(5):
         ingest_bytes(b"<feedback>broken %d" % i + b"x" * 5000, f"test-{i}")
     assert Rejection.objects.filter(size__gt=0).count() == 5
-    sizes = dict(Rejection.objects.values_list("source", "size"))
+    sizes = dict(Rejection.objects.values_list("origin", "size"))
     settings.DMARC_MAX_REJECTED_BYTES = sizes["test-3"] + sizes["test-4"]
     assert drop_old_rejected_bytes() == 3
-    kept = set(Rejection.objects.exclude(original=None).values_list("source", flat=True))
+    kept = set(Rejection.objects.exclude(original=None).values_list("origin", flat=True))
     assert kept == {"test-3", "test-4"}
     client.force_login(superuser())
     assert "The bytes of 3 older rejected inputs were dropped" in client.get("/status/").content.decode()

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.alerts import evaluate
-from reports.ingest.alignment import normalise
+from reports.shared.names import normalise
 
 
 class Command(BaseCommand):

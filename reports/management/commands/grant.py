@@ -4,8 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from reports.access import audit, rules
-from reports.ingest.alignment import normalise
-from reports.models import AccessGrant, AuditEntry, Domain
+from reports.access.models import AccessGrant, AuditEntry
+from reports.domains.models import Domain
+from reports.shared.names import normalise
 
 
 class Command(BaseCommand):

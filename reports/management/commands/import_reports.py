@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from reports.ingest.files import default_jobs, import_files, iter_input_files
+from reports.shared import events
 
 
 class Command(BaseCommand):
@@ -34,24 +35,22 @@ class Command(BaseCommand):
         progress = Progress(len(files), enabled=not as_json and sys.stderr.isatty())
         counts = Counter()
         reasons = []
-        imported = set()
+        domains, days = set(), set()
         for path, outcomes in import_files(files, options["jobs"]):
             for outcome in outcomes:
                 counts[outcome.status] += 1
                 if outcome.status == "imported":
-                    imported.add(outcome.domain)
+                    domains.add(outcome.domain)
+                    days.update(outcome.days)
                 if outcome.status == "rejected":
-                    where = f"{outcome.source}" + (f" ({outcome.member})" if outcome.member else "")
+                    where = f"{outcome.origin}" + (f" ({outcome.member})" if outcome.member else "")
                     reasons.append(f"{where}: {outcome.error}")
                 if as_json:
                     self.stdout.write(json.dumps(outcome.as_json()))
             progress.step(path)
         progress.done()
-        # The readiness summaries of these domains are computed again by a worker (if the queue is up).
-        # Imported here: loading Celery costs a bulk import a tenth of a second at start-up.
-        from reports.rollout.tasks import queue_summaries
-
-        queue_summaries(imported)
+        # Once for all the files, from this process: the worker processes that stored them do not.
+        events.send_reports_changed(__name__, domains, days)
         if not as_json:
             self.stdout.write(
                 f"imported {counts['imported']}, duplicate {counts['duplicate']}, "

@@ -3,9 +3,9 @@ import getpass
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.access import audit
-from reports.ingest.alignment import normalise
-from reports.marks import rules, store
-from reports.models import AuditEntry
+from reports.access.models import AuditEntry
+from reports.marks import actions, queries, rules
+from reports.shared.names import normalise
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
         if source is None:
             if verdict:
                 raise CommandError("Name the SOURCE to mark.")
-            for m in store.marks(domain):
+            for m in queries.marks(domain):
                 self.stdout.write(
                     f"{m.target}: {m.label} (by {m.marked_by}, {m.marked_at:%Y-%m-%d %H:%M} UTC)"
                 )
@@ -40,29 +40,19 @@ class Command(BaseCommand):
             raise CommandError("Say --ours, --not-ours or --clear.")
         try:
             if verdict == "clear":
-                if store.clear_mark(domain, source):
+                if actions.clear_mark(domain, source):
                     audit.record(
                         None, AuditEntry.MARK, domain, source=source, verdict="clear", by=by or _login()
                     )
-                    _recompute(domain)
                     self.stdout.write(f"Cleared the mark on {source} for {domain}.")
                 else:
                     self.stdout.write(f"{source} had no mark for {domain}.")
                 return
-            mark = store.set_mark(domain, source, verdict, by or f"{_login()} (command line)")
+            mark = actions.set_mark(domain, source, verdict, by or f"{_login()} (command line)")
             audit.record(None, AuditEntry.MARK, domain, source=mark.value, verdict=verdict, by=mark.marked_by)
-            _recompute(domain)
         except rules.MarkError as e:
             raise CommandError(str(e)) from None
         self.stdout.write(f"Marked the {mark.target} as {mark.label} for {domain}.")
-
-
-def _recompute(domain: str) -> None:
-    # The pages read stored summaries: a worker computes them again with the mark (best effort here:
-    # `rollout DOMAIN` assesses with the marks anyway, and beat recomputes every few minutes).
-    from reports.rollout.tasks import queue_domain_summaries
-
-    queue_domain_summaries(domain)
 
 
 def _login() -> str:

@@ -4,9 +4,11 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reports.demo.scenarios import is_demo
-from reports.models import Report
-from reports.rollout import readiness, rules
+from reports.ingest.models import Report
+from reports.rollout import actions
+from reports.rollout.demo import is_demo
+from reports.shared.dates import WINDOW_DAYS
+from reports.shared.vocabulary import ALIGNED
 
 
 class Command(BaseCommand):
@@ -17,9 +19,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("domain")
-        parser.add_argument(
-            "--days", type=int, default=rules.WINDOW_DAYS, help="Window in days (default 30)."
-        )
+        parser.add_argument("--days", type=int, default=WINDOW_DAYS, help="Window in days (default 30).")
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--refresh-dns", action="store_true", help="Look the DNS records up again now.")
         parser.add_argument(
@@ -41,7 +41,8 @@ class Command(BaseCommand):
         if refresh and is_demo(domain):
             self.stderr.write(f"{domain} is a demo domain with no live DNS: its demo records are kept.")
             refresh = False
-        r = readiness.assess(domain, days=options["days"], refresh_dns=refresh)
+        # Stored like the worker's assessment: the pages then show what this prints.
+        r = actions.compute(domain, days=options["days"], refresh_dns=refresh)
         try:
             if options["json"]:
                 self.stdout.write(json.dumps(r.as_json(), indent=None))
@@ -93,5 +94,5 @@ class Command(BaseCommand):
                 names.append(s.network.label + (f", {s.network.country}" if s.network.country else ""))
             if names:
                 w(f"      {' · '.join(names)}")
-            if s.category != rules.ALIGNED:
+            if s.category != ALIGNED:
                 w(f"      {s.diagnosis}")

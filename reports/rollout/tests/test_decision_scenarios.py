@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from reports.harness.dns_server import DnsServer
 from reports.harness.rollout_scenarios import REPORTERS, Flow, build, day, google_workspace, ses_default
-from reports.rollout import readiness
+from reports.rollout import queries
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +158,7 @@ def test_the_record_to_publish_eases_in_with_t_y_and_says_what_to_do_with_sp(dns
     ]
     assert data["next_record"] == data["publish"][-1]["record"]
     assert any("sp=" in a for a in data["subdomains"]) and any("np=" in a for a in data["subdomains"])
-    assert readiness.summary(d)["ready"] is True
+    assert queries.summary(d)["ready"] is True
 
 
 def test_at_the_reject_step_the_what_if_counts_what_changes_and_keeps_arc_trusted_mail_apart(dns):

@@ -12,6 +12,7 @@ from reports.harness.dns_server import DnsServer
 from reports.models import DnsCache
 from reports.rollout import lint, resolve
 from reports.rollout.tests.test_lint import codes, rsa_key_b64
+from reports.shared import dns as shared_dns
 
 
 @pytest.fixture
@@ -21,14 +22,14 @@ def dns(settings):
 
 
 def test_nameservers_accept_host_port_and_ipv6_forms():
-    assert resolve.nameservers("127.0.0.1:5353, ::1, [::1]:5300, 192.0.2.1") == [
+    assert shared_dns.nameservers("127.0.0.1:5353, ::1, [::1]:5300, 192.0.2.1") == [
         ("127.0.0.1", 5353),
         ("::1", 53),
         ("::1", 5300),
         ("192.0.2.1", 53),
     ]
     with pytest.raises(ImproperlyConfigured, match="DMARC_DNS_NAMESERVERS"):
-        resolve.nameservers("127.0.0.1:99999")
+        shared_dns.nameservers("127.0.0.1:99999")
 
 
 # --- looked up in a real DNS server

@@ -3,9 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from reports.demo.scenarios import NOT_READY, READY, build_demo_reports, install_demo_dns
+from reports.demo.scenarios import NOT_READY, READY, build_demo_reports
 from reports.ingest.pipeline import ingest_bytes
 from reports.rollout import readiness as rollout
+from reports.rollout.demo import install_demo_dns
 
 pytestmark = pytest.mark.django_db
 

@@ -44,7 +44,7 @@ def ses_domain(dns, settings):
 
     resolve_reverse_dns.apply(kwargs={"domain": D}).get()
     # The dashboard's own rollups (overview, drill-down): rebuilt from the stored reports.
-    from reports.ingest import rollup
+    from reports.ingest import consistency as rollup
 
     rollup.rebuild(D)
     return D
@@ -200,7 +200,8 @@ def test_the_drill_down_names_the_service_and_explains_the_failure(superuser_cli
 
 
 def test_the_background_refresh_keeps_the_overviews_verdict(superuser_client, ses_domain):
-    from reports.rollout.readiness import refresh_summaries, summary
+    from reports.rollout.actions import refresh_summaries
+    from reports.rollout.queries import summary
     from reports.rollout.tasks import refresh_readiness
 
     assert summary(ses_domain) is None  # nothing computed yet: a page would say so
@@ -266,7 +267,7 @@ def test_the_readiness_page_reads_the_stored_summary_and_never_assesses(
 
 def test_the_stored_page_keeps_a_few_addresses_per_row_and_counts_the_others(ses_domain):
     from reports.rollout import page
-    from reports.rollout.summaries import stored_page
+    from reports.rollout.queries import stored_page
 
     computed(ses_domain)
     shown = stored_page(ses_domain, 30)
@@ -288,7 +289,7 @@ def test_the_stored_page_keeps_the_busiest_rows_of_each_category_and_counts_the_
 
     from reports.models import Record, SourceNetwork
     from reports.rollout import page
-    from reports.rollout.summaries import stored_page
+    from reports.rollout.queries import stored_page
 
     # Every address in a network of its own: the spoofer's make one row each among the unknown sources.
     now = timezone.now()

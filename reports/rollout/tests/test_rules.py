@@ -5,8 +5,13 @@ from datetime import date
 
 import pytest
 
-from reports.rollout import lint, rules
-from reports.rollout.rules import Group, SenderSource
+from reports.rollout import lint
+from reports.rollout.rules import checks as go_no_go
+from reports.rollout.rules.checks import Impact, checks, next_stage, relying
+from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason, strict_only
+from reports.rollout.rules.next_record import next_record
+from reports.rollout.rules.sources import build_sources
+from reports.shared.vocabulary import ALIGNED, FORWARDED, MISCONFIGURED, UNKNOWN
 
 D = "example.com"
 END = date(2026, 3, 31)
@@ -28,10 +33,10 @@ def group(ip="192.0.2.1", messages=100, dkim="fail", spf="fail", dkim_results=()
 
 
 def sources(*groups, adkim="r", aspf="r", hostnames=None):
-    return {s.ip: s for s in rules.build_sources(list(groups), D, adkim, aspf, hostnames or {})}
+    return {s.ip: s for s in build_sources(list(groups), D, adkim, aspf, hostnames or {})}
 
 
-def one(*groups, **kw) -> SenderSource:
+def one(*groups, **kw) -> AssessedSource:
     (src,) = sources(*groups, **kw).values()
     return src
 
@@ -41,7 +46,7 @@ def one(*groups, **kw) -> SenderSource:
 
 def test_a_dmarc_pass_is_aligned_whatever_the_results():
     src = one(group(dkim="pass", dkim_results=((D, "s1", "pass"),)))
-    assert src.category == rules.ALIGNED
+    assert src.category == ALIGNED
     assert src.problems == ["Passes DMARC (DKIM)."]
 
 
@@ -57,12 +62,12 @@ def test_a_dmarc_pass_is_aligned_whatever_the_results():
     ],
 )
 def test_override_reasons_that_show_forwarding(reasons, expected):
-    assert rules.forwarding_reason(reasons) == expected
+    assert forwarding_reason(reasons) == expected
 
 
 def test_an_override_reason_of_forwarding_makes_the_source_forwarded():
     src = one(group(reasons=(("local_policy", "arc=pass"),)))
-    assert src.category == rules.FORWARDED
+    assert src.category == FORWARDED
     assert "The receiver saw forwarding: local_policy (arc=pass)." in src.diagnosis
     assert "Nothing to fix on your side." in src.diagnosis
 
@@ -73,12 +78,12 @@ def test_a_known_mailing_list_is_forwarded():
         spf_results=(("googlegroups.com", "mfrom", "pass"),),
     )
     src = one(g)
-    assert (src.service, src.category) == ("Google Groups", rules.FORWARDED)
+    assert (src.service, src.category) == ("Google Groups", FORWARDED)
 
 
 def test_a_mailbox_provider_re_sending_your_broken_signature_is_forwarded():
     src = one(group(dkim_results=((D, "s1", "fail"),), spf_results=(("gmx.net", "mfrom", "pass"),)))
-    assert (src.service, src.category) == ("GMX", rules.FORWARDED)
+    assert (src.service, src.category) == ("GMX", FORWARDED)
     assert "your DKIM signature breaks in transit" in src.diagnosis
 
 
@@ -89,7 +94,7 @@ def test_a_known_service_that_does_not_align_is_misconfigured_with_its_own_fixes
             spf_results=(("us-east-1.amazonses.com", "mfrom", "pass"),),
         )
     )
-    assert (src.service, src.category) == ("Amazon SES", rules.MISCONFIGURED)
+    assert (src.service, src.category) == ("Amazon SES", MISCONFIGURED)
     assert "SPF passes for us-east-1.amazonses.com, which is not your domain" in src.diagnosis
     assert "Set up a custom MAIL FROM domain in SES so that SPF aligns." in src.fixes
     assert "Enable Easy DKIM." in src.fixes
@@ -99,33 +104,31 @@ def test_a_known_service_that_does_not_align_is_misconfigured_with_its_own_fixes
 def test_a_reverse_dns_name_alone_needs_some_authentication_to_name_a_service():
     fail = group(spf_results=((D, "mfrom", "fail"),))
     spoof = one(fail, hostnames={"192.0.2.1": "a8-21.smtp-out.amazonses.com"})
-    assert (spoof.service, spoof.category) == ("Amazon SES", rules.UNKNOWN)
+    assert (spoof.service, spoof.category) == ("Amazon SES", UNKNOWN)
     passing = group(spf_results=(("amazonses.com", "mfrom", "pass"),))
-    assert (
-        one(passing, hostnames={"192.0.2.1": "a8-21.smtp-out.amazonses.com"}).category == rules.MISCONFIGURED
-    )
+    assert one(passing, hostnames={"192.0.2.1": "a8-21.smtp-out.amazonses.com"}).category == MISCONFIGURED
 
 
 def test_your_own_servers_by_reverse_dns_are_misconfigured_not_unknown():
     src = one(group(spf_results=((D, "mfrom", "softfail"),)), hostnames={"192.0.2.1": f"mx1.{D}"})
-    assert (src.service, src.category) == ("Your own mail servers", rules.MISCONFIGURED)
+    assert (src.service, src.category) == ("Your own mail servers", MISCONFIGURED)
     assert f"SPF softfail for {D}: your servers is not in its SPF record" in src.diagnosis
 
 
 def test_a_subdomain_that_only_strict_alignment_rejects_is_misconfigured():
     g = group(spf_results=((f"bounce.{D}", "mfrom", "pass"),))
-    assert rules.strict_only(g, "r", "s") == ([f"bounce.{D}"], [])
-    assert rules.strict_only(g, "r", "r") == ([], [])
+    assert strict_only(g, "r", "s") == ([f"bounce.{D}"], [])
+    assert strict_only(g, "r", "r") == ([], [])
     src = one(g, aspf="s")
-    assert src.category == rules.MISCONFIGURED
+    assert src.category == MISCONFIGURED
     assert "your record asks for strict SPF alignment" in src.diagnosis
-    assert one(g, aspf="r").category == rules.UNKNOWN
+    assert one(g, aspf="r").category == UNKNOWN
 
 
 def test_strict_dkim_alignment_against_a_subdomain_signature():
     g = group(dkim_results=((f"mail.{D}", "s1", "pass"),))
     src = one(g, adkim="s")
-    assert src.category == rules.MISCONFIGURED
+    assert src.category == MISCONFIGURED
     assert f"DKIM is signed by mail.{D}, a subdomain, but your record asks for strict DKIM alignment" in (
         src.diagnosis
     )
@@ -133,7 +136,7 @@ def test_strict_dkim_alignment_against_a_subdomain_signature():
 
 def test_nothing_known_and_nothing_aligned_is_unknown():
     src = one(group(spf_results=(("spoof.invalid", "mfrom", "fail"),), dkim_results=((D, "s1", "fail"),)))
-    assert (src.service, src.category) == ("", rules.UNKNOWN)
+    assert (src.service, src.category) == ("", UNKNOWN)
     assert (
         "Not a known service (no reverse DNS name) and nothing aligns (SPF spoof.invalid: fail)."
         in src.problems
@@ -146,22 +149,22 @@ def test_nothing_known_and_nothing_aligned_is_unknown():
 
 def test_a_few_failing_messages_leave_a_source_aligned():
     src = one(group(messages=990, dkim="pass"), group(messages=10))
-    assert src.category == rules.ALIGNED
+    assert src.category == ALIGNED
     assert "10 of its 1,000 messages failed: too few to act on." in src.problems
 
 
 def test_the_failing_category_with_most_messages_wins_and_ties_go_to_misconfigured():
     forwarded = group(messages=50, reasons=(("forwarded", ""),))
     strict = group(messages=50, spf_results=((f"b.{D}", "mfrom", "pass"),))
-    assert one(forwarded, strict, aspf="s").category == rules.MISCONFIGURED
-    assert one(group(messages=51, reasons=(("forwarded", ""),)), strict, aspf="s").category == rules.FORWARDED
+    assert one(forwarded, strict, aspf="s").category == MISCONFIGURED
+    assert one(group(messages=51, reasons=(("forwarded", ""),)), strict, aspf="s").category == FORWARDED
 
 
 def test_relying_names_the_senders_that_need_relaxed_alignment():
     g = group(spf_results=((f"mail.{D}", "mfrom", "pass"),), dkim_results=(("amazonses.com", "x", "pass"),))
     srcs = list(sources(g).values())
-    assert rules.relying([g], srcs, "spf", D) == ["Amazon SES"]
-    assert rules.relying([g], srcs, "dkim", D) == []
+    assert relying([g], srcs, "spf", D) == ["Amazon SES"]
+    assert relying([g], srcs, "dkim", D) == []
 
 
 # --- readiness rules
@@ -183,35 +186,33 @@ def rec(text: str) -> lint.DmarcRecord:
 )
 def test_the_next_stage(record, no_record, expected):
     r = rec(record)
-    assert rules.next_stage(r, r.p, no_record) == expected
+    assert next_stage(r, r.p, no_record) == expected
 
 
 def test_without_a_record_the_next_stage_is_a_monitoring_record():
-    assert rules.next_stage(lint.DmarcRecord(raw="", tags={"p": "none"}), "none", True) == "none"
+    assert next_stage(lint.DmarcRecord(raw="", tags={"p": "none"}), "none", True) == "none"
 
 
 def test_the_next_record_keeps_reporting_and_drops_what_breaks_or_is_obsolete():
     r = rec("v=DMARC1; p=none; pct=50; rf=afrf; sp=reject; adkim=s; aspf=s; fo=1; rua=mailto:d@example.com")
     problems = lint.context_problems(r, days_on_none=None, relaxed_spf=["Amazon SES"])
-    assert rules.next_record(r, "quarantine", D, problems) == (
+    assert next_record(r, "quarantine", D, problems) == (
         "v=DMARC1; p=quarantine; sp=reject; adkim=s; fo=1; rua=mailto:d@example.com"
     )
-    assert (
-        rules.next_record(rec("v=DMARC1"), "none", D, []) == f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{D}"
-    )
+    assert next_record(rec("v=DMARC1"), "none", D, []) == f"v=DMARC1; p=none; rua=mailto:dmarc-reports@{D}"
 
 
 def test_impact_counts_failing_messages_per_day_by_category():
     failing = [group(messages=300, reasons=(("forwarded", ""),)), group(ip="192.0.2.2", messages=600)]
     srcs = sources(*failing)
-    assert {s.category for s in srcs.values()} == {rules.FORWARDED, rules.UNKNOWN}
-    impact = rules.impact([*failing, group(ip="192.0.2.3", dkim="pass")], days=30)
+    assert {s.category for s in srcs.values()} == {FORWARDED, UNKNOWN}
+    impact = go_no_go.impact([*failing, group(ip="192.0.2.3", dkim="pass")], days=30)
     assert impact["reject"].by_category == {"forwarded": 10.0, "misconfigured": 0.0, "unknown": 20.0}
     assert impact["quarantine"].messages_per_day == 30.0
 
 
 def checks_of(srcs, reporters=2, days=20, problems=()):
-    found, share = rules.checks(list(problems), srcs, reporters, days, END, False, None)
+    found, share = checks(list(problems), srcs, reporters, days, END, False, None)
     return {c.code: c for c in found}, share
 
 
@@ -237,8 +238,8 @@ def test_checks_name_what_blocks():
 def test_notes_advise_t_y_and_warn_about_forwarded_mail_under_reject():
     r = rec("v=DMARC1; p=quarantine; rua=mailto:d@example.com")
     per_day = {"forwarded": 5.0, "unknown": 0}
-    impact = {"quarantine": rules.Impact(5, per_day), "reject": rules.Impact(5, per_day)}
-    notes = rules.notes(r, "quarantine", "reject", impact, [])
+    impact = {"quarantine": Impact(5, per_day), "reject": Impact(5, per_day)}
+    notes = go_no_go.notes(r, "quarantine", "reject", impact, [])
     assert any("t=y" in n.message for n in notes)
     assert any("5 forwarded messages a day would be rejected" in n.message for n in notes)
     assert all(not n.blocking and n.code for n in notes)

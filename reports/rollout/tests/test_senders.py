@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.rollout.senders import OWN, Signals, identify, table
+from reports.sources.services import OWN, Signals, identify, table
 
 REQUIRED = [
     "Amazon SES",

@@ -20,7 +20,7 @@ from reports.harness.rollout_scenarios import (
     ses_default,
     unknown_network,
 )
-from reports.ingest import rollup
+from reports.ingest import consistency as rollup
 from reports.models import DnsCache, SourceNetwork
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,6 @@
 """Naming the service behind a source: Amazon SES, Google Workspace, a mailing list...
 
-The curated table is senders.json beside this file. Each sender lists the
+The curated table is services.json beside this file. Each service lists the
 domains that give it away in three signals, with how it authenticates and what
 its users must configure for alignment:
 
@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from reports.ingest.alignment import normalise, org_domain
+from reports.shared.names import normalise, org_domain
 
-TABLE = Path(__file__).with_name("senders.json")
+TABLE = Path(__file__).with_name("services.json")
 
 # Kinds whose failing mail is forwarded mail, not a sender to fix.
 FORWARDING_KINDS = ("forwarder", "mailing-list")
@@ -57,7 +57,7 @@ WEAK_EVIDENCE = ("reverse DNS ", "network AS")
 
 
 @dataclass(frozen=True)
-class Sender:
+class Service:
     id: str
     name: str
     short: str
@@ -82,7 +82,7 @@ class Sender:
         return KIND_LABELS.get(self.kind, self.kind)
 
 
-OWN = Sender(
+OWN = Service(
     id="own",
     name="Your own mail servers",
     short="your servers",
@@ -95,12 +95,12 @@ OWN = Sender(
 
 
 @lru_cache(maxsize=1)
-def table() -> tuple[Sender, ...]:
+def table() -> tuple[Service, ...]:
     data = json.loads(TABLE.read_text(encoding="utf-8"))
     senders = []
     for row in data["senders"]:
         senders.append(
-            Sender(
+            Service(
                 **{
                     **row,
                     "rdns": tuple(row["rdns"]),
@@ -114,9 +114,9 @@ def table() -> tuple[Sender, ...]:
 
 
 @lru_cache(maxsize=1)
-def _index() -> dict[str, dict[str, list[tuple[int, Sender]]]]:
+def _index() -> dict[str, dict[str, list[tuple[int, Service]]]]:
     """signal -> domain -> [(position in table, sender)]."""
-    index: dict[str, dict[str, list[tuple[int, Sender]]]] = {"rdns": {}, "dkim": {}, "spf": {}}
+    index: dict[str, dict[str, list[tuple[int, Service]]]] = {"rdns": {}, "dkim": {}, "spf": {}}
     for position, sender in enumerate(table()):
         for signal in index:
             for domain in getattr(sender, signal):
@@ -125,9 +125,9 @@ def _index() -> dict[str, dict[str, list[tuple[int, Sender]]]]:
 
 
 @lru_cache(maxsize=1)
-def _networks() -> dict[int, list[tuple[int, Sender]]]:
+def _networks() -> dict[int, list[tuple[int, Service]]]:
     """AS number -> [(position in table, sender)]."""
-    index: dict[int, list[tuple[int, Sender]]] = {}
+    index: dict[int, list[tuple[int, Service]]] = {}
     for position, sender in enumerate(table()):
         for asn in sender.asn:
             index.setdefault(asn, []).append((position, sender))
@@ -152,7 +152,7 @@ class Signals:
 
 @dataclass
 class Identification:
-    sender: Sender | None
+    sender: Service | None
     evidence: list[str] = field(default_factory=list)  # e.g. "DKIM d=amazonses.com"
 
     @property
@@ -179,7 +179,7 @@ def identify(signals: Signals, policy_domain: str = "") -> Identification:
     scores: dict[str, float] = {}
     positions: dict[str, int] = {}
     evidence: dict[str, list[str]] = {}
-    senders: dict[str, Sender] = {}
+    senders: dict[str, Service] = {}
 
     def score(signal: str, domain: str, weight: int, label: str) -> None:
         domain = normalise(domain)

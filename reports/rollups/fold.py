@@ -24,9 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import transaction
 
-SUMS = ("messages", "dmarc_pass", "dkim_pass", "spf_pass", "quarantined", "rejected")
+from reports.shared.counts import FIELDS
+
+SUMS = FIELDS
 SIGNED_SUMS = ", ".join(f"sum(d.{c}) * %(sign)s" for c in SUMS)
 ADD_SUMS = ", ".join(f"{c} = {{t}}.{c} + EXCLUDED.{c}" for c in SUMS)
 ROWS = "reports_dailyrollup d WHERE d.report_id = ANY(%(ids)s)"
@@ -106,18 +108,3 @@ def subtract_reports(cursor, report_ids: Iterable[int]) -> None:
         with transaction.atomic():
             for sql in (*FOLDS, *CLEAN_UP):
                 cursor.execute(sql, params)
-
-
-def rebuild(domain: str | None = None, batch: int = 200) -> None:
-    """Recompute the coarser rollups from the DailyRollup rows (after a migration or a repair)."""
-    from reports.models import DomainDay, Report, ReporterDay, SourcePeriod
-
-    with transaction.atomic():
-        for model in (DomainDay, ReporterDay, SourcePeriod):
-            rows = model.objects.all()
-            (rows.filter(domain=domain) if domain else rows).delete()
-        reports = Report.objects.filter(domain=domain) if domain else Report.objects.all()
-        ids = list(reports.order_by("id").values_list("id", flat=True))
-        with connection.cursor() as cur:
-            for i in range(0, len(ids), batch):
-                add_reports(cur, ids[i : i + batch])

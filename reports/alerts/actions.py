@@ -1,4 +1,4 @@
-"""Alert rows and their deliveries: the database decides what has fired already.
+"""Writing alert rows and their deliveries: the database decides what has fired already.
 
 1. A firing transition inserts the alert; the partial unique key (one open
    alert per key) turns a second insert, by a concurrent run, into a no-op.
@@ -16,17 +16,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from reports.alerts import links, recipients, render
-from reports.alerts.state import FIRING, RESOLVED, OpenAlert, Transition, within_cap
-from reports.models import Alert, Delivery
+from reports.alerts import facts, links, recipients, render
+from reports.alerts.evidence import DMARC_MEMORY, failing_since_key
+from reports.alerts.models import Alert, AlertMemory, Delivery
+from reports.alerts.state import FIRING, RESOLVED, Transition, within_cap
+from reports.mail.models import Mailbox
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
-
-
-def open_alerts(domains: list[str]) -> list[OpenAlert]:
-    rows = Alert.objects.filter(resolved__isnull=True, domain__in=domains)
-    return [OpenAlert(a.key, a.domain, a.rule, a.subject, a.announce_resolved) for a in rows]
 
 
 def record(t: Transition, now) -> Alert | None:
@@ -131,3 +129,21 @@ def _deliveries(alert: Alert, state: str, now) -> list[Delivery]:
         )
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
+
+
+def remember_record(domain: str, dns: facts.DnsEvidence | None) -> None:
+    """Keep the DMARC record just seen, so that the next evaluation can tell a change."""
+    if dns is None or not dns.checked:
+        return
+    AlertMemory.objects.update_or_create(
+        domain=domain, name=DMARC_MEMORY, defaults={"value": dns.dmarc_record}
+    )
+
+
+def remember_mailbox_failures() -> None:
+    """Keep when each failing mailbox was first seen failing (reports.alerts.evidence.mailboxes)."""
+    now = timezone.now().isoformat()
+    for pk in Mailbox.objects.filter(last_success__isnull=True, last_poll__isnull=False).values_list(
+        "pk", flat=True
+    ):
+        AlertMemory.objects.get_or_create(domain="", name=failing_since_key(pk), defaults={"value": now})

@@ -1,29 +1,13 @@
-"""Reading and writing the operator's marks (SenderMark rows)."""
+"""Writing the operator's marks (SenderMark rows); each change sends marks_changed once committed."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from reports.marks import rules
-from reports.models import SenderMark
-
-
-def service_names() -> dict[str, str]:
-    """Every known service by its name, short name and id, lower-cased: the name a mark keeps."""
-    from reports.rollout.senders import OWN, table
-
-    names = {}
-    for sender in (*table(), OWN):
-        for key in (sender.id, sender.short, sender.name):
-            names.setdefault(key.lower(), sender.name)
-    return names
-
-
-def marks(domain: str) -> list[rules.Mark]:
-    return [
-        rules.Mark(m.kind, m.value, m.verdict, m.marked_by, m.marked_at)
-        for m in SenderMark.objects.filter(domain=domain).order_by("kind", "value")
-    ]
+from reports.marks.models import SenderMark
+from reports.marks.queries import service_names
+from reports.shared import events
 
 
 def set_mark(domain: str, source: str, verdict: str, marked_by: str) -> rules.Mark:
@@ -38,6 +22,7 @@ def set_mark(domain: str, source: str, verdict: str, marked_by: str) -> rules.Ma
         value=value,
         defaults={"verdict": verdict, "marked_by": marked_by[:150], "marked_at": now},
     )
+    events.send_marks_changed(__name__, domain)
     return rules.Mark(kind, value, verdict, marked_by, now)
 
 
@@ -45,4 +30,6 @@ def clear_mark(domain: str, source: str) -> bool:
     """Take the mark off `source`; False when there was none."""
     kind, value = rules.parse_source(source, service_names())
     deleted, _ = SenderMark.objects.filter(domain=domain, kind=kind, value=value).delete()
+    if deleted:
+        events.send_marks_changed(__name__, domain)
     return bool(deleted)

@@ -1,0 +1,84 @@
+"""What is known of a sending address: its reverse DNS name, its network, and the service and category
+the last readiness assessment of a domain found for it."""
+
+from django.db import models
+
+
+class ReverseDns(models.Model):
+    """The PTR name of a source, resolved by a Celery task, never during a page request.
+
+    `confirmed` means the name resolves back to the address (forward-confirmed):
+    anyone can put any name in the PTR of their own addresses, so only
+    confirmed names identify a service.
+    """
+
+    ip = models.GenericIPAddressField(unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    confirmed = models.BooleanField(default=False)
+    error = models.CharField(max_length=255, blank=True)
+    fetched = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "reverse DNS name"
+
+    def __str__(self):
+        return f"{self.ip} {self.hostname}"
+
+
+class SourceNetwork(models.Model):
+    """The origin network of a source from Team Cymru's IP-to-ASN service, resolved by a Celery task.
+
+    `asn` is None when the address is not routed (or the lookup failed: see
+    `error`); `expires` follows the answer's TTL within bounds.
+    """
+
+    ip = models.GenericIPAddressField(unique=True)
+    asn = models.BigIntegerField(null=True, blank=True)
+    prefix = models.CharField(max_length=64, blank=True)
+    country = models.CharField(max_length=8, blank=True)
+    as_name = models.CharField(max_length=255, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    fetched = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # The sources page's network filter: the addresses of one AS.
+            models.Index(fields=["asn"], name="sourcenetwork_asn"),
+        ]
+
+    def __str__(self):
+        return f"{self.ip} AS{self.asn}"
+
+
+class SourceService(models.Model):
+    """The service behind a source of a policy domain and its rollout category, as the last readiness
+    assessment of the domain found them (over its window). The sources table, the Senders page and the
+    overview read these instead of the records."""
+
+    domain = models.CharField(max_length=255)
+    ip = models.GenericIPAddressField()
+    service = models.CharField(max_length=64, blank=True)  # services.json id, "own", or "" (unidentified)
+    service_name = models.CharField(max_length=255, blank=True)
+    kind = models.CharField(max_length=32, blank=True)
+    by_network = models.BooleanField(default=False)  # named by its AS alone
+    category = models.CharField(max_length=16)
+    evidence = models.JSONField(default=list, blank=True)
+    problems = models.JSONField(default=list, blank=True)
+    fixes = models.JSONField(default=list, blank=True)
+    messages = models.BigIntegerField(default=0)  # in the assessment's window
+    assessed = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Also serves the pages' lookups by domain (and ip).
+            models.UniqueConstraint(fields=["domain", "ip"], name="sourceservice_identity"),
+        ]
+        indexes = [
+            # The sources page's service and category filters.
+            models.Index(fields=["domain", "service"], name="sourceservice_service"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.ip} {self.service_name or '-'}"
