@@ -20,6 +20,7 @@ from reports.rollout.rules.checks import Check, Impact
 from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason
 from reports.rollout.rules.next_record import next_record
 from reports.rollout.rules.sources import build_sources
+from reports.rollout.rules.staging import Step, plan
 from reports.shared.dates import WINDOW_DAYS, DateRange
 from reports.shared.names import normalise, org_domain
 from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES, STAGES
@@ -54,7 +55,7 @@ class Readiness:
     record_from_reports: bool = False  # no usable DNS record: the stage comes from the reports
     # The decision block: the next stage's what-if, the records to publish in order, sp=/np= advice.
     what_if: decision.WhatIf | None = None
-    steps: list[decision.Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # the whole plan; `publish` is what is safe today
     subdomain_advice: list[str] = field(default_factory=list)
     freshness: Freshness | None = None
     marks: list[Mark] = field(default_factory=list)
@@ -73,6 +74,10 @@ class Readiness:
             {"code": c.code, "ok": c.ok if c.blocking else None, "text": c.message}
             for c in failed + passed + advice
         ]
+
+    @property
+    def publish(self) -> list[Step]:
+        return [s for s in self.steps if s.now]
 
     @property
     def legitimate_pct(self) -> str:
@@ -100,7 +105,9 @@ class Readiness:
             "ready": self.ready,
             "reasons": self.reason_objects,
             "next_record": self.next_record,
-            "publish": [{"record": s.record, "when": s.when} for s in self.steps],
+            # Only what is safe to publish today: nothing enforcing while the domain is not ready.
+            "publish": [s.as_json() for s in self.publish],
+            "plan": [s.as_json() for s in self.steps],
             "subdomains": self.subdomain_advice,
             "sources": [s.as_json() for s in self.sources],
             "impact": self.what_if.as_json() if self.what_if else None,
@@ -202,7 +209,7 @@ def assess(
         ),
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
-        steps=decision.publish_steps(next_rec, stage, next_stage),
+        steps=plan(next_rec, stage, next_stage, dict(rec.tags), ready),
         subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains),
         freshness=fresh,
         marks=marks,
