@@ -13,6 +13,7 @@ from reports.alerts.models import (
     Delivery,
     DigestSubscription,
 )
+from reports.api.models import ApiToken
 from reports.dashboard.models import SenderTotals, SourceRanking
 from reports.domains.models import Domain
 from reports.ingest.models import (
@@ -34,6 +35,7 @@ from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, S
 __all__ = [
     "AccessGrant",
     "AuditEntry",
+    "ApiToken",
     "Alert",
     "AlertMemory",
     "AlertPreference",

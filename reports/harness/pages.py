@@ -40,7 +40,7 @@ NONE = "none"  # not at all (lists, the help page, actions not tied to a domain)
 QUERY = "query"  # ?domain=: another domain is 404 to a user who sees some, 403 to one who sees none
 PATH = "path"  # in the path, or through a report: 404 to whoever may not see it
 
-HTML, CSV, FILE, REDIRECT = "html", "csv", "file", "redirect"
+HTML, CSV, FILE, REDIRECT, JSON = "html", "csv", "file", "redirect", "json"
 DASHBOARD = ("domain", "range", "start", "end")
 TABLE = (*DASHBOARD, "page", "q", "failing", "sort", "dir")
 
@@ -140,6 +140,19 @@ def _report(view: str):
     return lambda s: reverse(view, args=[s.report])
 
 
+def _api(name: str, build, may=VIEWERS, **kw) -> Page:
+    """An endpoint of the API: JSON, and 401 (not a redirect to the login) without a token or session."""
+    kw.setdefault("anonymous", 401)
+    return Page(name, build, may, kind=JSON, **kw)
+
+
+def _on_domain(view: str):
+    return lambda s: reverse(view, args=[s.domain])
+
+
+API_RANGE = ("start", "end")
+
+
 # The app's pages and endpoints, in the order of the URL configuration.
 PAGES: tuple[Page, ...] = (
     Page("login", lambda s: reverse("login"), PUBLIC),
@@ -208,6 +221,13 @@ PAGES: tuple[Page, ...] = (
         PUBLIC,
         methods=("GET", "POST"),
     ),
+    Page("account_tokens", lambda s: reverse("account_tokens"), SIGNED_IN, methods=("GET", "POST")),
+    # The REST API (reports.api): a session works as a token with every scope.
+    _api("api_domains", lambda s: reverse("api_domains")),
+    # 202 until a worker has assessed the domain (as no test's scenario runs one).
+    _api("api_readiness", _on_domain("api_readiness"), scope=PATH, ok=202, params=("days",)),
+    _api("api_bad_domain", lambda s: "/api/v1/domains/-bad-/readiness/", PUBLIC, ok=400),
+    _api("api_not_found", lambda s: "/api/v1/no-such-endpoint/", PUBLIC, ok=404),
 )
 
 
