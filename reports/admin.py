@@ -7,6 +7,7 @@ from reports.domains import admin as domains_admin
 from reports.ingest import admin as ingest_admin
 from reports.mail import admin as mail_admin
 from reports.marks import admin as marks_admin
+from reports.sources import admin as sources_admin
 
 __all__ = [
     "access_admin",
@@ -16,4 +17,5 @@ __all__ = [
     "ingest_admin",
     "mail_admin",
     "marks_admin",
+    "sources_admin",
 ]

@@ -30,7 +30,7 @@ from reports.mail.models import Mailbox, MailMessage
 from reports.marks.models import SenderMark
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
-from reports.sources.models import ReverseDns, SourceNetwork, SourceService
+from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, SourceService
 
 __all__ = [
     "AccessGrant",
@@ -63,6 +63,7 @@ __all__ = [
     "MessageCounts",
     "ReporterDay",
     "SourcePeriod",
+    "OperatorService",
     "ReverseDns",
     "SourceNetwork",
     "SourceService",
