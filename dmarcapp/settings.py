@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reports",
 ]
 
@@ -384,6 +387,41 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
     }
+}
+
+# --- The REST API (reports/api/) ---
+# Requests one token may make a minute, counted in Redis (DMARC_API_RATE_REDIS_URL, default the broker's).
+DMARC_API_RATE_PER_MINUTE = envint("DMARC_API_RATE_PER_MINUTE", 600, minimum=1)
+DMARC_API_RATE_REDIS_URL = env.str("DMARC_API_RATE_REDIS_URL", default=CELERY_BROKER_URL)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "reports.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["reports.api.auth.ScopeAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["reports.api.auth.PerTokenRate"],
+    # JSON whatever the Accept header or ?format= says: never DRF's HTML pages.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reports.api.negotiation.AlwaysJson",
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "reports.api.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DMARC reports API",
+    "DESCRIPTION": "Personal tokens with scopes (read, ingest, marks): `Authorization: Bearer TOKEN`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from the app's own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "An API token"}}
+    },
+    "SECURITY": [{"token": []}],
 }
 
 # Behind a proxy that terminates TLS: secure cookies, HSTS, redirects to https,

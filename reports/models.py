@@ -13,6 +13,7 @@ from reports.alerts.models import (
     Delivery,
     DigestSubscription,
 )
+from reports.api.models import ApiToken
 from reports.dashboard.models import SenderTotals, SourceRanking
 from reports.domains.models import Domain
 from reports.ingest.models import (
@@ -30,11 +31,12 @@ from reports.marks.models import SenderMark
 from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
-from reports.sources.models import ReverseDns, SourceNetwork, SourceService
+from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, SourceService
 
 __all__ = [
     "AccessGrant",
     "AuditEntry",
+    "ApiToken",
     "Alert",
     "AlertMemory",
     "AlertPreference",
@@ -63,6 +65,7 @@ __all__ = [
     "MessageCounts",
     "ReporterDay",
     "SourcePeriod",
+    "OperatorService",
     "ReverseDns",
     "SourceNetwork",
     "SourceService",

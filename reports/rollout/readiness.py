@@ -23,6 +23,7 @@ from reports.rollout.rules.sources import build_sources
 from reports.shared.dates import WINDOW_DAYS, DateRange
 from reports.shared.names import normalise, org_domain
 from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES, STAGES
+from reports.sources.queries import known_services
 
 MAX_DKIM_SELECTORS = 10
 
@@ -215,7 +216,8 @@ def _sources(
 ) -> list[AssessedSource]:
     ips = {g.ip for g in groups}
     hostnames = rdns_names(ips, confirmed_only=True)
-    return build_sources(groups, domain, adkim, aspf, hostnames, asn.networks(ips), marks)
+    networks = asn.networks(ips)
+    return build_sources(groups, domain, adkim, aspf, hostnames, networks, marks, known_services())
 
 
 def source_verdict(domain: str, ip: str, start: date, end: date) -> AssessedSource | None:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0019_origin'),
+        ('reports', '0021_operator_service'),
     ]
 
     operations = [
