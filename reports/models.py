@@ -32,6 +32,7 @@ from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
 from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, SourceService
+from reports.sso.models import SsoIdentity
 
 __all__ = [
     "AccessGrant",
@@ -58,6 +59,7 @@ __all__ = [
     "MailMessage",
     "SenderMark",
     "MetricCount",
+    "SsoIdentity",
     "DnsCache",
     "ReadinessSummary",
     "DailyRollup",
