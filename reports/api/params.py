@@ -48,6 +48,10 @@ class DaysForm(forms.Form):
     )
 
 
+class AlertStateForm(forms.Form):
+    state = forms.ChoiceField(required=False, choices=[(s, s) for s in ("open", "resolved", "all")])
+
+
 def _valid(form: forms.Form) -> dict:
     if not form.is_valid():
         errors = {("params" if k == "__all__" else k): v for k, v in form.errors.items()}
@@ -80,3 +84,7 @@ def source_filter(request) -> SourceFilter:
         if errors:
             raise ValidationError(errors)
     return form.filter()
+
+
+def alert_state(request) -> str:
+    return _valid(AlertStateForm(request.query_params)).get("state") or "open"

@@ -151,6 +151,9 @@ def _on_domain(view: str):
 
 
 API_RANGE = ("start", "end")
+API_PAGING = ("page", "page_size")
+API_SOURCES = (*API_RANGE, *API_PAGING, "q", "failing", "new", "sort", "dir", "service", "category", "asn",
+               "country")  # fmt: skip
 
 
 # The app's pages and endpoints, in the order of the URL configuration.
@@ -226,6 +229,18 @@ PAGES: tuple[Page, ...] = (
     _api("api_domains", lambda s: reverse("api_domains")),
     # 202 until a worker has assessed the domain (as no test's scenario runs one).
     _api("api_readiness", _on_domain("api_readiness"), scope=PATH, ok=202, params=("days",)),
+    _api("api_overview", _on_domain("api_overview"), scope=PATH, params=API_RANGE),
+    _api("api_sources", _on_domain("api_sources"), scope=PATH, params=API_SOURCES),
+    _api(
+        "api_source",
+        lambda s: reverse("api_source", args=[s.domain, s.ip]),
+        scope=PATH,
+        params=(*API_RANGE, *API_PAGING),
+    ),
+    _api("api_senders", _on_domain("api_senders"), scope=PATH, params=API_RANGE),
+    _api("api_reports", _on_domain("api_reports"), scope=PATH, params=(*API_RANGE, "q", *API_PAGING)),
+    _api("api_alerts", _on_domain("api_alerts"), scope=PATH, params=("state",)),
+    _api("api_report", _report("api_report"), scope=PATH, params=API_PAGING),
     _api("api_bad_domain", lambda s: "/api/v1/domains/-bad-/readiness/", PUBLIC, ok=400),
     _api("api_not_found", lambda s: "/api/v1/no-such-endpoint/", PUBLIC, ok=404),
 )
