@@ -6,6 +6,7 @@ ImproperlyConfigured error that names the variable, instead of running with a
 silently wrong setting.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -46,6 +47,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: request ids and durations, and the probes (/healthz, /readyz, /metrics) answered
+    # before host checks, https redirects and the database (reports/ops/middleware.py).
+    "reports.ops.middleware.ServiceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every SQL statement of a request within DMARC_WEB_STATEMENT_TIMEOUT, and a page saying so.
@@ -312,16 +316,48 @@ CELERY_BEAT_SCHEDULE = {
     "queue waiting uploads": _every("reports.ingest.tasks.queue_waiting_uploads", 300),
 }
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, task_id), from
+# the web app and the workers alike (reports/ops/logs.py); plain: a line of text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "reports.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # IMAPClient's protocol trace (DEBUG) quotes what servers answer verbatim, and a server
     # may echo the LOGIN command: never log it, whatever LOG_LEVEL says.
     "loggers": {"imapclient": {"level": "INFO"}},
 }
+
+# --- Health and metrics (reports/ops/) ---
+# A worker writes its heartbeat to Redis this often; /readyz fails when the newest is older than
+# DMARC_WORKER_STALE_SECONDS, or when beat sent no task for DMARC_BEAT_STALE_SECONDS (beat sends
+# one every DMARC_HEARTBEAT_SECONDS).
+DMARC_HEARTBEAT_SECONDS = envint("DMARC_HEARTBEAT_SECONDS", 15, minimum=1)
+DMARC_WORKER_STALE_SECONDS = envint("DMARC_WORKER_STALE_SECONDS", 45, minimum=1)
+DMARC_BEAT_STALE_SECONDS = envint("DMARC_BEAT_STALE_SECONDS", 90, minimum=1)
+if min(DMARC_WORKER_STALE_SECONDS, DMARC_BEAT_STALE_SECONDS) <= DMARC_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "DMARC_WORKER_STALE_SECONDS and DMARC_BEAT_STALE_SECONDS must be greater than DMARC_HEARTBEAT_SECONDS"
+    )
+CELERY_BEAT_SCHEDULE["heartbeat"] = _every("reports.ops.tasks.beat_heartbeat", DMARC_HEARTBEAT_SECONDS)
+# /metrics answers the bearer of this token (also DMARC_METRICS_TOKEN_FILE), or the addresses and
+# networks listed here (comma-separated, e.g. 10.0.0.0/8,127.0.0.1); with neither, nobody.
+DMARC_METRICS_TOKEN = envsecret("DMARC_METRICS_TOKEN")
+try:
+    DMARC_METRICS_ALLOW = [
+        ipaddress.ip_network(n.strip(), strict=False)
+        for n in env.list("DMARC_METRICS_ALLOW", default=[])
+        if n.strip()
+    ]
+except ValueError as e:
+    raise ImproperlyConfigured(f"DMARC_METRICS_ALLOW has an invalid value: {e}") from None
 
 # --- Access, secrets and deployment hardening (reports/access/) ---
 # Fernet keys for stored credentials, comma-separated: the first encrypts, all decrypt.

@@ -28,6 +28,7 @@ from reports.ingest.models import (
 )
 from reports.mail.models import Mailbox, MailMessage
 from reports.marks.models import SenderMark
+from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
 from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, SourceService
@@ -56,6 +57,7 @@ __all__ = [
     "Mailbox",
     "MailMessage",
     "SenderMark",
+    "MetricCount",
     "DnsCache",
     "ReadinessSummary",
     "DailyRollup",

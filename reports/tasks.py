@@ -10,9 +10,11 @@ from reports.mail.tasks import (
     poll_all_mailboxes,
     poll_mailbox,
 )
+from reports.ops.tasks import beat_heartbeat
 from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns, resolve_sources
 
 __all__ = [
+    "beat_heartbeat",
     "evaluate_alerts",
     "send_alert_deliveries",
     "send_weekly_digests",
