@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("reports.mail.urls")),
     path("", include("reports.rollout.urls")),
     path("", include("reports.alerts.urls")),
+    path("", include("reports.sources.urls")),
     path("", include("reports.sso.urls")),
     path("api/", include("reports.api.urls")),
     path("account/tokens/", account_tokens, name="account_tokens"),

@@ -170,6 +170,7 @@ PAGES: tuple[Page, ...] = (
         "sources_csv", lambda s: _q(reverse("sources_csv"), s), VIEWERS, scope=QUERY, kind=CSV, params=TABLE
     ),
     Page("senders", lambda s: _q(reverse("senders"), s), VIEWERS, scope=QUERY, params=TABLE),
+    Page("selectors", lambda s: _q(reverse("selectors"), s), VIEWERS, scope=QUERY, params=DASHBOARD),
     Page("source", lambda s: _q(reverse("source", args=[s.ip]), s), VIEWERS, scope=QUERY, params=TABLE),
     Page(
         "report_list",
@@ -244,6 +245,9 @@ PAGES: tuple[Page, ...] = (
     _api("api_reports", _on_domain("api_reports"), scope=PATH, params=(*API_RANGE, "q", *API_PAGING)),
     _api("api_alerts", _on_domain("api_alerts"), scope=PATH, params=("state",)),
     _api("api_report", _report("api_report"), scope=PATH, params=API_PAGING),
+    _api("api_push", lambda s: reverse("api_push"), OPERATORS, methods=("POST",), ok=202),
+    # Names an upload no one made: not found, whoever asks.
+    _api("api_upload", lambda s: reverse("api_upload", args=[999_999]), SIGNED_IN, ok=404),
     _api("api_bad_domain", lambda s: "/api/v1/domains/-bad-/readiness/", PUBLIC, ok=400),
     _api("api_not_found", lambda s: "/api/v1/no-such-endpoint/", PUBLIC, ok=404),
 )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0022_ops'),
+        ('reports', '0023_dkim_selectors'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
