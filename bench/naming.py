@@ -33,23 +33,65 @@ CUSTOMER = "customer.example"
 
 # id, default DKIM d=, default MAIL FROM, MAIL FROM once authenticated ("" = the customer's), PTR, AS
 PROFILES = [
-    ("google-workspace", "customer-example.20230601.gappssmtp.com", CUSTOMER, "", "mail-sor-f41.google.com", 15169),
-    ("microsoft-365", "customerexample.onmicrosoft.com", CUSTOMER, "", "mail-db8eur05on2041.outbound.protection.outlook.com", 8075),
+    (
+        "google-workspace",
+        "customer-example.20230601.gappssmtp.com",
+        CUSTOMER,
+        "",
+        "mail-sor-f41.google.com",
+        15169,
+    ),
+    (
+        "microsoft-365",
+        "customerexample.onmicrosoft.com",
+        CUSTOMER,
+        "",
+        "mail-db8eur05on2041.outbound.protection.outlook.com",
+        8075,
+    ),
     ("amazon-ses", "amazonses.com", "us-east-1.amazonses.com", "", "a8-21.smtp-out.amazonses.com", 16509),
     ("sendgrid", "sendgrid.info", "sendgrid.net", "", "o1.ptr4567.sendgrid.net", 11377),
-    ("mailchimp", "mcsv.net", "mail155.atl61.mcdlv.net", "mail155.atl61.mcdlv.net", "mail155.atl61.mcdlv.net", 0),
+    (
+        "mailchimp",
+        "mcsv.net",
+        "mail155.atl61.mcdlv.net",
+        "mail155.atl61.mcdlv.net",
+        "mail155.atl61.mcdlv.net",
+        0,
+    ),
     ("mandrill", "mandrillapp.com", "mandrillapp.com", "", "mail132-5.atl131.mandrillapp.com", 0),
     ("mailgun", "mailgun.org", "mailgun.org", "", "m228-4.mailgun.net", 0),
     ("postmark", "pm.mtasv.net", "pm.mtasv.net", "", "mta201a-ord.mtasv.net", 0),
     ("sparkpost", "sparkpostmail.com", "sparkpostmail.com", "", "mta-248-ord.sparkpostmail.com", 0),
     ("brevo", "sendinblue.com", "brevosend.com", "", "smtp-relay.sendinblue.com", 0),
     ("mailjet", "mailjet.com", "bnc3.mailjet.com", "", "o184.p8.mailjet.com", 0),
-    ("constant-contact", "auth.ccsend.com", "in.constantcontact.com", "in.constantcontact.com", "ccm27.constantcontact.com", 0),
+    (
+        "constant-contact",
+        "auth.ccsend.com",
+        "in.constantcontact.com",
+        "in.constantcontact.com",
+        "ccm27.constantcontact.com",
+        0,
+    ),
     ("campaign-monitor", "createsend.com", "cmail20.com", "", "mail20.cmail20.com", 0),
     ("klaviyo", "klaviyomail.com", "send.klaviyomail.com", "", "ip-a.klaviyomail.com", 0),
     ("hubspot", "hubspotemail.net", "bf.hubspotemail.net", "", "mail.bf.hubspotemail.net", 0),
-    ("salesforce", "salesforce.com", "bnc.salesforce.com", "bnc.salesforce.com", "smtp13-ia4-sp3.mta.salesforce.com", 14340),
-    ("salesforce-marketing-cloud", "exacttarget.com", "bounce.exacttarget.com", "", "mta.e.exacttarget.com", 22606),
+    (
+        "salesforce",
+        "salesforce.com",
+        "bnc.salesforce.com",
+        "bnc.salesforce.com",
+        "smtp13-ia4-sp3.mta.salesforce.com",
+        14340,
+    ),
+    (
+        "salesforce-marketing-cloud",
+        "exacttarget.com",
+        "bounce.exacttarget.com",
+        "",
+        "mta.e.exacttarget.com",
+        22606,
+    ),
     ("pardot", "pardot.com", "pd25.com", "", "mta.pd25.com", 0),
     ("marketo", "mktomail.com", "mktomail.com", "", "mail123.mktomail.com", 0),
     ("zendesk", "zendesk.com", "zendesk.com", "", "out.zdsys.com", 0),
@@ -90,7 +132,9 @@ def mixes() -> dict[str, list[tuple[str, object, int]]]:
         out["realistic"].append((*default, volume - authenticated))
         own = [CUSTOMER]
         bounce = [kept or f"bounce.{CUSTOMER}"]
-        out["realistic"].append((sid, Signals("", own, bounce), Signals(ptr, own, bounce, asn or None), authenticated))
+        out["realistic"].append(
+            (sid, Signals("", own, bounce), Signals(ptr, own, bounce, asn or None), authenticated)
+        )
     return out
 
 
