@@ -5,11 +5,12 @@ Start a worker with `celery -A dmarcapp worker` and the scheduler with
 the beat schedule included (CELERY_BEAT_SCHEDULE).
 """
 
+import logging
 import os
 import sys
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import setup_logging, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dmarcapp.settings")
 
@@ -30,3 +31,17 @@ def _drop_stale_db_connections(sender=None, **kwargs):
         from django.db import close_old_connections
 
         close_old_connections()
+
+
+if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
+    # Celery sets up logging of its own unless a receiver of setup_logging does: Django's LOGGING
+    # (one JSON object per line, reports/ops/logs.py) then serves the workers as it serves the web.
+    @setup_logging.connect
+    def _keep_django_logging(**kwargs):
+        from logging.config import dictConfig
+
+        from django.conf import settings
+
+        dictConfig(settings.LOGGING)
+        # Celery's warnings (running as root, say) become log lines too, not lines of their own.
+        logging.captureWarnings(True)

@@ -6,6 +6,7 @@ ImproperlyConfigured error that names the variable, instead of running with a
 silently wrong setting.
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,10 +40,16 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "reports",
 ]
 
 MIDDLEWARE = [
+    # First: request ids and durations, and the probes (/healthz, /readyz, /metrics) answered
+    # before host checks, https redirects and the database (reports/ops/middleware.py).
+    "reports.ops.middleware.ServiceMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every SQL statement of a request within DMARC_WEB_STATEMENT_TIMEOUT, and a page saying so.
@@ -285,6 +292,7 @@ DMARC_ON_DEMAND_PER_HOUR = envint("DMARC_ON_DEMAND_PER_HOUR", 20, minimum=1)
 # not come back to a pile of identical runs.
 DMARC_NAME_SOURCES_INTERVAL = envint("DMARC_NAME_SOURCES_INTERVAL", 120, minimum=10)
 DMARC_READINESS_INTERVAL = envint("DMARC_READINESS_INTERVAL", 600, minimum=10)
+DMARC_SELECTORS_INTERVAL = envint("DMARC_SELECTORS_INTERVAL", 3600, minimum=60)
 DMARC_FORGET_RAW_MAIL_INTERVAL = envint("DMARC_FORGET_RAW_MAIL_INTERVAL", 3600, minimum=10)
 
 
@@ -299,6 +307,8 @@ CELERY_BEAT_SCHEDULE = {
     # request; new sources get their names soon after their import.
     "name sources": _every("reports.rollout.tasks.resolve_sources", DMARC_NAME_SOURCES_INTERVAL),
     "readiness summaries": _every("reports.rollout.tasks.refresh_readiness", DMARC_READINESS_INTERVAL),
+    # The DKIM selectors seen in the reports, and their keys from the DNS (the selectors page).
+    "dkim selectors": _every("reports.sources.tasks.refresh_dkim_selectors", DMARC_SELECTORS_INTERVAL),
     "forget raw mail": _every("reports.mail.tasks.forget_raw_mail", DMARC_FORGET_RAW_MAIL_INTERVAL),
     # Alerts: evaluate every domain, retry failed sends, and send the weekly digest when it is due.
     "alerts": _every("reports.alerts.tasks.evaluate_alerts", DMARC_ALERT_INTERVAL),
@@ -309,16 +319,48 @@ CELERY_BEAT_SCHEDULE = {
     "queue waiting uploads": _every("reports.ingest.tasks.queue_waiting_uploads", 300),
 }
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id, task_id), from
+# the web app and the workers alike (reports/ops/logs.py); plain: a line of text.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain").strip().lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "reports.ops.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # IMAPClient's protocol trace (DEBUG) quotes what servers answer verbatim, and a server
     # may echo the LOGIN command: never log it, whatever LOG_LEVEL says.
     "loggers": {"imapclient": {"level": "INFO"}},
 }
+
+# --- Health and metrics (reports/ops/) ---
+# A worker writes its heartbeat to Redis this often; /readyz fails when the newest is older than
+# DMARC_WORKER_STALE_SECONDS, or when beat sent no task for DMARC_BEAT_STALE_SECONDS (beat sends
+# one every DMARC_HEARTBEAT_SECONDS).
+DMARC_HEARTBEAT_SECONDS = envint("DMARC_HEARTBEAT_SECONDS", 15, minimum=1)
+DMARC_WORKER_STALE_SECONDS = envint("DMARC_WORKER_STALE_SECONDS", 45, minimum=1)
+DMARC_BEAT_STALE_SECONDS = envint("DMARC_BEAT_STALE_SECONDS", 90, minimum=1)
+if min(DMARC_WORKER_STALE_SECONDS, DMARC_BEAT_STALE_SECONDS) <= DMARC_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "DMARC_WORKER_STALE_SECONDS and DMARC_BEAT_STALE_SECONDS must be greater than DMARC_HEARTBEAT_SECONDS"
+    )
+CELERY_BEAT_SCHEDULE["heartbeat"] = _every("reports.ops.tasks.beat_heartbeat", DMARC_HEARTBEAT_SECONDS)
+# /metrics answers the bearer of this token (also DMARC_METRICS_TOKEN_FILE), or the addresses and
+# networks listed here (comma-separated, e.g. 10.0.0.0/8,127.0.0.1); with neither, nobody.
+DMARC_METRICS_TOKEN = envsecret("DMARC_METRICS_TOKEN")
+try:
+    DMARC_METRICS_ALLOW = [
+        ipaddress.ip_network(n.strip(), strict=False)
+        for n in env.list("DMARC_METRICS_ALLOW", default=[])
+        if n.strip()
+    ]
+except ValueError as e:
+    raise ImproperlyConfigured(f"DMARC_METRICS_ALLOW has an invalid value: {e}") from None
 
 # --- Access, secrets and deployment hardening (reports/access/) ---
 # Fernet keys for stored credentials, comma-separated: the first encrypts, all decrypt.
@@ -336,6 +378,42 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "reports.access.throttle.lockout_response"
 AXES_VERBOSE = False
 
+# --- Single sign-on with OpenID Connect (reports/sso/) ---
+# With an issuer, the sign-in page offers "Sign in with single sign-on": discovery from the issuer,
+# the code flow with PKCE, nonce and state, the ID token checked against the provider's keys.
+DMARC_OIDC_ISSUER = env.str("DMARC_OIDC_ISSUER", default="").strip().rstrip("/")
+DMARC_OIDC_CLIENT_ID = env.str("DMARC_OIDC_CLIENT_ID", default="").strip()
+DMARC_OIDC_CLIENT_SECRET = envsecret("DMARC_OIDC_CLIENT_SECRET")
+DMARC_OIDC_SCOPES = env.str("DMARC_OIDC_SCOPES", default="openid email profile").strip()
+DMARC_OIDC_GROUPS_CLAIM = env.str("DMARC_OIDC_GROUPS_CLAIM", default="groups").strip()
+# Members of these provider groups are the app's admins (staff with the app's permissions).
+DMARC_OIDC_ADMIN_GROUPS = [g.strip() for g in env.list("DMARC_OIDC_ADMIN_GROUPS", default=[]) if g.strip()]
+# false: no password sign-in on /login/; /admin/login/ still takes a superuser's (break glass).
+DMARC_LOCAL_LOGIN = envbool("DMARC_LOCAL_LOGIN", True)
+if DMARC_OIDC_ISSUER:
+    if not DMARC_OIDC_ISSUER.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"DMARC_OIDC_ISSUER must be an https:// (or http://) URL, not {DMARC_OIDC_ISSUER!r}"
+        )
+    if not (DMARC_OIDC_CLIENT_ID and DMARC_OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "DMARC_OIDC_ISSUER needs DMARC_OIDC_CLIENT_ID and DMARC_OIDC_CLIENT_SECRET"
+        )
+    if "openid" not in DMARC_OIDC_SCOPES.split():
+        raise ImproperlyConfigured("DMARC_OIDC_SCOPES must include openid")
+elif not DMARC_LOCAL_LOGIN:
+    raise ImproperlyConfigured("DMARC_LOCAL_LOGIN=false needs DMARC_OIDC_ISSUER: nobody could sign in")
+AUTHENTICATION_BACKENDS.append("reports.sso.backend.SsoBackend")
+# mozilla-django-oidc's own settings; the client's come from DMARC_OIDC_*, the provider's endpoints
+# from discovery (reports/sso/discovery.py).
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_STORE_ID_TOKEN = True  # the provider's sign-out takes it as id_token_hint
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+
 # Content-Security-Policy: scripts and styles from this site only, no inline code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -348,6 +426,41 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
     }
+}
+
+# --- The REST API (reports/api/) ---
+# Requests one token may make a minute, counted in Redis (DMARC_API_RATE_REDIS_URL, default the broker's).
+DMARC_API_RATE_PER_MINUTE = envint("DMARC_API_RATE_PER_MINUTE", 600, minimum=1)
+DMARC_API_RATE_REDIS_URL = env.str("DMARC_API_RATE_REDIS_URL", default=CELERY_BROKER_URL)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "reports.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["reports.api.auth.ScopeAllows"],
+    "DEFAULT_THROTTLE_CLASSES": ["reports.api.auth.PerTokenRate"],
+    # JSON whatever the Accept header or ?format= says: never DRF's HTML pages.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "reports.api.negotiation.AlwaysJson",
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "reports.api.errors.handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DMARC reports API",
+    "DESCRIPTION": "Personal tokens with scopes (read, ingest, marks): `Authorization: Bearer TOKEN`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI from the app's own static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "An API token"}}
+    },
+    "SECURITY": [{"token": []}],
 }
 
 # Behind a proxy that terminates TLS: secure cookies, HSTS, redirects to https,

@@ -13,6 +13,7 @@ from reports.alerts.models import (
     Delivery,
     DigestSubscription,
 )
+from reports.api.models import ApiToken
 from reports.dashboard.models import SenderTotals, SourceRanking
 from reports.domains.models import Domain
 from reports.ingest.models import (
@@ -27,13 +28,23 @@ from reports.ingest.models import (
 )
 from reports.mail.models import Mailbox, MailMessage
 from reports.marks.models import SenderMark
+from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
-from reports.sources.models import ReverseDns, SourceNetwork, SourceService
+from reports.sources.models import (
+    DkimKey,
+    DkimSelector,
+    OperatorService,
+    ReverseDns,
+    SourceNetwork,
+    SourceService,
+)
+from reports.sso.models import SsoIdentity
 
 __all__ = [
     "AccessGrant",
     "AuditEntry",
+    "ApiToken",
     "Alert",
     "AlertMemory",
     "AlertPreference",
@@ -54,6 +65,8 @@ __all__ = [
     "Mailbox",
     "MailMessage",
     "SenderMark",
+    "MetricCount",
+    "SsoIdentity",
     "DnsCache",
     "ReadinessSummary",
     "DailyRollup",
@@ -61,6 +74,9 @@ __all__ = [
     "MessageCounts",
     "ReporterDay",
     "SourcePeriod",
+    "DkimKey",
+    "DkimSelector",
+    "OperatorService",
     "ReverseDns",
     "SourceNetwork",
     "SourceService",

@@ -58,7 +58,7 @@ class AccessGrant(models.Model):
 
 class AuditEntry(models.Model):
     """Who did what, and when: uploads, retries, DNS refreshes, marks, mailbox, access, alert and
-    monitored-domain changes, and report deletions."""
+    monitored-domain changes, report deletions, API tokens made or revoked and writes through the API."""
 
     UPLOAD = "upload"
     RETRY = "retry"
@@ -69,6 +69,9 @@ class AuditEntry(models.Model):
     MARK = "mark"
     REPORTS = "reports"
     DOMAINS = "domains"
+    SIGN_IN = "sign_in"
+    API_TOKEN = "api_token"
+    API = "api"
     ACTION_CHOICES = [
         (UPLOAD, "Uploaded a file"),
         (RETRY, "Retried a message"),
@@ -79,6 +82,9 @@ class AuditEntry(models.Model):
         (MARK, "Marked a sender"),
         (REPORTS, "Deleted reports"),
         (DOMAINS, "Changed monitored domains"),
+        (SIGN_IN, "Signed in with single sign-on, or was refused"),
+        (API_TOKEN, "Created or revoked an API token"),
+        (API, "Wrote through the API"),
     ]
 
     when = models.DateTimeField(auto_now_add=True)

@@ -20,6 +20,9 @@ from reports.alerts.rules import BLOCKED, STOPPED_ALIGNING
 from reports.rollout import queries as rollout
 from reports.rollups.models import DomainDay
 from reports.rollups.queries import visible_domains
+from reports.shared.dates import DateRange
+from reports.sources import queries as source_queries
+from reports.sources import trend_queries
 
 # A change of the pass rate below this many points is not worth a line of its own.
 QUIET_POINTS = 1.0
@@ -49,6 +52,10 @@ class DomainDigest:
     next_record: str = ""
     blocking: list[str] = field(default_factory=list)
     links: dict = field(default_factory=dict)
+    # The aligned share of legitimate mail (reports.sources.trends), this week and the week before.
+    aligned: float | None = None
+    aligned_before: float | None = None
+    services: list[dict] = field(default_factory=list)  # name, messages, pass_pct, change_text
 
     @property
     def change(self) -> float | None:
@@ -113,12 +120,33 @@ def domain_digest(domain: str, start: date, end: date) -> DomainDigest:
     # What is safe to publish today, the readiness page's first step: a trial, never the full record.
     d.next_record = next((s.record for s in shown["steps"] if s.now), "")
     d.blocking = [c.message for c in shown["failed_checks"]]
+    _add_trends(d, domain, start, end)
     d.links = {
         "overview": links.overview_page(domain),
         "alerts": links.alerts_page(domain),
         "readiness": links.readiness_page(domain),
     }
     return d
+
+
+def _add_trends(d: DomainDigest, domain: str, start: date, end: date) -> None:
+    """The week's aligned share of legitimate mail and each service's pass rate, against the week before
+    (read from the rollups, like the pages' trends)."""
+    week = DateRange(start, end)
+    trend = trend_queries.domain_trend(domain, week)
+    d.aligned, d.aligned_before = trend.current.aligned_pct, trend.before.aligned_pct
+    names = dict(source_queries.services(domain))
+    for sid, t in trend_queries.service_trends(domain, week).items():
+        if t.current.messages:
+            d.services.append(
+                {
+                    "name": names.get(sid, sid),
+                    "messages": t.current.messages,
+                    "pass_pct": t.current.pass_pct,
+                    "change_text": t.pass_change_text,
+                }
+            )
+    d.services.sort(key=lambda s: (-s["messages"], s["name"]))
 
 
 def user_domains(user) -> list[str]:

@@ -27,7 +27,7 @@ from reports.access.models import AuditEntry
 from reports.access.queries import access_for
 from reports.alerts import delivery as alert_delivery
 from reports.alerts import queries as alert_queries
-from reports.dashboard import domain_table, queries, ranking
+from reports.dashboard import domain_table, queries, ranking, trend_context
 from reports.dashboard import source_table as table
 from reports.dashboard import tasks as dashboard_tasks
 from reports.dashboard.forms import SourceFilterForm
@@ -69,19 +69,12 @@ def overview(request):
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = rollups.data_span(ctx["domain"])
-        ctx["chart"] = {
-            "days": [d.isoformat() for d, _ in ov.daily],
-            "pass": [c.dmarc_pass for _, c in ov.daily],
-            "fail": [c.dmarc_fail for _, c in ov.daily],
-            "none": [c.delivered for _, c in ov.daily],
-            "quarantine": [c.quarantined for _, c in ov.daily],
-            "reject": [c.rejected for _, c in ov.daily],
-            "top": {
-                "labels": [_source_label(s) for s in ov.top_sources],
-                "pass": [s.dmarc_pass for s in ov.top_sources],
-                "fail": [s.dmarc_fail for s in ov.top_sources],
-                "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
-            },
+        ctx["trend"], ctx["chart"] = trend_context.overview_chart(ctx["domain"], ctx["rng"], ov.daily)
+        ctx["chart"]["top"] = {
+            "labels": [_source_label(s) for s in ov.top_sources],
+            "pass": [s.dmarc_pass for s in ov.top_sources],
+            "fail": [s.dmarc_fail for s in ov.top_sources],
+            "links": [_source_url(s.ip, ctx["qs"]) for s in ov.top_sources],
         }
     ctx["open_alerts"] = alert_queries.open_alerts(ctx["domain"])
     return render(request, "reports/dashboard/overview.html", ctx)
@@ -244,6 +237,7 @@ def senders(request):
     if ctx["domain"]:
         try:
             rows = queries.service_summaries(ctx["domain"], ctx["rng"])
+            trend_context.with_service_trends(rows, ctx["domain"], ctx["rng"])
         except ranking.NotRankedYet:
             ctx.update(_being_counted(request, ctx, None))
     ctx.update(
@@ -282,6 +276,7 @@ def source(request, ip):
         ip=ip,
         detail=detail,
         verdict=verdict,
+        service_trend=trend_context.service_trend(ctx["domain"], rng, detail.about.service_id),
         reporters=[(name, n, detail.reporters_verified.get(name, 0)) for name, n in detail.reporters],
         **_marking(request, ctx["domain"], ip, verdict.service if verdict else ""),
         records=records[:PAGE_SIZE],

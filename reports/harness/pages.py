@@ -40,7 +40,7 @@ NONE = "none"  # not at all (lists, the help page, actions not tied to a domain)
 QUERY = "query"  # ?domain=: another domain is 404 to a user who sees some, 403 to one who sees none
 PATH = "path"  # in the path, or through a report: 404 to whoever may not see it
 
-HTML, CSV, FILE, REDIRECT = "html", "csv", "file", "redirect"
+HTML, CSV, FILE, REDIRECT, JSON = "html", "csv", "file", "redirect", "json"
 DASHBOARD = ("domain", "range", "start", "end")
 TABLE = (*DASHBOARD, "page", "q", "failing", "sort", "dir")
 
@@ -140,10 +140,29 @@ def _report(view: str):
     return lambda s: reverse(view, args=[s.report])
 
 
+def _api(name: str, build, may=VIEWERS, **kw) -> Page:
+    """An endpoint of the API: JSON, and 401 (not a redirect to the login) without a token or session."""
+    kw.setdefault("anonymous", 401)
+    return Page(name, build, may, kind=JSON, **kw)
+
+
+def _on_domain(view: str):
+    return lambda s: reverse(view, args=[s.domain])
+
+
+API_RANGE = ("start", "end")
+API_PAGING = ("page", "page_size")
+API_SOURCES = (*API_RANGE, *API_PAGING, "q", "failing", "new", "sort", "dir", "service", "category", "asn",
+               "country")  # fmt: skip
+
+
 # The app's pages and endpoints, in the order of the URL configuration.
 PAGES: tuple[Page, ...] = (
     Page("login", lambda s: reverse("login"), PUBLIC),
     Page("logout", lambda s: reverse("logout"), PUBLIC, methods=("POST",), ok=302),
+    # Single sign-on (reports.sso): not found while no provider is configured, as in these tests.
+    Page("sso_start", lambda s: reverse("sso_start"), PUBLIC, ok=404),
+    Page("sso_callback", lambda s: reverse("sso_callback"), PUBLIC, ok=404, params=("code", "state")),
     Page("favicon.ico", lambda s: "/favicon.ico", PUBLIC, ok=302, kind=REDIRECT),
     Page("overview", lambda s: _q("/", s), VIEWERS, scope=QUERY, params=DASHBOARD),
     Page("sources", lambda s: _q(reverse("sources"), s), VIEWERS, scope=QUERY, params=TABLE),
@@ -151,6 +170,7 @@ PAGES: tuple[Page, ...] = (
         "sources_csv", lambda s: _q(reverse("sources_csv"), s), VIEWERS, scope=QUERY, kind=CSV, params=TABLE
     ),
     Page("senders", lambda s: _q(reverse("senders"), s), VIEWERS, scope=QUERY, params=TABLE),
+    Page("selectors", lambda s: _q(reverse("selectors"), s), VIEWERS, scope=QUERY, params=DASHBOARD),
     Page("source", lambda s: _q(reverse("source", args=[s.ip]), s), VIEWERS, scope=QUERY, params=TABLE),
     Page(
         "report_list",
@@ -208,6 +228,28 @@ PAGES: tuple[Page, ...] = (
         PUBLIC,
         methods=("GET", "POST"),
     ),
+    Page("account_tokens", lambda s: reverse("account_tokens"), SIGNED_IN, methods=("GET", "POST")),
+    # The REST API (reports.api): a session works as a token with every scope.
+    _api("api_domains", lambda s: reverse("api_domains")),
+    # 202 until a worker has assessed the domain (as no test's scenario runs one).
+    _api("api_readiness", _on_domain("api_readiness"), scope=PATH, ok=202, params=("days",)),
+    _api("api_overview", _on_domain("api_overview"), scope=PATH, params=API_RANGE),
+    _api("api_sources", _on_domain("api_sources"), scope=PATH, params=API_SOURCES),
+    _api(
+        "api_source",
+        lambda s: reverse("api_source", args=[s.domain, s.ip]),
+        scope=PATH,
+        params=(*API_RANGE, *API_PAGING),
+    ),
+    _api("api_senders", _on_domain("api_senders"), scope=PATH, params=API_RANGE),
+    _api("api_reports", _on_domain("api_reports"), scope=PATH, params=(*API_RANGE, "q", *API_PAGING)),
+    _api("api_alerts", _on_domain("api_alerts"), scope=PATH, params=("state",)),
+    _api("api_report", _report("api_report"), scope=PATH, params=API_PAGING),
+    _api("api_push", lambda s: reverse("api_push"), OPERATORS, methods=("POST",), ok=202),
+    # Names an upload no one made: not found, whoever asks.
+    _api("api_upload", lambda s: reverse("api_upload", args=[999_999]), SIGNED_IN, ok=404),
+    _api("api_bad_domain", lambda s: "/api/v1/domains/-bad-/readiness/", PUBLIC, ok=400),
+    _api("api_not_found", lambda s: "/api/v1/no-such-endpoint/", PUBLIC, ok=404),
 )
 
 

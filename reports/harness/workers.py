@@ -48,7 +48,8 @@ class CeleryWorker:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [
-                    *(sys.executable, "-m", "celery", "-A", "dmarcapp", "worker", "-l", "info"),
+                    # --quiet: no banner, whose lines are not JSON (LOG_FORMAT=json, as the README says)
+                    *(sys.executable, "-m", "celery", "-A", "dmarcapp", "--quiet", "worker", "-l", "info"),
                     *("-c", str(self.concurrency), "-n", f"imaptest-{uuid.uuid4().hex[:8]}@%h"),
                     *("--without-gossip", "--without-mingle", "--without-heartbeat"),
                 ],
@@ -89,6 +90,46 @@ class CeleryWorker:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-5000:]
+
+
+class CeleryBeat:
+    """`celery -A dmarcapp beat` in its own process group, with a schedule file of its own."""
+
+    def __init__(self, env: dict):
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.dir = Path(tempfile.mkdtemp(prefix="celery-beat-"))
+        self.log = self.dir / "beat.log"
+
+    def start(self) -> CeleryBeat:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "dmarcapp",
+                    "beat",
+                    "-l",
+                    "info",
+                    "-s",
+                    str(self.dir / "schedule"),
+                ],  # fmt: skip
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_for(lambda: b"beat: Starting" in self.log.read_bytes(), timeout=60, message="celery beat")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(scaled(30))
+            self.process = None
 
 
 def worker_env(**overrides) -> dict:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -131,6 +133,7 @@ def ingest_bytes(
     a report may not be stored (the uploader lacks the role on its domain), or None; `announce`: send
     reports_changed once the reports are committed (import_reports sends it once for all its files
     instead)."""
+    started = time.monotonic()
     limits = limits or Limits.from_settings()
     ctx = Context(
         origin, keep_rejected, domains.monitored(), trusted, defer_on_dns_failure, vouched, verify=not trusted
@@ -166,6 +169,9 @@ def ingest_bytes(
         drop_old_rejected_bytes()
     if announce:
         announce_imported(outcomes)
+    statuses = Counter(o.status for o in outcomes)
+    messages = sum(o.messages for o in outcomes if o.status == "imported")
+    events.send_input_ingested(__name__, origin, statuses, messages, time.monotonic() - started)
     return outcomes
 
 

@@ -102,6 +102,7 @@ def store(r: Readiness, shown: dict, seconds: float = 0.0) -> ReadinessSummary:
             "blocking": found["blocking"],
             # Written and read by this code only (the worker and the pages), like Django's database cache.
             "page_state": pickle.dumps(shown, protocol=pickle.HIGHEST_PROTOCOL),
+            "verdict": r.as_json(),
         },
     )
     return summary

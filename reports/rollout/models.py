@@ -44,6 +44,8 @@ class ReadinessSummary(models.Model):
     ready = models.BooleanField(default=False)
     blocking = models.JSONField(default=list, blank=True)
     page_state = models.BinaryField(blank=True, default=b"")
+    # What `manage.py rollout DOMAIN --json` prints of the same assessment (Readiness.as_json), for the API.
+    verdict = models.JSONField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "readiness summaries"

@@ -40,6 +40,15 @@ def stored_badge(domain: str, days: int = WINDOW_DAYS) -> dict | None:
     return row
 
 
+def stored_verdict(domain: str, days: int = WINDOW_DAYS) -> tuple[dict, object] | None:
+    """(What `manage.py rollout DOMAIN --json` printed of the last stored assessment, when it was
+    computed), or None when none is stored yet (or one stored before verdicts were kept)."""
+    row = ReadinessSummary.objects.filter(domain=domain, days=days).values("verdict", "computed").first()
+    if row is None or row["verdict"] is None:
+        return None
+    return row["verdict"], row["computed"]
+
+
 def stored_page(domain: str, days: int) -> dict | None:
     """The readiness page's content as last computed, with when and how long; None if there is none,
     or if it cannot be read (written by other code): then it is computed again."""

@@ -16,14 +16,20 @@ from reports.marks.rules import Mark
 from reports.rollout import asn, decision, evidence, lint, resolve
 from reports.rollout.rdns import rdns_names
 from reports.rollout.rules import checks as go_no_go
+from reports.rollout.rules import subdomains as subdomain_rules
 from reports.rollout.rules.checks import Check, Impact
 from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason
 from reports.rollout.rules.next_record import next_record
 from reports.rollout.rules.sources import build_sources
+<<<<<<< HEAD
 from reports.rollout.rules.staging import Step, plan
+=======
+from reports.rollout.rules.subdomains import SubdomainRow
+>>>>>>> main
 from reports.shared.dates import WINDOW_DAYS, DateRange
 from reports.shared.names import normalise, org_domain
 from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES, STAGES
+from reports.sources.queries import known_services
 
 MAX_DKIM_SELECTORS = 10
 
@@ -57,6 +63,7 @@ class Readiness:
     what_if: decision.WhatIf | None = None
     steps: list[Step] = field(default_factory=list)  # the whole plan; `publish` is what is safe today
     subdomain_advice: list[str] = field(default_factory=list)
+    subdomains: list[SubdomainRow] = field(default_factory=list)  # the domain, then each sending subdomain
     freshness: Freshness | None = None
     marks: list[Mark] = field(default_factory=list)
 
@@ -109,6 +116,7 @@ class Readiness:
             "publish": [s.as_json() for s in self.publish],
             "plan": [s.as_json() for s in self.steps],
             "subdomains": self.subdomain_advice,
+            "subdomain_breakdown": [row.as_json() for row in self.subdomains],
             "sources": [s.as_json() for s in self.sources],
             "impact": self.what_if.as_json() if self.what_if else None,
             "marks": [m.as_json() for m in self.marks],
@@ -178,6 +186,7 @@ def assess(
         decision.Flow(g.category, g.disposition, g.messages, arc_trusted=bool(forwarding_reason(g.reasons)))
         for g in groups
     ]
+    subdomain_rows = subdomain_rules.breakdown(groups, domain)
     subdomains = sorted(
         {g.header_from for g in groups if g.header_from != domain and g.header_from.endswith("." + domain)}
     )
@@ -209,8 +218,15 @@ def assess(
         ),
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
+<<<<<<< HEAD
         steps=plan(next_rec, stage, next_stage, dict(rec.tags), ready),
         subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains),
+=======
+        steps=decision.publish_steps(next_rec, stage, next_stage),
+        subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains)
+        + subdomain_rules.advice(subdomain_rows, rec.tags, next_stage, days),
+        subdomains=subdomain_rows,
+>>>>>>> main
         freshness=fresh,
         marks=marks,
     )
@@ -222,7 +238,8 @@ def _sources(
 ) -> list[AssessedSource]:
     ips = {g.ip for g in groups}
     hostnames = rdns_names(ips, confirmed_only=True)
-    return build_sources(groups, domain, adkim, aspf, hostnames, asn.networks(ips), marks)
+    networks = asn.networks(ips)
+    return build_sources(groups, domain, adkim, aspf, hostnames, networks, marks, known_services())
 
 
 def source_verdict(domain: str, ip: str, start: date, end: date) -> AssessedSource | None:

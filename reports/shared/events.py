@@ -11,6 +11,9 @@ reacts to imports without touching ingest.
       the operator marked a sender of the domain, or took a mark off
   readiness_assessed(sender, domain: str, days: int)
       the readiness of the domain over a window of `days` days was assessed and stored
+  input_ingested(sender, origin: str, statuses: dict[str, int], messages: int, seconds: float)
+      one input (a file, an upload, an email) was read: its outcomes counted by status, the messages
+      its imported reports count, and how long it took (the service's metrics count these)
 
 Receivers run after the commit, in the sender's process, and must be quick (queue a task, no more).
 One that fails is logged and does not stop the others, nor the sender: the change is committed.
@@ -27,6 +30,7 @@ from django.dispatch import Signal
 reports_changed = Signal()
 marks_changed = Signal()
 readiness_assessed = Signal()
+input_ingested = Signal()
 
 
 def _after_commit(signal: Signal, sender, **kwargs) -> None:
@@ -48,3 +52,9 @@ def send_marks_changed(sender, domain: str) -> None:
 
 def send_readiness_assessed(sender, domain: str, days: int) -> None:
     _after_commit(readiness_assessed, sender, domain=domain, days=days)
+
+
+def send_input_ingested(sender, origin: str, statuses: dict[str, int], messages: int, seconds: float) -> None:
+    _after_commit(
+        input_ingested, sender, origin=origin, statuses=dict(statuses), messages=messages, seconds=seconds
+    )

@@ -3,6 +3,8 @@ the last readiness assessment of a domain found for it."""
 
 from django.db import models
 
+from reports.sources.own import check
+
 
 class ReverseDns(models.Model):
     """The PTR name of a source, resolved by a Celery task, never during a page request.
@@ -82,3 +84,77 @@ class SourceService(models.Model):
 
     def __str__(self):
         return f"{self.domain} {self.ip} {self.service_name or '-'}"
+
+
+class OperatorService(models.Model):
+    """A service the operator defines (an in-house system, a vendor the catalogue lacks): named from its
+    signals like the catalogue's services (reports.sources.services), and before them on a tie.
+
+    The signals are kept as typed in, one or more per field separated by spaces, commas or new lines;
+    clean() checks every domain and AS number (reports.sources.own)."""
+
+    slug = models.SlugField(max_length=48, unique=True, help_text="Its id, shown as user-<slug>.")
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=32)
+    dkim = models.TextField(blank=True, help_text="DKIM d= domains.")
+    spf = models.TextField(blank=True, help_text="MAIL FROM (return-path) domains.")
+    rdns = models.TextField(blank=True, help_text="Reverse DNS suffixes.")
+    asn = models.TextField(blank=True, help_text="AS numbers.")
+    note = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "service of your own"
+        verbose_name_plural = "services of your own"
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        check(self)
+
+
+class DkimSelector(models.Model):
+    """A DKIM selector seen in a policy domain's reports: who signed (d=), first and last day, messages,
+    those passing, and the service its busiest source was named; recomputed by a worker from the records
+    (reports.sources.selectors), read by the selectors page."""
+
+    domain = models.CharField(max_length=255)
+    signing_domain = models.CharField(max_length=255)
+    selector = models.CharField(max_length=255)
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+    messages = models.BigIntegerField(default=0)
+    passed = models.BigIntegerField(default=0)
+    service = models.CharField(max_length=255, blank=True)
+    refreshed = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "signing_domain", "selector"], name="dkimselector_identity"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.domain}: {self.selector}._domainkey.{self.signing_domain}"
+
+
+class DkimKey(models.Model):
+    """The key a selector publishes in the DNS, looked up by a worker and kept until `expires`."""
+
+    signing_domain = models.CharField(max_length=255)
+    selector = models.CharField(max_length=255)
+    key_type = models.CharField(max_length=16, blank=True)
+    bits = models.IntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    fetched = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signing_domain", "selector"], name="dkimkey_identity")
+        ]
+
+    def __str__(self):
+        return f"{self.selector}._domainkey.{self.signing_domain}"

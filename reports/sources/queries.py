@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from django.db import connection
 
 from reports.shared.sql import like_pattern
-from reports.sources.models import SourceService
+from reports.sources.models import OperatorService, SourceService
+from reports.sources.own import as_service
+from reports.sources.services import Catalogue, builtin
 
 
 @dataclass
@@ -78,3 +80,13 @@ def named_like(text: str, domain: str) -> tuple[str, list]:
     asn = int(number) if number.isdigit() and len(number) <= 10 else -1
     like = like_pattern(text)
     return _NAMED_LIKE, [like, like, asn, domain, like]
+
+
+def own_services() -> list:
+    """The operator's services as catalogue services, by name."""
+    return [as_service(row) for row in OperatorService.objects.order_by("name")]
+
+
+def known_services() -> Catalogue:
+    """The catalogue to name sources from: the operator's services first, then the built-in ones."""
+    return builtin().with_own(own_services())

@@ -36,11 +36,15 @@ TABLE = Path(__file__).with_name("services.json")
 FORWARDING_KINDS = ("forwarder", "mailing-list")
 KIND_LABELS = {
     "esp": "email service",
+    "transactional": "transactional email",
     "marketing": "marketing platform",
     "mailbox": "mailbox provider",
     "hosting": "hosting provider",
     "crm": "CRM",
     "helpdesk": "help desk",
+    "hr": "HR and payroll",
+    "finance": "finance and billing",
+    "ecommerce": "e-commerce",
     "saas": "business application",
     "gateway": "email security gateway",
     "forwarder": "forwarder",
@@ -72,6 +76,7 @@ class Service:
     dkim_fix: str = ""
     mail_from_subdomain: bool = False  # its aligned MAIL FROM is a subdomain: aspf=s breaks it
     forwards: bool = False  # a mailbox provider whose users auto-forward mail
+    source: str = ""  # where the entry comes from (the vendor's documentation)
 
     @property
     def forwarding(self) -> bool:
@@ -94,44 +99,78 @@ OWN = Service(
 )
 
 
+def _setup_texts(row: dict) -> dict:
+    """The generic how-to for an entry without its own: every service that sends as your domain offers
+    DKIM for it (records from its console), fewer a return path of your own; DKIM comes first."""
+    short = row.get("short") or row["name"]
+    own = ", ".join(row["dkim"] or row["spf"] or row["rdns"])
+    return {
+        "authenticates": row.get("authenticates")
+        or f"Signs and bounces with its own domains ({own}) until your domain is set up in it.",
+        "alignment": row.get("alignment")
+        or f"DKIM for your domain in {short}'s settings first; a custom return path too where it offers one.",
+        "spf_fix": row.get("spf_fix")
+        or f"If {short} offers a custom return path (bounce or MAIL FROM domain), set one under your domain; "
+        "otherwise rely on DKIM.",
+        "dkim_fix": row.get("dkim_fix")
+        or f"Set up DKIM for your domain in {short} (publish the CNAME or TXT records it gives) so that its "
+        "mail is signed with your domain.",
+    }
+
+
+def service_from_row(row: dict) -> Service:
+    """A Service from a catalogue row (or an operator's service in the same shape)."""
+    return Service(
+        **{
+            **row,
+            **_setup_texts(row),
+            "rdns": tuple(row.get("rdns", ())),
+            "dkim": tuple(row.get("dkim", ())),
+            "spf": tuple(row.get("spf", ())),
+            "asn": tuple(int(n) for n in row.get("asn", ())),
+        }
+    )
+
+
+def _rows() -> list[dict]:
+    return json.loads(TABLE.read_text(encoding="utf-8"))["senders"]
+
+
+class Catalogue:
+    """Services and their signals, indexed once: signal -> domain -> [(position, service)] and AS number
+    -> [(position, service)], so that naming a source is a few dict probes (it runs for every group of
+    an assessment). Position breaks ties: the operator's services come before the built-in ones."""
+
+    def __init__(self, services: Iterable[Service]):
+        self.services = tuple(services)
+        self.index: dict[str, dict[str, list[tuple[int, Service]]]] = {"rdns": {}, "dkim": {}, "spf": {}}
+        self.networks: dict[int, list[tuple[int, Service]]] = {}
+        for position, sender in enumerate(self.services):
+            for signal, domains in self.index.items():
+                for domain in getattr(sender, signal):
+                    domains.setdefault(domain.lower(), []).append((position, sender))
+            for asn in sender.asn:
+                self.networks.setdefault(asn, []).append((position, sender))
+
+    def with_own(self, own: Iterable[Service]) -> Catalogue:
+        """This catalogue with the operator's services first."""
+        own = tuple(own)
+        return Catalogue((*own, *self.services)) if own else self
+
+
 @lru_cache(maxsize=1)
+def builtin() -> Catalogue:
+    """The catalogue of services.json."""
+    return Catalogue(service_from_row(row) for row in _rows())
+
+
+def catalogue() -> tuple[Service, ...]:
+    """The services of services.json, in file order."""
+    return builtin().services
+
+
 def table() -> tuple[Service, ...]:
-    data = json.loads(TABLE.read_text(encoding="utf-8"))
-    senders = []
-    for row in data["senders"]:
-        senders.append(
-            Service(
-                **{
-                    **row,
-                    "rdns": tuple(row["rdns"]),
-                    "dkim": tuple(row["dkim"]),
-                    "spf": tuple(row["spf"]),
-                    "asn": tuple(int(n) for n in row.get("asn", ())),
-                }
-            )
-        )
-    return tuple(senders)
-
-
-@lru_cache(maxsize=1)
-def _index() -> dict[str, dict[str, list[tuple[int, Service]]]]:
-    """signal -> domain -> [(position in table, sender)]."""
-    index: dict[str, dict[str, list[tuple[int, Service]]]] = {"rdns": {}, "dkim": {}, "spf": {}}
-    for position, sender in enumerate(table()):
-        for signal in index:
-            for domain in getattr(sender, signal):
-                index[signal].setdefault(domain.lower(), []).append((position, sender))
-    return index
-
-
-@lru_cache(maxsize=1)
-def _networks() -> dict[int, list[tuple[int, Service]]]:
-    """AS number -> [(position in table, sender)]."""
-    index: dict[int, list[tuple[int, Service]]] = {}
-    for position, sender in enumerate(table()):
-        for asn in sender.asn:
-            index.setdefault(asn, []).append((position, sender))
-    return index
+    return catalogue()
 
 
 def _suffixes(domain: str) -> Iterable[str]:
@@ -170,12 +209,15 @@ class Identification:
         return all(e.startswith(WEAK_EVIDENCE) for e in self.evidence)
 
 
-def identify(signals: Signals, policy_domain: str = "") -> Identification:
+def identify(signals: Signals, policy_domain: str = "", known: Catalogue | None = None) -> Identification:
+    """The service behind a source, from its signals; `known` is the catalogue to name from (the built-in
+    one unless given: with the operator's services, see reports.sources.queries.known_services)."""
+    known = known or builtin()
     own = org_domain(policy_domain) if policy_domain else ""
     rdns = normalise(signals.rdns) if signals.rdns else ""
     if own and rdns and org_domain(rdns) == own:
         return Identification(OWN, [f"reverse DNS {rdns}"])
-    index = _index()
+    index = known.index
     scores: dict[str, float] = {}
     positions: dict[str, int] = {}
     evidence: dict[str, list[str]] = {}
@@ -203,7 +245,7 @@ def identify(signals: Signals, policy_domain: str = "") -> Identification:
     for domain in sorted(set(signals.spf_domains)):
         score("spf", domain, SPF_WEIGHT, "MAIL FROM ")
     if signals.asn is not None:
-        for position, sender in _networks().get(signals.asn, ()):
+        for position, sender in known.networks.get(signals.asn, ()):
             scores[sender.id] = scores.get(sender.id, 0) + ASN_WEIGHT
             positions[sender.id] = position
             senders[sender.id] = sender

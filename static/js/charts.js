@@ -52,5 +52,5 @@ window.Dash = (function () {
     });
   }
 
-  return { colors: colors, data: data, number: number, stackedDays: stackedDays };
+  return { colors: colors, data: data, number: number, stackedDays: stackedDays, dayLabel: dayLabel };
 })();

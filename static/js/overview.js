@@ -13,6 +13,34 @@
     { label: "reject", data: d.reject, color: c.reject },
   ]);
 
+  var trend = document.getElementById("chart-trend");
+  if (trend && d.trend) {
+    new Chart(trend, {
+      type: "line",
+      data: {
+        labels: d.days.map(Dash.dayLabel),
+        datasets: [
+          { label: "DMARC pass rate", data: d.trend.pass_pct, borderColor: c.pass, backgroundColor: c.pass, spanGaps: true, pointRadius: 2 },
+          { label: "Legitimate mail aligned", data: d.trend.aligned_pct, borderColor: c.quarantine, backgroundColor: c.quarantine, spanGaps: true, pointRadius: 2 },
+        ],
+      },
+      options: {
+        responsive: true, maintainAspectRatio: false,
+        interaction: { mode: "index", intersect: false },
+        scales: {
+          x: { grid: { display: false }, ticks: { maxTicksLimit: 10, maxRotation: 0 } },
+          y: { min: 0, max: 100, ticks: { callback: function (v) { return v + "%"; } } },
+        },
+        plugins: {
+          legend: { position: "bottom", labels: { boxWidth: 12 } },
+          tooltip: { callbacks: { label: function (item) {
+            return item.dataset.label + ": " + (item.raw === null ? "no mail" : item.raw + "%");
+          } } },
+        },
+      },
+    });
+  }
+
   var top = document.getElementById("chart-top");
   if (!top) return;
   new Chart(top, {

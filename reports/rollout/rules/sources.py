@@ -9,7 +9,7 @@ from reports.marks.rules import Mark, mark_for
 from reports.rollout.rules.classification import AssessedSource, Group, Network, classify, settle
 from reports.rollout.rules.diagnosis import diagnose
 from reports.shared.vocabulary import CATEGORIES, MISCONFIGURED, UNKNOWN
-from reports.sources.services import Identification, Service, Signals, identify
+from reports.sources.services import Catalogue, Identification, Service, Signals, identify
 
 
 def build_sources(
@@ -20,9 +20,11 @@ def build_sources(
     hostnames: dict[str, str],
     networks: dict[str, Network] | None = None,
     marks: list[Mark] = (),
+    known: Catalogue | None = None,
 ) -> list[AssessedSource]:
     """One AssessedSource per IP, its groups classified; `hostnames` are forward-confirmed reverse DNS
-    names, `networks` the sources' origin networks, `marks` the operator's (reports.marks)."""
+    names, `networks` the sources' origin networks, `marks` the operator's (reports.marks), `known` the
+    services to name them from (the built-in catalogue unless given)."""
     networks = networks or {}
     sources: dict[str, AssessedSource] = {}
     # Thousands of sources tell the same (a botnet: no name, no DKIM, one MAIL FROM): identified once.
@@ -37,7 +39,7 @@ def build_sources(
         )
         key = (signals.rdns, tuple(signals.dkim_domains), tuple(signals.spf_domains), signals.asn)
         if key not in identified:
-            identified[key] = identify(signals, policy_domain)
+            identified[key] = identify(signals, policy_domain, known)
         g.identification = identified[key]
         g.category = classify(g, policy_domain, adkim, aspf)
         sender = g.identification.sender if g.identification else None

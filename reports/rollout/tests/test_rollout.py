@@ -227,6 +227,7 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
         "publish",
         "plan",
         "subdomains",
+        "subdomain_breakdown",
         "sources",
         "impact",
         "marks",
