@@ -21,11 +21,8 @@ from reports.rollout.rules.checks import Check, Impact
 from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason
 from reports.rollout.rules.next_record import next_record
 from reports.rollout.rules.sources import build_sources
-<<<<<<< HEAD
 from reports.rollout.rules.staging import Step, plan
-=======
 from reports.rollout.rules.subdomains import SubdomainRow
->>>>>>> main
 from reports.shared.dates import WINDOW_DAYS, DateRange
 from reports.shared.names import normalise, org_domain
 from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES, STAGES
@@ -218,15 +215,10 @@ def assess(
         ),
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
-<<<<<<< HEAD
         steps=plan(next_rec, stage, next_stage, dict(rec.tags), ready),
-        subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains),
-=======
-        steps=decision.publish_steps(next_rec, stage, next_stage),
         subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains)
         + subdomain_rules.advice(subdomain_rows, rec.tags, next_stage, days),
         subdomains=subdomain_rows,
->>>>>>> main
         freshness=fresh,
         marks=marks,
     )
