@@ -462,10 +462,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the app's own static files (drf-spectacular-sidecar), no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "An API token"}}
-    },
-    "SECURITY": [{"token": []}],
 }
 
 # Behind a proxy that terminates TLS: secure cookies, HSTS, redirects to https,
