@@ -39,6 +39,7 @@ from reports.sources.models import (
     SourceNetwork,
     SourceService,
 )
+from reports.sso.models import SsoIdentity
 
 __all__ = [
     "AccessGrant",
@@ -65,6 +66,7 @@ __all__ = [
     "MailMessage",
     "SenderMark",
     "MetricCount",
+    "SsoIdentity",
     "DnsCache",
     "ReadinessSummary",
     "DailyRollup",

@@ -160,6 +160,9 @@ API_SOURCES = (*API_RANGE, *API_PAGING, "q", "failing", "new", "sort", "dir", "s
 PAGES: tuple[Page, ...] = (
     Page("login", lambda s: reverse("login"), PUBLIC),
     Page("logout", lambda s: reverse("logout"), PUBLIC, methods=("POST",), ok=302),
+    # Single sign-on (reports.sso): not found while no provider is configured, as in these tests.
+    Page("sso_start", lambda s: reverse("sso_start"), PUBLIC, ok=404),
+    Page("sso_callback", lambda s: reverse("sso_callback"), PUBLIC, ok=404, params=("code", "state")),
     Page("favicon.ico", lambda s: "/favicon.ico", PUBLIC, ok=302, kind=REDIRECT),
     Page("overview", lambda s: _q("/", s), VIEWERS, scope=QUERY, params=DASHBOARD),
     Page("sources", lambda s: _q(reverse("sources"), s), VIEWERS, scope=QUERY, params=TABLE),
@@ -227,7 +230,8 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("account_tokens", lambda s: reverse("account_tokens"), SIGNED_IN, methods=("GET", "POST")),
     # The REST API (reports.api): a session works as a token with every scope.
-    _api("api_domains", lambda s: reverse("api_domains")),
+    # GET lists the user's domains; POST adds monitored domains (admins).
+    _api("api_domains", lambda s: reverse("api_domains"), methods=("GET", "POST"), may_post=STAFF),
     # 202 until a worker has assessed the domain (as no test's scenario runs one).
     _api("api_readiness", _on_domain("api_readiness"), scope=PATH, ok=202, params=("days",)),
     _api("api_overview", _on_domain("api_overview"), scope=PATH, params=API_RANGE),
@@ -242,9 +246,12 @@ PAGES: tuple[Page, ...] = (
     _api("api_reports", _on_domain("api_reports"), scope=PATH, params=(*API_RANGE, "q", *API_PAGING)),
     _api("api_alerts", _on_domain("api_alerts"), scope=PATH, params=("state",)),
     _api("api_report", _report("api_report"), scope=PATH, params=API_PAGING),
+    _api("api_marks", _on_domain("api_marks"), methods=("GET", "POST"), may_post=OPERATORS, scope=PATH),
     _api("api_push", lambda s: reverse("api_push"), OPERATORS, methods=("POST",), ok=202),
     # Names an upload no one made: not found, whoever asks.
     _api("api_upload", lambda s: reverse("api_upload", args=[999_999]), SIGNED_IN, ok=404),
+    Page("api_schema", lambda s: reverse("api_schema"), PUBLIC, kind=JSON),
+    Page("api_docs", lambda s: reverse("api_docs"), PUBLIC),
     _api("api_bad_domain", lambda s: "/api/v1/domains/-bad-/readiness/", PUBLIC, ok=400),
     _api("api_not_found", lambda s: "/api/v1/no-such-endpoint/", PUBLIC, ok=404),
 )
