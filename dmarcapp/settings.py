@@ -7,6 +7,7 @@ silently wrong setting.
 """
 
 import ipaddress
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -337,6 +338,10 @@ LOGGING = {
     # may echo the LOGIN command: never log it, whatever LOG_LEVEL says.
     "loggers": {"imapclient": {"level": "INFO"}},
 }
+if LOG_FORMAT == "json":
+    # Python's warnings (a library's deprecation, a missing directory) become log lines too, not
+    # lines of text among the JSON.
+    logging.captureWarnings(True)
 
 # --- Health and metrics (reports/ops/) ---
 # A worker writes its heartbeat to Redis this often; /readyz fails when the newest is older than
