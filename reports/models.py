@@ -32,6 +32,7 @@ from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
 from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, SourceService
+from reports.tlsrpt.models import TlsFailure, TlsPolicyResult, TlsReport
 
 __all__ = [
     "AccessGrant",
@@ -69,4 +70,7 @@ __all__ = [
     "ReverseDns",
     "SourceNetwork",
     "SourceService",
+    "TlsFailure",
+    "TlsPolicyResult",
+    "TlsReport",
 ]
