@@ -296,6 +296,7 @@ DMARC_ON_DEMAND_PER_HOUR = envint("DMARC_ON_DEMAND_PER_HOUR", 20, minimum=1)
 # not come back to a pile of identical runs.
 DMARC_NAME_SOURCES_INTERVAL = envint("DMARC_NAME_SOURCES_INTERVAL", 120, minimum=10)
 DMARC_READINESS_INTERVAL = envint("DMARC_READINESS_INTERVAL", 600, minimum=10)
+DMARC_SELECTORS_INTERVAL = envint("DMARC_SELECTORS_INTERVAL", 3600, minimum=60)
 DMARC_FORGET_RAW_MAIL_INTERVAL = envint("DMARC_FORGET_RAW_MAIL_INTERVAL", 3600, minimum=10)
 
 
@@ -310,6 +311,8 @@ CELERY_BEAT_SCHEDULE = {
     # request; new sources get their names soon after their import.
     "name sources": _every("reports.rollout.tasks.resolve_sources", DMARC_NAME_SOURCES_INTERVAL),
     "readiness summaries": _every("reports.rollout.tasks.refresh_readiness", DMARC_READINESS_INTERVAL),
+    # The DKIM selectors seen in the reports, and their keys from the DNS (the selectors page).
+    "dkim selectors": _every("reports.sources.tasks.refresh_dkim_selectors", DMARC_SELECTORS_INTERVAL),
     "forget raw mail": _every("reports.mail.tasks.forget_raw_mail", DMARC_FORGET_RAW_MAIL_INTERVAL),
     # Alerts: evaluate every domain, retry failed sends, and send the weekly digest when it is due.
     "alerts": _every("reports.alerts.tasks.evaluate_alerts", DMARC_ALERT_INTERVAL),

@@ -31,7 +31,14 @@ from reports.marks.models import SenderMark
 from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
-from reports.sources.models import OperatorService, ReverseDns, SourceNetwork, SourceService
+from reports.sources.models import (
+    DkimKey,
+    DkimSelector,
+    OperatorService,
+    ReverseDns,
+    SourceNetwork,
+    SourceService,
+)
 from reports.tlsrpt.models import TlsFailure, TlsPolicyResult, TlsReport
 
 __all__ = [
@@ -66,6 +73,8 @@ __all__ = [
     "MessageCounts",
     "ReporterDay",
     "SourcePeriod",
+    "DkimKey",
+    "DkimSelector",
     "OperatorService",
     "ReverseDns",
     "SourceNetwork",

@@ -12,6 +12,7 @@ from reports.mail.tasks import (
 )
 from reports.ops.tasks import beat_heartbeat
 from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns, resolve_sources
+from reports.sources.tasks import refresh_dkim_selectors
 
 __all__ = [
     "beat_heartbeat",
@@ -28,6 +29,7 @@ __all__ = [
     "poll_mailbox",
     "purge_old_reports",
     "queue_waiting_uploads",
+    "refresh_dkim_selectors",
     "refresh_readiness",
     "refresh_summary",
     "resolve_reverse_dns",

@@ -167,6 +167,7 @@ PAGES: tuple[Page, ...] = (
         "sources_csv", lambda s: _q(reverse("sources_csv"), s), VIEWERS, scope=QUERY, kind=CSV, params=TABLE
     ),
     Page("senders", lambda s: _q(reverse("senders"), s), VIEWERS, scope=QUERY, params=TABLE),
+    Page("selectors", lambda s: _q(reverse("selectors"), s), VIEWERS, scope=QUERY, params=DASHBOARD),
     Page("source", lambda s: _q(reverse("source", args=[s.ip]), s), VIEWERS, scope=QUERY, params=TABLE),
     Page(
         "report_list",

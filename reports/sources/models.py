@@ -112,3 +112,49 @@ class OperatorService(models.Model):
 
     def clean(self):
         check(self)
+
+
+class DkimSelector(models.Model):
+    """A DKIM selector seen in a policy domain's reports: who signed (d=), first and last day, messages,
+    those passing, and the service its busiest source was named; recomputed by a worker from the records
+    (reports.sources.selectors), read by the selectors page."""
+
+    domain = models.CharField(max_length=255)
+    signing_domain = models.CharField(max_length=255)
+    selector = models.CharField(max_length=255)
+    first_seen = models.DateField()
+    last_seen = models.DateField()
+    messages = models.BigIntegerField(default=0)
+    passed = models.BigIntegerField(default=0)
+    service = models.CharField(max_length=255, blank=True)
+    refreshed = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "signing_domain", "selector"], name="dkimselector_identity"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.domain}: {self.selector}._domainkey.{self.signing_domain}"
+
+
+class DkimKey(models.Model):
+    """The key a selector publishes in the DNS, looked up by a worker and kept until `expires`."""
+
+    signing_domain = models.CharField(max_length=255)
+    selector = models.CharField(max_length=255)
+    key_type = models.CharField(max_length=16, blank=True)
+    bits = models.IntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    fetched = models.DateTimeField()
+    expires = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["signing_domain", "selector"], name="dkimkey_identity")
+        ]
+
+    def __str__(self):
+        return f"{self.selector}._domainkey.{self.signing_domain}"

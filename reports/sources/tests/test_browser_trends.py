@@ -2,7 +2,10 @@
 week on the overview, each service's sparkline on the Senders page, its trend on the source page, and a
 service of your own added in the admin."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 
 from reports.harness.browser import drawn_pixels, new_page, shoot, sign_in
 from reports.sources.tests.test_trends import CHIMP, D, year  # noqa: F401 (the fixture)
@@ -41,6 +44,15 @@ def test_a_year_by_week_a_service_over_time_and_a_service_of_your_own(page, year
     page.goto(f"/sources/{CHIMP}/?domain={D}&range=365")
     assert page.locator("[data-service]").first.inner_text() == "Mailchimp"
     assert "Trend of Mailchimp" in page.locator(".trend h2").inner_text()
+
+    call_command("selectors", D, "--refresh", stdout=StringIO())
+    page.goto(f"/senders/?domain={D}&range=365")
+    page.click("text=DKIM selectors →")
+    page.wait_for_url("**/selectors/**")
+    row = page.locator('tr[data-selector="google"]')
+    assert row.locator("td").nth(2).inner_text() == "Google Workspace"
+    assert "no key published" in row.locator("[data-key]").inner_text()
+    shoot(page, "selectors")
 
     page.goto("/admin/reports/operatorservice/add/")
     page.fill("#id_name", "Billing <script>x</script>")
