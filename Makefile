@@ -7,10 +7,12 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/dmarc
 export CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Debian packages the tests talk to: a real IMAP server, browser and DNS server.
+# Debian packages the tests talk to: a real IMAP server, browser and DNS server; and Node.js with npm
+# (unless a node and an npm are there already) for the OpenID Connect provider of the SSO tests.
 SYSTEM_PACKAGES := dovecot-imapd chromium dnsmasq-base
+OIDC := reports/harness/oidc
 
-.PHONY: run test test-fast bench lint format services sysdeps venv db demo clean
+.PHONY: run test test-fast bench lint format services sysdeps venv db demo clean oidc
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -19,9 +21,18 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(BIN)/.installed
 
+# panva's oidc-provider, as pinned in its package-lock.json: the SSO tests sign in through it.
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
+	cd $(OIDC) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc: sysdeps $(OIDC)/node_modules/.installed
+
 sysdeps:
 	@missing=""; \
 	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -53,7 +64,7 @@ run: venv services .env db
 # each with its own test database, servers and Celery queue; tests that need one resource of the
 # machine (a fixed port) share an xdist_group and so one process.
 TEST_PROCESSES ?= 4
-test: venv sysdeps services
+test: venv sysdeps oidc services
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

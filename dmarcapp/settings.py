@@ -382,6 +382,42 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "reports.access.throttle.lockout_response"
 AXES_VERBOSE = False
 
+# --- Single sign-on with OpenID Connect (reports/sso/) ---
+# With an issuer, the sign-in page offers "Sign in with single sign-on": discovery from the issuer,
+# the code flow with PKCE, nonce and state, the ID token checked against the provider's keys.
+DMARC_OIDC_ISSUER = env.str("DMARC_OIDC_ISSUER", default="").strip().rstrip("/")
+DMARC_OIDC_CLIENT_ID = env.str("DMARC_OIDC_CLIENT_ID", default="").strip()
+DMARC_OIDC_CLIENT_SECRET = envsecret("DMARC_OIDC_CLIENT_SECRET")
+DMARC_OIDC_SCOPES = env.str("DMARC_OIDC_SCOPES", default="openid email profile").strip()
+DMARC_OIDC_GROUPS_CLAIM = env.str("DMARC_OIDC_GROUPS_CLAIM", default="groups").strip()
+# Members of these provider groups are the app's admins (staff with the app's permissions).
+DMARC_OIDC_ADMIN_GROUPS = [g.strip() for g in env.list("DMARC_OIDC_ADMIN_GROUPS", default=[]) if g.strip()]
+# false: no password sign-in on /login/; /admin/login/ still takes a superuser's (break glass).
+DMARC_LOCAL_LOGIN = envbool("DMARC_LOCAL_LOGIN", True)
+if DMARC_OIDC_ISSUER:
+    if not DMARC_OIDC_ISSUER.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"DMARC_OIDC_ISSUER must be an https:// (or http://) URL, not {DMARC_OIDC_ISSUER!r}"
+        )
+    if not (DMARC_OIDC_CLIENT_ID and DMARC_OIDC_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "DMARC_OIDC_ISSUER needs DMARC_OIDC_CLIENT_ID and DMARC_OIDC_CLIENT_SECRET"
+        )
+    if "openid" not in DMARC_OIDC_SCOPES.split():
+        raise ImproperlyConfigured("DMARC_OIDC_SCOPES must include openid")
+elif not DMARC_LOCAL_LOGIN:
+    raise ImproperlyConfigured("DMARC_LOCAL_LOGIN=false needs DMARC_OIDC_ISSUER: nobody could sign in")
+AUTHENTICATION_BACKENDS.append("reports.sso.backend.SsoBackend")
+# mozilla-django-oidc's own settings; the client's come from DMARC_OIDC_*, the provider's endpoints
+# from discovery (reports/sso/discovery.py).
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_TOKEN_USE_BASIC_AUTH = True
+OIDC_STORE_ID_TOKEN = True  # the provider's sign-out takes it as id_token_hint
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+
 # Content-Security-Policy: scripts and styles from this site only, no inline code.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from reports.access import redirects
+from reports.sso import views as sso
 
 
 class FaviconView(RedirectView):
@@ -14,8 +14,9 @@ class FaviconView(RedirectView):
 
 urlpatterns = [
     # `next` is followed only to a path of this site (reports/access/redirects.py).
-    path("login/", redirects.LoginView.as_view(), name="login"),
-    path("logout/", redirects.LogoutView.as_view(), name="logout"),
+    # Single sign-on beside the password form; signing out ends the provider's session too (reports/sso/).
+    path("login/", sso.LoginView.as_view(), name="login"),
+    path("logout/", sso.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", FaviconView.as_view()),

@@ -8,6 +8,7 @@ from reports.ingest import admin as ingest_admin
 from reports.mail import admin as mail_admin
 from reports.marks import admin as marks_admin
 from reports.sources import admin as sources_admin
+from reports.sso import admin as sso_admin
 
 __all__ = [
     "access_admin",
@@ -18,4 +19,5 @@ __all__ = [
     "mail_admin",
     "marks_admin",
     "sources_admin",
+    "sso_admin",
 ]

@@ -39,6 +39,7 @@ from reports.sources.models import (
     SourceNetwork,
     SourceService,
 )
+from reports.sso.models import SsoIdentity
 from reports.tlsrpt.models import TlsFailure, TlsPolicyResult, TlsReport
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "MailMessage",
     "SenderMark",
     "MetricCount",
+    "SsoIdentity",
     "DnsCache",
     "ReadinessSummary",
     "DailyRollup",

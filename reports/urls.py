@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("reports.rollout.urls")),
     path("", include("reports.alerts.urls")),
     path("", include("reports.sources.urls")),
+    path("", include("reports.sso.urls")),
     path("api/", include("reports.api.urls")),
     path("account/tokens/", account_tokens, name="account_tokens"),
     # What the converters refuse: a clear 400, not a 500 (nor a bare 404).

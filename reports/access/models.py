@@ -69,6 +69,7 @@ class AuditEntry(models.Model):
     MARK = "mark"
     REPORTS = "reports"
     DOMAINS = "domains"
+    SIGN_IN = "sign_in"
     API_TOKEN = "api_token"
     API = "api"
     ACTION_CHOICES = [
@@ -81,6 +82,7 @@ class AuditEntry(models.Model):
         (MARK, "Marked a sender"),
         (REPORTS, "Deleted reports"),
         (DOMAINS, "Changed monitored domains"),
+        (SIGN_IN, "Signed in with single sign-on, or was refused"),
         (API_TOKEN, "Created or revoked an API token"),
         (API, "Wrote through the API"),
     ]

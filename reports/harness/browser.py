@@ -95,3 +95,17 @@ def drawn_pixels(page, canvas_id) -> int:
 
 def no_horizontal_page_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def sso_sign_in(page, app_url: str, login: str) -> None:
+    """Sign in through the OpenID Connect provider of reports.harness.oidc_provider: the dashboard's
+    single sign-on button, then the provider's own sign-in page (any password) and consent page;
+    returns once the browser is back on the dashboard (signed in, or on the page that refused)."""
+    page.goto("/login/")
+    page.click("#sso-sign-in")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", "any-password")
+    page.click("button[type=submit]")
+    page.click("button[autofocus]")  # the provider's consent page: "Continue"
+    # HTTP redirects belong to one navigation: the URL committed is the last (or the refusal).
+    page.wait_for_url(lambda url: url.startswith(app_url))

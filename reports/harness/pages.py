@@ -160,6 +160,9 @@ API_SOURCES = (*API_RANGE, *API_PAGING, "q", "failing", "new", "sort", "dir", "s
 PAGES: tuple[Page, ...] = (
     Page("login", lambda s: reverse("login"), PUBLIC),
     Page("logout", lambda s: reverse("logout"), PUBLIC, methods=("POST",), ok=302),
+    # Single sign-on (reports.sso): not found while no provider is configured, as in these tests.
+    Page("sso_start", lambda s: reverse("sso_start"), PUBLIC, ok=404),
+    Page("sso_callback", lambda s: reverse("sso_callback"), PUBLIC, ok=404, params=("code", "state")),
     Page("favicon.ico", lambda s: "/favicon.ico", PUBLIC, ok=302, kind=REDIRECT),
     Page("overview", lambda s: _q("/", s), VIEWERS, scope=QUERY, params=DASHBOARD),
     Page("sources", lambda s: _q(reverse("sources"), s), VIEWERS, scope=QUERY, params=TABLE),

@@ -35,6 +35,7 @@ class Flow:
     disposition: str = "none"  # what the receivers did with it
     random_ips: int = 0  # a spoofer: this many random addresses a day instead of `ips`
     envelope_from: str | None = None
+    header_from: str | None = None  # a subdomain's mail; the domain itself when None
     extra: dict = field(default_factory=dict)
 
 
@@ -149,7 +150,7 @@ def build(
                             count=max(1, flow.per_day // len(ips)),
                             dkim=flow.dkim,
                             spf=flow.spf,
-                            header_from=domain,
+                            header_from=flow.header_from or domain,
                             envelope_from=flow.envelope_from,
                             dkim_results=flow.dkim_results,
                             spf_results=spf_results,

@@ -117,6 +117,7 @@ def build(r, verified: dict) -> dict:
         "next_record": r.next_record,
         "steps": list(r.steps),
         "subdomain_advice": list(r.subdomain_advice),
+        "subdomains": [row.as_json() for row in r.subdomains],
         "what_if": r.what_if,
         "legitimate_share": r.legitimate_share,
         "legitimate_pct": r.legitimate_pct,

@@ -16,10 +16,12 @@ from reports.marks.rules import Mark
 from reports.rollout import asn, decision, evidence, lint, resolve
 from reports.rollout.rdns import rdns_names
 from reports.rollout.rules import checks as go_no_go
+from reports.rollout.rules import subdomains as subdomain_rules
 from reports.rollout.rules.checks import Check, Impact
 from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason
 from reports.rollout.rules.next_record import next_record
 from reports.rollout.rules.sources import build_sources
+from reports.rollout.rules.subdomains import SubdomainRow
 from reports.shared.dates import WINDOW_DAYS, DateRange
 from reports.shared.names import normalise, org_domain
 from reports.shared.vocabulary import ALIGNED_SHARE, CATEGORIES, STAGES
@@ -57,6 +59,7 @@ class Readiness:
     what_if: decision.WhatIf | None = None
     steps: list[decision.Step] = field(default_factory=list)
     subdomain_advice: list[str] = field(default_factory=list)
+    subdomains: list[SubdomainRow] = field(default_factory=list)  # the domain, then each sending subdomain
     freshness: Freshness | None = None
     marks: list[Mark] = field(default_factory=list)
 
@@ -103,6 +106,7 @@ class Readiness:
             "next_record": self.next_record,
             "publish": [{"record": s.record, "when": s.when} for s in self.steps],
             "subdomains": self.subdomain_advice,
+            "subdomain_breakdown": [row.as_json() for row in self.subdomains],
             "sources": [s.as_json() for s in self.sources],
             "impact": self.what_if.as_json() if self.what_if else None,
             "marks": [m.as_json() for m in self.marks],
@@ -172,6 +176,7 @@ def assess(
         decision.Flow(g.category, g.disposition, g.messages, arc_trusted=bool(forwarding_reason(g.reasons)))
         for g in groups
     ]
+    subdomain_rows = subdomain_rules.breakdown(groups, domain)
     subdomains = sorted(
         {g.header_from for g in groups if g.header_from != domain and g.header_from.endswith("." + domain)}
     )
@@ -204,7 +209,9 @@ def assess(
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
         steps=decision.publish_steps(next_rec, stage, next_stage),
-        subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains),
+        subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains)
+        + subdomain_rules.advice(subdomain_rows, rec.tags, next_stage, days),
+        subdomains=subdomain_rows,
         freshness=fresh,
         marks=marks,
     )

@@ -226,6 +226,7 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
         "next_record",
         "publish",
         "subdomains",
+        "subdomain_breakdown",
         "sources",
         "impact",
         "marks",

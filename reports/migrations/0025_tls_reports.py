@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0023_dkim_selectors'),
+        ('reports', '0024_sso'),
     ]
 
     operations = [
