@@ -7,6 +7,7 @@ silently wrong setting.
 """
 
 import ipaddress
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -341,6 +342,10 @@ LOGGING = {
     # may echo the LOGIN command: never log it, whatever LOG_LEVEL says.
     "loggers": {"imapclient": {"level": "INFO"}},
 }
+if LOG_FORMAT == "json":
+    # Python's warnings (a library's deprecation, a missing directory) become log lines too, not
+    # lines of text among the JSON.
+    logging.captureWarnings(True)
 
 # --- Health and metrics (reports/ops/) ---
 # A worker writes its heartbeat to Redis this often; /readyz fails when the newest is older than
@@ -461,10 +466,6 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI from the app's own static files (drf-spectacular-sidecar), no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "An API token"}}
-    },
-    "SECURITY": [{"token": []}],
 }
 
 # Behind a proxy that terminates TLS: secure cookies, HSTS, redirects to https,

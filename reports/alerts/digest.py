@@ -117,7 +117,8 @@ def domain_digest(domain: str, start: date, end: date) -> DomainDigest:
         for a in Alert.objects.filter(domain=domain, resolved__isnull=True).order_by("opened")
     ]
     d.stage, d.next_stage, d.ready = shown["stage"], shown["next_stage"], shown["ready"]
-    d.next_record = shown["next_record"]
+    # What is safe to publish today, the readiness page's first step: a trial, never the full record.
+    d.next_record = next((s.record for s in shown["steps"] if s.now), "")
     d.blocking = [c.message for c in shown["failed_checks"]]
     _add_trends(d, domain, start, end)
     d.links = {

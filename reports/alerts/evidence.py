@@ -103,8 +103,14 @@ def domain_evidence(
             )
         )
     ev.sources.sort(key=lambda s: (-s.recent_messages, s.ip))
+    now_steps = [s for s in whole["steps"] if s.now]
     ev.readiness = facts.ReadinessEvidence(
-        whole["stage"], whole["next_stage"], whole["ready"], whole["next_record"]
+        whole["stage"],
+        whole["next_stage"],
+        whole["ready"],
+        whole["next_record"],
+        now_steps[0].record if now_steps else "",
+        [now_steps[0].rfc7489, now_steps[0].rfc9989, now_steps[0].subdomains] if now_steps else [],
     )
     ev.dns = _dns(domain, whole["inspection"], whole["dkim_passing"])
     return ev

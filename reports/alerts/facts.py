@@ -79,6 +79,10 @@ class ReadinessEvidence:
     next_stage: str | None = None
     ready: bool = False
     next_record: str = ""
+    # The step safe to publish today (reports.rollout.rules.staging): the same one the readiness page
+    # offers, a trial for both generations of receivers, and what each generation does with it.
+    step: str = ""
+    step_effects: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -346,11 +346,17 @@ def mailbox_silence(
 
 def ready(ev: DomainEvidence) -> list[Condition]:
     r = ev.readiness
-    if r is None or not r.ready or not r.next_stage:
+    if r is None or not r.ready or not r.next_stage or not r.step:
         return []
+    effects = "".join(f"- {e}\n" for e in r.step_effects)
+    later = (
+        f"\nThe readiness page lists the steps after it, up to the full record:\n\n{r.next_record}\n"
+        if r.step != r.next_record
+        else ""
+    )
     text = (
         f"{ev.domain} is at p={r.stage}, and the reports show it ready for p={r.next_stage}. "
-        f"Publish this record (TXT at _dmarc.{ev.domain}):\n\n{r.next_record}"
+        f"Publish this record now (TXT at _dmarc.{ev.domain}):\n\n{r.step}\n\n{effects}{later}"
     )
     return [
         Condition(
@@ -360,7 +366,7 @@ def ready(ev: DomainEvidence) -> list[Condition]:
             INFO,
             f"{ev.domain} is ready for p={r.next_stage}",
             text,
-            {"stage": r.stage, "next_stage": r.next_stage, "next_record": r.next_record},
+            {"stage": r.stage, "next_stage": r.next_stage, "record": r.step, "next_record": r.next_record},
         )
     ]
 

@@ -165,6 +165,7 @@ class Sources(ApiView):
 
 class Source(ApiView):
     @extend_schema(
+        operation_id="domains_source_retrieve",
         summary="One source of a domain: totals, daily series, names, authentication results, verdict, "
         "and its records one page at a time (newest first)",
         parameters=[*RANGE, *PAGING],

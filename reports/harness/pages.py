@@ -232,7 +232,8 @@ PAGES: tuple[Page, ...] = (
     ),
     Page("account_tokens", lambda s: reverse("account_tokens"), SIGNED_IN, methods=("GET", "POST")),
     # The REST API (reports.api): a session works as a token with every scope.
-    _api("api_domains", lambda s: reverse("api_domains")),
+    # GET lists the user's domains; POST adds monitored domains (admins).
+    _api("api_domains", lambda s: reverse("api_domains"), methods=("GET", "POST"), may_post=STAFF),
     # 202 until a worker has assessed the domain (as no test's scenario runs one).
     _api("api_readiness", _on_domain("api_readiness"), scope=PATH, ok=202, params=("days",)),
     _api("api_overview", _on_domain("api_overview"), scope=PATH, params=API_RANGE),
@@ -247,9 +248,12 @@ PAGES: tuple[Page, ...] = (
     _api("api_reports", _on_domain("api_reports"), scope=PATH, params=(*API_RANGE, "q", *API_PAGING)),
     _api("api_alerts", _on_domain("api_alerts"), scope=PATH, params=("state",)),
     _api("api_report", _report("api_report"), scope=PATH, params=API_PAGING),
+    _api("api_marks", _on_domain("api_marks"), methods=("GET", "POST"), may_post=OPERATORS, scope=PATH),
     _api("api_push", lambda s: reverse("api_push"), OPERATORS, methods=("POST",), ok=202),
     # Names an upload no one made: not found, whoever asks.
     _api("api_upload", lambda s: reverse("api_upload", args=[999_999]), SIGNED_IN, ok=404),
+    Page("api_schema", lambda s: reverse("api_schema"), PUBLIC, kind=JSON),
+    Page("api_docs", lambda s: reverse("api_docs"), PUBLIC),
     _api("api_bad_domain", lambda s: "/api/v1/domains/-bad-/readiness/", PUBLIC, ok=400),
     _api("api_not_found", lambda s: "/api/v1/no-such-endpoint/", PUBLIC, ok=404),
 )

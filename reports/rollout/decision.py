@@ -34,44 +34,7 @@ def pct_text(share: float, threshold: float, decimals: int = 1) -> str:
     return f"{cut:.4f}%"
 
 
-# ---------------------------------------------------------------- records to publish
-
-
-@dataclass
-class Step:
-    record: str
-    when: str  # what to do before publishing it
-
-
-def with_tag(record: str, tag: str, value: str) -> str:
-    """The record with tag=value right after p= (replacing the tag if present)."""
-    parts = [p.strip() for p in record.split(";") if p.strip()]
-    parts = [p for p in parts if p.split("=", 1)[0].strip().lower() != tag]
-    at = next((i + 1 for i, p in enumerate(parts) if p.split("=", 1)[0].strip().lower() == "p"), len(parts))
-    parts.insert(at, f"{tag}={value}")
-    return "; ".join(parts)
-
-
-def publish_steps(next_record: str, stage: str, next_stage: str | None) -> list[Step]:
-    """What to publish now and after: with t=y first when moving up to quarantine or reject."""
-    if next_stage is None:
-        return []
-    easing = next_stage in ("quarantine", "reject") and next_stage != stage
-    if not easing:
-        return [Step(next_record, "Publish now.")]
-    lower = STAGES[STAGES.index(next_stage) - 1]
-    return [
-        Step(
-            with_tag(next_record, "t", "y"),
-            f"Publish now, in test mode: receivers that follow RFC 9989 keep applying p={lower} and report "
-            f"what p={next_stage} would do.",
-        ),
-        Step(
-            next_record,
-            "Then, after one to two weeks of reports with nothing new failing, publish this to apply "
-            f"p={next_stage} to all mail.",
-        ),
-    ]
+# ---------------------------------------------------------------- sp= and np=
 
 
 def subdomain_advice(
@@ -97,7 +60,10 @@ def subdomain_advice(
             "raise it once their mail aligns."
         )
     else:
-        advice.append(f"sp={sp} sets the policy for subdomains; it stays as it is.")
+        advice.append(
+            f"sp={sp} sets the policy for subdomains; it stays in the record. "
+            "During a trial step it is relaxed like p=: see each step."
+        )
     if not np:
         advice.append(
             "np= (RFC 9989) sets the policy for subdomains that do not exist, which send no real mail: "
@@ -105,7 +71,10 @@ def subdomain_advice(
             "Receivers that do not know np= use sp= or p= instead."
         )
     else:
-        advice.append(f"np={np} sets the policy for non-existent subdomains; it stays as it is.")
+        advice.append(
+            f"np={np} sets the policy for non-existent subdomains; it stays in the record. "
+            "RFC 9989 receivers relax it while t=y is set, like p= and sp=."
+        )
     return advice
 
 

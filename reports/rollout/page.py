@@ -18,7 +18,7 @@ from reports.freshness import queries as freshness_queries
 from reports.freshness import rules as freshness_rules
 from reports.marks import rules as marks_rules
 from reports.rollout import decision, lint
-from reports.rollout.rules import checks, classification, diagnosis, next_record
+from reports.rollout.rules import checks, classification, diagnosis, next_record, staging
 from reports.rollout.rules import sources as assessed
 from reports.rollout.rules.classification import AssessedSource, Network
 from reports.rollout.rules.sources import ServiceRow, by_service
@@ -39,7 +39,7 @@ def _version() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-RULES = (checks, classification, diagnosis, next_record, assessed)
+RULES = (checks, classification, diagnosis, next_record, assessed, staging)
 LINT = (lint, lint.problems, lint.dmarc, lint.spf, lint.dkim)
 VERSION = _version()
 

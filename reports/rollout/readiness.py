@@ -21,6 +21,7 @@ from reports.rollout.rules.checks import Check, Impact
 from reports.rollout.rules.classification import AssessedSource, Group, forwarding_reason
 from reports.rollout.rules.next_record import next_record
 from reports.rollout.rules.sources import build_sources
+from reports.rollout.rules.staging import Step, plan
 from reports.rollout.rules.subdomains import SubdomainRow
 from reports.shared.dates import WINDOW_DAYS, DateRange
 from reports.shared.names import normalise, org_domain
@@ -57,7 +58,7 @@ class Readiness:
     record_from_reports: bool = False  # no usable DNS record: the stage comes from the reports
     # The decision block: the next stage's what-if, the records to publish in order, sp=/np= advice.
     what_if: decision.WhatIf | None = None
-    steps: list[decision.Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # the whole plan; `publish` is what is safe today
     subdomain_advice: list[str] = field(default_factory=list)
     subdomains: list[SubdomainRow] = field(default_factory=list)  # the domain, then each sending subdomain
     freshness: Freshness | None = None
@@ -77,6 +78,10 @@ class Readiness:
             {"code": c.code, "ok": c.ok if c.blocking else None, "text": c.message}
             for c in failed + passed + advice
         ]
+
+    @property
+    def publish(self) -> list[Step]:
+        return [s for s in self.steps if s.now]
 
     @property
     def legitimate_pct(self) -> str:
@@ -104,7 +109,9 @@ class Readiness:
             "ready": self.ready,
             "reasons": self.reason_objects,
             "next_record": self.next_record,
-            "publish": [{"record": s.record, "when": s.when} for s in self.steps],
+            # Only what is safe to publish today: nothing enforcing while the domain is not ready.
+            "publish": [s.as_json() for s in self.publish],
+            "plan": [s.as_json() for s in self.steps],
             "subdomains": self.subdomain_advice,
             "subdomain_breakdown": [row.as_json() for row in self.subdomains],
             "sources": [s.as_json() for s in self.sources],
@@ -208,7 +215,7 @@ def assess(
         ),
         record_from_reports=record_from_reports,
         what_if=decision.what_if(flows, stage, next_stage, max(days_with_data, 1)),
-        steps=decision.publish_steps(next_rec, stage, next_stage),
+        steps=plan(next_rec, stage, next_stage, dict(rec.tags), ready),
         subdomain_advice=decision.subdomain_advice(rec.tags, next_stage, subdomains)
         + subdomain_rules.advice(subdomain_rows, rec.tags, next_stage, days),
         subdomains=subdomain_rows,

@@ -113,11 +113,18 @@ def test_silence_counts_days_since_the_last_report_and_mailboxes_count_hours():
     ]
 
 
-def test_ready_names_the_record_to_publish():
+def test_ready_names_the_trial_step_the_readiness_page_offers():
     ev = evidence(stage="none")
-    ev.readiness = ReadinessEvidence("none", "quarantine", True, "v=DMARC1; p=quarantine")
+    trial = "v=DMARC1; p=quarantine; t=y; pct=0"
+    ev.readiness = ReadinessEvidence(
+        "none", "quarantine", True, "v=DMARC1; p=quarantine", trial, ["RFC 7489: pct=0"]
+    )
     (c,) = rules.ready(ev)
-    assert c.key == "example.com|ready|quarantine" and "v=DMARC1; p=quarantine" in c.text
+    assert c.key == "example.com|ready|quarantine"
+    assert f"Publish this record now (TXT at _dmarc.example.com):\n\n{trial}\n" in c.text
+    assert "- RFC 7489: pct=0" in c.text and c.facts["record"] == trial
+    ev.readiness.step = ""  # nothing safe to publish today: no "ready" alert
+    assert rules.ready(ev) == []
 
 
 def test_an_alert_fires_once_holds_silently_and_resolves_once():

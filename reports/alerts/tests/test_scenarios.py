@@ -207,7 +207,11 @@ def test_a_domain_that_becomes_ready_gets_the_record_to_publish(dns, settings, s
         ("ready", f"{d}|ready|quarantine", "info")
     ]
     text, html = parts(smtp.to("alice@ops.test")[0])
-    assert f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}" in text
+    # The same trial step as the readiness page's, never p=quarantine outright.
+    trial = f"v=DMARC1; p=quarantine; t=y; pct=0; rua=mailto:dmarc@{d}"
+    text = text.replace("\r\n", "\n")
+    assert f"Publish this record now (TXT at _dmarc.{d}):\n\n{trial}\n" in text
+    assert f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}\n" in text  # named as the end of the steps
     assert f"http://dash.test/rollout/{d}/" in html
     assert alerts() == []
 

@@ -50,7 +50,7 @@ def test_no_parameter_makes_an_endpoint_fail(superuser_client, endpoints, data, 
     url = data.draw(st.sampled_from(endpoints), label="endpoint")
     response = superuser_client.get(url, query)
     assert response.status_code in (200, 202, 400), (url, query, response.status_code)
-    assert response["Content-Type"].startswith("application/json"), (url, query)
+    assert "json" in response["Content-Type"], (url, query)
     if response.status_code == 400:
         assert response.json()["error"], (url, query)
 

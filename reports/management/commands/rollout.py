@@ -67,10 +67,12 @@ class Command(BaseCommand):
         w(f"Record now:  {r.record_raw or '(none in DNS)'}")
         for p in r.problems:
             w(f"  [{p.severity}] {p.message}")
-        w(f"Publish next (TXT _dmarc.{r.domain}):")
+        w(f"Steps to the next stage (TXT _dmarc.{r.domain}):" if r.ready else "After the fixes (not now):")
         for n, step in enumerate(r.steps or [], 1):
-            w(f"  {n}. {step.when}")
+            w(f"  {n}. {'[publish now] ' if step.now else ''}{step.when}")
             w(f"     {step.record}")
+            for effect in (step.rfc7489, step.rfc9989, step.subdomains):
+                w(f"       - {effect}")
         if not r.steps:
             w(f"  {r.next_record}")
         for advice in r.subdomain_advice:

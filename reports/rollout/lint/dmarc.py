@@ -130,13 +130,20 @@ def _lint_tags(rec: DmarcRecord) -> None:
     if "pct" in tags:
         if not tags["pct"].isdigit() or not 0 <= int(tags["pct"]) <= 100:
             bad("pct", "a whole number from 0 to 100")
-        else:
+        elif int(tags["pct"]) == 100:
+            problems.append(
+                Problem(
+                    "obsolete-pct", "warning", "pct=100 is the default (and obsolete in RFC 9989): remove it."
+                )
+            )
+        elif tags.get("t", "").lower() != "y":
+            # The staging pair is t=y with pct: either alone is a full step for one generation.
             problems.append(
                 Problem(
                     "obsolete-pct",
                     "warning",
-                    "pct is obsolete in RFC 9989: receivers that follow it "
-                    "apply the policy to all failing mail. Use t=y to test a stricter policy instead.",
+                    "pct is obsolete in RFC 9989: receivers that follow it ignore it and apply the policy to "
+                    "all failing mail. Add t=y beside pct= so that the step is a trial for them too.",
                 )
             )
     if "fo" in tags and not all(opt.strip() in ("0", "1", "d", "s") for opt in tags["fo"].split(":")):

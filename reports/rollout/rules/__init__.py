@@ -5,6 +5,7 @@
   sources.py         a domain's sources assessed from its groups, and grouped by service
   checks.py          the go/no-go checks for the next stage, its impact and the advice
   next_record.py     the DMARC record to publish next
+  staging.py         the steps to it, each a trial for RFC 7489 and RFC 9989 receivers alike
 
 Pure functions over plain data (groups of messages loaded by
 reports.rollout.evidence, a DmarcRecord read by reports.rollout.lint): no
@@ -54,8 +55,13 @@ The what-if (reports.rollout.decision) counts, for the next stage only, the
 failing messages whose disposition would change from today's, by category,
 with forwarded mail that ARC-trusting receivers deliver anyway apart.
 
-The next record keeps rua, ruf, sp, np, fo and the alignment tags, drops the
-obsolete pct, rf and ri, and drops aspf=s/adkim=s when they break senders.
+The next record keeps rua, ruf, sp, np, fo and the alignment tags, drops
+pct, rf and ri, and drops aspf=s/adkim=s when they break senders. The steps
+to it (staging.py) start with a trial for both generations of receivers,
+`t=y` (RFC 9989) with `pct=0` (RFC 7489), then raise pct (10, 25, 50) with
+t=y kept, then publish the full record. Only the first step can be safe today,
+and an enforcing one only when the domain is ready: a domain that is not ready
+sees the steps "after the fixes", and `rollout --json` lists none in `publish`.
 """
 
 from __future__ import annotations

@@ -202,11 +202,11 @@ def notes(rec, stage, next_stage, impact, problems) -> list[Check]:
         notes.append(
             advice(
                 "ease-in",
-                "To ease in, publish the next record with t=y first (RFC 9989 test mode): "
-                f"receivers that follow RFC 9989 then apply p={lower} "
-                f"and report what p={next_stage} would do; "
-                "older receivers ignore t= "
-                "(they read pct= instead, which RFC 9989 made obsolete). Remove t=y after a week or two.",
+                f"The steps to p={next_stage} start with a trial for every receiver: t=y makes it one for "
+                f"RFC 9989 receivers (they apply p={lower}), pct=0 one for RFC 7489 receivers, which ignore "
+                f"t= (p={next_stage} alone would be applied in full by them). pct then rises step by step "
+                "for RFC 7489 receivers; RFC 9989 receivers apply the full policy when t=y goes, "
+                "at the last step.",
             )
         )
     if rec.testing or rec.pct < 100:

@@ -147,16 +147,21 @@ def test_the_operators_marks_change_the_verdict_the_what_if_and_rollout_json(dns
     assert check_code(d) == 0
 
 
-def test_the_record_to_publish_eases_in_with_t_y_and_says_what_to_do_with_sp(dns):
+def test_the_record_to_publish_is_a_trial_for_both_generations_and_says_what_to_do_with_sp(dns):
     d = "marks.example"
     build(d, [google_workspace(d)])
     data = rollout_json(d)
     assert data["ready"] is True
-    assert [s["record"] for s in data["publish"]] == [
-        f"v=DMARC1; p=quarantine; t=y; rua=mailto:dmarc@{d}",
-        f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}",
-    ]
-    assert data["next_record"] == data["publish"][-1]["record"]
+    # Safe today: only the trial, t=y for RFC 9989 receivers and pct=0 for RFC 7489 receivers.
+    trial = f"v=DMARC1; p=quarantine; t=y; pct=0; rua=mailto:dmarc@{d}"
+    assert [s["record"] for s in data["publish"]] == [trial]
+    assert [s["record"] for s in data["plan"]] == [
+        f"v=DMARC1; p=quarantine; t=y; pct={pct}; rua=mailto:dmarc@{d}" for pct in (0, 10, 25, 50)
+    ] + [f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}"]
+    first = data["publish"][0]
+    assert "pct=0 gives all of it p=none" in first["rfc7489"] and "test mode" in first["rfc9989"]
+    assert "t= covers p=, sp= and np=" in first["subdomains"]
+    assert data["next_record"] == data["plan"][-1]["record"]
     assert any("sp=" in a for a in data["subdomains"]) and any("np=" in a for a in data["subdomains"])
     assert queries.summary(d)["ready"] is True
 

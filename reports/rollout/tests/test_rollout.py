@@ -225,6 +225,7 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
         "reasons",
         "next_record",
         "publish",
+        "plan",
         "subdomains",
         "subdomain_breakdown",
         "sources",
@@ -249,6 +250,10 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
     assert {r["ok"] for r in data["reasons"]} <= {True, False, None}
     assert data["next_record"] == f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}"  # pct is obsolete: dropped
     assert data["ready"] is False and data["reasons"]
+    # Not ready: nothing enforcing to publish today; the plan is there, every step "after the fixes".
+    assert data["publish"] == []
+    assert data["plan"][0]["record"] == f"v=DMARC1; p=quarantine; t=y; pct=0; rua=mailto:dmarc@{d}"
+    assert all(not s["now"] and s["when"].startswith("After") for s in data["plan"])
 
 
 def test_rollout_text_output_names_the_verdict_and_the_record(dns, settings):
