@@ -5,7 +5,6 @@ Start a worker with `celery -A dmarcapp worker` and the scheduler with
 the beat schedule included (CELERY_BEAT_SCHEDULE).
 """
 
-import logging
 import os
 import sys
 
@@ -43,5 +42,3 @@ if os.environ.get("LOG_FORMAT", "").strip().lower() == "json":
         from django.conf import settings
 
         dictConfig(settings.LOGGING)
-        # Celery's warnings (running as root, say) become log lines too, not lines of their own.
-        logging.captureWarnings(True)

@@ -41,6 +41,8 @@ def test_gunicorn_writes_one_json_object_per_line_with_the_request_id(tmp_path):
                 f"127.0.0.1:{port}",
                 "--workers",
                 "1",
+                "--access-logfile",
+                "-",
             ],
             cwd=settings.BASE_DIR,
             env=worker_env(LOG_FORMAT="json"),
@@ -63,8 +65,10 @@ def test_gunicorn_writes_one_json_object_per_line_with_the_request_id(tmp_path):
     finally:
         web.terminate()
         web.wait(scaled(30))
-    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
-    entries = json_lines("\n".join(lines))
+    # Every line, gunicorn's own (started, worker booted, the access log) included (gunicorn.conf.py).
+    entries = json_lines(log.read_text())
+    assert any(e["logger"] == "gunicorn.error" for e in entries)
+    assert any(e["logger"] == "gunicorn.access" and "/healthz" in e["message"] for e in entries)
     found = [e for e in entries if "no-such-page" in e["message"]]
     assert found and found[0]["request_id"] == "req-42" and found[0]["level"] == "WARNING"
     assert {"time", "level", "logger", "message"} <= set(found[0])
