@@ -132,8 +132,8 @@ def gunicorn(env: dict, log: Path, workers: int = 1, *args: str):
             raise AssertionError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
         try:
             return requests.get(base + "/healthz", timeout=5).status_code == 200
-        except requests.ConnectionError:
-            return False
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # not listening yet, or no worker booted yet on a busy machine
 
     try:
         wait_for(answers, timeout=60, message="gunicorn")
