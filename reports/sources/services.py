@@ -164,6 +164,13 @@ def builtin() -> Catalogue:
     return Catalogue(service_from_row(row) for row in _rows())
 
 
+def biggest() -> tuple[Service, ...]:
+    """The 50 services whose alignment how-to (dkim_fix, then spf_fix) the catalogue's test checks."""
+    wanted = json.loads(TABLE.read_text(encoding="utf-8"))["biggest"]
+    by_id = {s.id: s for s in catalogue()}
+    return tuple(by_id[sid] for sid in wanted)
+
+
 def catalogue() -> tuple[Service, ...]:
     """The services of services.json, in file order."""
     return builtin().services

@@ -97,15 +97,22 @@ def _diagnose_misconfigured(
     dkim_problem, dkim_fix = _dkim_finding(dkim, sender, short, own, adkim)
     who = sender.name if sender else "This source"
     src.problems.append(f"{who}: {spf_problem}, and {dkim_problem}.")
-    fixes = []
-    for text in (spf_fix, dkim_fix):
-        if text and text not in fixes:
-            fixes.append(text)
+    fixes = _dkim_first(dkim_fix, spf_fix)
     if sender and sender is not OWN:
         fixes.append(
             f"If you do not use {sender.name}, this is someone else's account sending as your domain."
         )
     src.fixes.extend(fixes)
+
+
+def _dkim_first(dkim_fix: str, spf_fix: str) -> list[str]:
+    """The service's how-to in the order to follow it: DKIM first (it survives forwarding, and a single
+    aligned signature passes DMARC), then the return path for SPF."""
+    fixes = []
+    for text in (dkim_fix, spf_fix):
+        if text and text not in fixes:
+            fixes.append(text)
+    return fixes
 
 
 def _spf_finding(spf: set, sender: Service | None, short: str, own: str, aspf: str) -> tuple[str, str]:

@@ -96,8 +96,9 @@ def test_a_known_service_that_does_not_align_is_misconfigured_with_its_own_fixes
     )
     assert (src.service, src.category) == ("Amazon SES", MISCONFIGURED)
     assert "SPF passes for us-east-1.amazonses.com, which is not your domain" in src.diagnosis
-    assert "Set up a custom MAIL FROM domain in SES so that SPF aligns." in src.fixes
-    assert "Enable Easy DKIM." in src.fixes
+    # The service's how-to, DKIM first (reports.sources.services.biggest), then the warning.
+    assert src.fixes[0].startswith("Enable Easy DKIM. In SES") and "three CNAMEs" in src.fixes[0]
+    assert src.fixes[1] == "Set up a custom MAIL FROM domain in SES so that SPF aligns."
     assert src.fixes[-1].startswith("If you do not use Amazon SES")
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 
 from reports.shared.names import is_domain_name
-from reports.sources.services import KIND_LABELS, TABLE, Signals, catalogue, identify
+from reports.sources.services import KIND_LABELS, TABLE, Signals, biggest, catalogue, identify
 
 # The kinds the catalogue must cover: email service providers, marketing, transactional, CRM, help desk,
 # HR and payroll, finance, e-commerce, security gateways, mailbox providers, forwarders and mailing
@@ -102,3 +102,31 @@ def test_an_entry_without_its_own_how_to_gets_the_generic_one_dkim_first():
     greenhouse = next(s for s in catalogue() if s.id == "greenhouse")
     assert greenhouse.alignment.startswith("DKIM")
     assert "Greenhouse" in greenhouse.dkim_fix and "return path" in greenhouse.spf_fix
+
+
+def test_the_50_biggest_say_how_to_align_dkim_first_in_the_products_words():
+    from reports.rollout.rules.classification import Group
+    from reports.rollout.rules.sources import build_sources
+
+    services = biggest()
+    assert len(services) == 50 and len({s.id for s in services}) == 50
+    for s in services:
+        # DKIM: what to publish (a key or CNAMEs, a _domainkey selector) or where to set it up.
+        assert "DKIM" in s.dkim_fix or "_domainkey" in s.dkim_fix, s.id
+        # SPF: a return path of your own, an include for your own MAIL FROM, or why it cannot align.
+        assert any(w in s.spf_fix for w in ("return path", "return-path", "MAIL FROM", "include", "bounce",
+                                            "Return-Path", "its own domains")), s.id  # fmt: skip
+        assert s.alignment and s.authenticates, s.id
+    # The diagnosis of a misconfigured source gives its service's steps, DKIM first.
+    for sid, dkim_d, mail_from in [
+        ("sendgrid", "sendgrid.info", "sendgrid.net"),
+        ("mailchimp", "mcsv.net", "mail1.atl11.rsgsv.net"),
+        ("postmark", "pm.mtasv.net", "pm.mtasv.net"),
+    ]:
+        g = Group("192.0.2.9", "example.com", mail_from, "fail", "fail", (),
+                  ((dkim_d, "s1", "pass"),), ((mail_from, "mfrom", "pass"),), 100)  # fmt: skip
+        (src,) = build_sources([g], "example.com", "r", "r", {})
+        service = next(s for s in services if s.id == sid)
+        assert src.sender.id == sid and src.category == "misconfigured"
+        assert src.fixes[0] == service.dkim_fix
+        assert service.spf_fix in src.fixes or "SPF" in " ".join(src.fixes), sid
