@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import os
 import random
-import time
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
