@@ -183,6 +183,10 @@ DMARC_MAX_MBOX_MESSAGES = envint("DMARC_MAX_MBOX_MESSAGES", 1000, minimum=1)
 DMARC_MAX_ATTACHMENTS = envint("DMARC_MAX_ATTACHMENTS", 100, minimum=1)  # MIME parts of one email
 # Bytes of rejected inputs kept for `reprocess --rejected`; past it the oldest lose theirs.
 DMARC_MAX_REJECTED_BYTES = envint("DMARC_MAX_REJECTED_BYTES", 1024 * 1024 * 1024, minimum=0)
+# An SMTP TLS report (JSON) decompresses to at most this; real ones are a few KiB.
+DMARC_TLSRPT_MAX_BYTES = envint("DMARC_TLSRPT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
+# POSTs a minute to the TLS report HTTPS endpoint (RFC 8460 leaves it unauthenticated), per client address.
+DMARC_TLSRPT_POSTS_PER_MINUTE = envint("DMARC_TLSRPT_POSTS_PER_MINUTE", 60, minimum=1)
 
 # --- DNS for the rollout assistant (reports/rollout/resolve.py) ---
 # host or host:port ([v6]:port), comma-separated; empty = the system resolver.

@@ -40,6 +40,7 @@ from reports.sources.models import (
     SourceService,
 )
 from reports.sso.models import SsoIdentity
+from reports.tlsrpt.models import TlsFailure, TlsPolicyResult, TlsReport
 
 __all__ = [
     "AccessGrant",
@@ -80,4 +81,7 @@ __all__ = [
     "ReverseDns",
     "SourceNetwork",
     "SourceService",
+    "TlsFailure",
+    "TlsPolicyResult",
+    "TlsReport",
 ]

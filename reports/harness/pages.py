@@ -191,6 +191,8 @@ PAGES: tuple[Page, ...] = (
         params=DASHBOARD,
     ),
     Page("uploads", lambda s: _q(reverse("uploads"), s), VIEWERS, scope=QUERY, params=DASHBOARD),
+    # RFC 8460's HTTPS delivery, open to reporters: a form post is not a TLS report.
+    Page("tlsrpt_intake", lambda s: reverse("tlsrpt_intake"), PUBLIC, methods=("POST",), ok=415, kind=JSON),
     Page("domains", lambda s: reverse("domains"), VIEWERS),
     Page(
         "mark_sender",

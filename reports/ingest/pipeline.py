@@ -18,63 +18,30 @@ the caller asks for it (IMAP).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 import psycopg.errors
 from django.conf import settings
-from django.db import DataError, OperationalError, connection, transaction
+from django.db import DataError, OperationalError, transaction
 
 from reports.domains import actions as domains
 from reports.ingest.errors import Foreign, NotAllowed, NotDmarc, ReportError, VerificationDeferred
-from reports.ingest.models import Rejection
+from reports.ingest.keep import count_foreign, drop_old_rejected_bytes, keep_rejection
+from reports.ingest.outcome import Outcome
 from reports.ingest.parser import BrokenXml, parse
 from reports.ingest.reporter import UNSIGNED_FILE, SignedMessage, Verdict, decide
 from reports.ingest.store import store_report
+from reports.ingest.tls import ingest_tls
 from reports.ingest.unpack import Document, Failure, Limits, unpack
 from reports.shared import events
 from reports.shared.names import is_within
 from reports.shared.text import first_line
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Outcome:
-    origin: str  # how the input arrived: a file's path, an upload, a mailbox's message
-    member: str | None
-    status: str  # imported | duplicate | rejected | not-dmarc | foreign | not-allowed
-    org_name: str = ""
-    report_id: str = ""
-    domain: str = ""
-    records: int = 0
-    messages: int = 0
-    warnings: list[str] = field(default_factory=list)
-    error: str = ""
-    report_pk: int | None = None
-    reporter_verified: bool | None = None
-    days: tuple[date, ...] = ()  # the UTC days the report's counts went to
-
-    def as_json(self) -> dict:
-        return {
-            # "source" in the JSON that import_reports --json prints and uploads keep: scripts read it.
-            "source": self.origin,
-            "member": self.member,
-            "status": self.status,
-            "org_name": self.org_name,
-            "report_id": self.report_id,
-            "domain": self.domain,
-            "records": self.records,
-            "messages": self.messages,
-            "warnings": self.warnings,
-            "error": self.error,
-            "reporter_verified": self.reporter_verified,
-        }
 
 
 @dataclass
@@ -153,13 +120,13 @@ def ingest_bytes(
                 f" the first {cap} were read, the rest was not",
             )
             if keep_rejected:
-                _keep_rejection(outcome, data)
+                keep_rejection(outcome, data)
             outcomes.append(outcome)
             break
         if isinstance(part, Failure):
             outcome = Outcome(origin, part.member, part.status, error=part.error)
             if keep_rejected:
-                _keep_rejection(outcome, part.data)
+                keep_rejection(outcome, part.data)
         else:
             outcome = ingest_document(part, ctx)
         outcomes.append(outcome)
@@ -177,7 +144,10 @@ def ingest_bytes(
 
 def announce_imported(outcomes) -> None:
     """Tell the packages that keep figures of reports (readiness, rankings, alerts) what was imported."""
-    imported = [o for o in outcomes if o.status == "imported"]
+    imported = [o for o in outcomes if o.status == "imported" and o.kind == "dmarc"]
+    tls = [o for o in outcomes if o.status == "imported" and o.kind == "tlsrpt"]
+    if tls:
+        events.send_tls_reports_changed(__name__, {d for o in tls for d in o.domains})
     if imported:
         events.send_reports_changed(
             __name__, (o.domain for o in imported), (d for o in imported for d in o.days)
@@ -185,6 +155,8 @@ def announce_imported(outcomes) -> None:
 
 
 def ingest_document(doc: Document, ctx: Context) -> Outcome:
+    if doc.kind == "tlsrpt":
+        return ingest_tls(doc, ctx)
     origin, keep_rejected = ctx.origin, ctx.keep_rejected
     name = f"{origin}/{doc.member}" if doc.member else origin
     try:
@@ -197,7 +169,7 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
             with transaction.atomic():
                 stored, header, verdict = _parse_and_store(doc, name, ctx, recover=True, broken=str(e))
     except Foreign as e:
-        _count_foreign(e.domain)
+        count_foreign(e.domain)
         log.info("%s: foreign: %s", name, e)
         return Outcome(origin, doc.member, "foreign", domain=e.domain, error=str(e))
     except NotAllowed as e:
@@ -214,7 +186,7 @@ def ingest_document(doc: Document, ctx: Context) -> Outcome:
         error = str(e) if isinstance(e, ReportError) else f"The database refused the report: {first_line(e)}"
         outcome = Outcome(origin, doc.member, status, error=error)
         if keep_rejected:
-            _keep_rejection(outcome, doc.data if doc.gzipped else gzip.compress(doc.data, 1, mtime=0))
+            keep_rejection(outcome, doc.data if doc.gzipped else gzip.compress(doc.data, 1, mtime=0))
         log.info("%s: %s: %s", name, status, e)
         return outcome
     return Outcome(
@@ -262,55 +234,3 @@ def _parse_and_store(doc: Document, name: str, ctx: Context, *, recover: bool, b
             trusted=ctx.trusted or verdict.verified is True,
         )
     return stored, parsed.header, verdict
-
-
-def _count_foreign(domain: str) -> None:
-    with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO reports_foreignreport (domain, reports, last_seen) VALUES (%s, 1, now())"
-            " ON CONFLICT (domain) DO UPDATE SET reports = reports_foreignreport.reports + 1,"
-            " last_seen = now()",
-            [domain],
-        )
-
-
-def _keep_rejection(outcome: Outcome, data: bytes | None) -> None:
-    sha = hashlib.sha256(data).hexdigest() if data is not None else ""
-    if data is not None and not _looks_gzipped(data):
-        data = gzip.compress(data, 1, mtime=0)
-    # The same bytes are kept once: a flood of one forged input writes one row.
-    Rejection.objects.bulk_create(
-        [
-            Rejection(
-                origin=outcome.origin[:512],
-                member=(outcome.member or "")[:512],
-                status=outcome.status,
-                error=outcome.error,
-                original=data,
-                sha256=sha,
-                size=len(data) if data is not None else 0,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-
-
-def drop_old_rejected_bytes() -> int:
-    """Drop the bytes of the oldest rejections past DMARC_MAX_REJECTED_BYTES in all; how many."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            UPDATE reports_rejection SET original = NULL, size = 0 WHERE id IN (
-                SELECT id FROM (
-                    SELECT id, sum(size) OVER (ORDER BY created DESC, id DESC) AS kept
-                    FROM reports_rejection WHERE size > 0
-                ) newest_first WHERE kept > %s
-            )
-            """,
-            [settings.DMARC_MAX_REJECTED_BYTES],
-        )
-        return cur.rowcount
-
-
-def _looks_gzipped(data: bytes) -> bool:
-    return data[:2] == b"\x1f\x8b"

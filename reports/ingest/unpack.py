@@ -1,7 +1,8 @@
-"""Find the DMARC aggregate reports inside raw bytes.
+"""Find the DMARC aggregate reports and SMTP TLS reports inside raw bytes.
 
 Reports arrive as plain XML, gzip, zip, an email (.eml) or a whole mbox, and
-these nest: a zip attached to a forwarded email, gzip inside gzip. unpack()
+these nest (TLS reports are JSON, plain or gzip, in the same containers):
+a zip attached to a forwarded email, gzip inside gzip. unpack()
 walks all of it and yields one Document per report found, or a Failure for a
 part that cannot yield one. The container type is always decided from the
 first bytes: reporters mislabel their attachments (a zip sent as
@@ -28,6 +29,7 @@ from email.policy import compat32
 from typing import BinaryIO, NoReturn, cast
 
 from reports.ingest.errors import LimitExceeded, ReportError
+from reports.tlsrpt.parser import looks_like_tlsrpt
 
 MiB = 1024 * 1024
 
@@ -110,6 +112,7 @@ class Document:
     # The raw email that carried the report (the innermost one, for a forwarded
     # message/rfc822), whose DKIM signature vouches for it; None for a file.
     envelope: bytes | None = field(default=None, repr=False, compare=False)
+    kind: str = "dmarc"  # or "tlsrpt": an SMTP TLS report (JSON)
 
     def open(self) -> BinaryIO:
         """A readable stream of the XML, decompressed step by step for gzip."""
@@ -135,7 +138,7 @@ class Failure:
 
 
 def sniff(data: bytes) -> str:
-    """What the bytes are, from their start: xml, gzip, zip, email, mbox or unknown."""
+    """What the bytes are, from their start: xml, json, gzip, zip, email, mbox or unknown."""
     start = data[:4]
     if start in (b"PK\x03\x04", b"PK\x05\x06"):  # the second is an empty archive
         return "zip"
@@ -144,6 +147,8 @@ def sniff(data: bytes) -> str:
     head = data[:_HEAD]
     if _xml_start(head) is not None:
         return "xml"
+    if head.removeprefix(_UTF8_BOM).lstrip(_XML_SPACE)[:1] == b"{":
+        return "json"
     if head.startswith(b"From "):
         return "mbox"
     if _looks_like_email(head):
@@ -179,9 +184,9 @@ class _Unpacker:
         # The emails being walked, innermost last: a Document takes the last as its envelope.
         self.envelopes: list[bytes] = []
 
-    def document(self, member: str | None, data: bytes, gzipped: bool) -> Document:
+    def document(self, member: str | None, data: bytes, gzipped: bool, kind: str = "dmarc") -> Document:
         envelope = self.envelopes[-1] if self.envelopes else None
-        return Document(member, data, gzipped, self.limits.max_decompressed, self.budget, envelope)
+        return Document(member, data, gzipped, self.limits.max_decompressed, self.budget, envelope, kind)
 
     def dispatch(
         self, data: bytes, member: str | None, depth: int, where: str
@@ -192,6 +197,10 @@ class _Unpacker:
             # Office document's parts. Only what looks like a report counts there.
             if where in ("top", "gzip") or _looks_like_report(data):
                 yield from self.xml(data, member)
+        elif kind == "json":
+            # As for XML: inside a zip or an email, only JSON that looks like a TLS report counts.
+            if where in ("top", "gzip") or looks_like_tlsrpt(data[:_HEAD]):
+                yield self.document(member, data, False, "tlsrpt")
         elif kind == "gzip":
             yield from self.gzip(data, member, depth)
         elif kind == "zip":
@@ -234,6 +243,8 @@ class _Unpacker:
         if kind == "xml":
             # Keep it compressed: open() streams it, and it is stored as it is.
             yield self.document(member, data, True)
+        elif kind == "json":
+            yield self.document(member, data, True, "tlsrpt")
         elif kind in ("gzip", "zip", "email", "mbox"):
             try:
                 inner = head if complete else _GzipStream(data, limit, self.budget).readall()
@@ -635,7 +646,7 @@ def _unknown(
     verb = "is" if complete and len(head) <= 40 else "starts with"
     return Failure(
         member,
-        f"not a DMARC report: {what} holds neither XML, gzip, zip nor an email (its content {verb} "
+        f"not a DMARC report: {what} holds neither XML, JSON, gzip, zip nor an email (its content {verb} "
         f"{_preview(head)})",
         status="not-dmarc",
         data=data,

@@ -7,12 +7,16 @@ import re
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
 from reports.access import guard, rules
 from reports.access.queries import access_for
+from reports.access.throttle import client_address
+from reports.ingest import tls_post
 from reports.ingest.forms import ReportFilterForm
 from reports.ingest.models import Record, Report
 from reports.ingest.uploads import recent as recent_uploads
@@ -113,3 +117,16 @@ def _upload_row(upload, user, access) -> dict:
         "failed": upload.state == upload.FAILED,
         "span": len(outcomes) + (1 if note else 0),
     }
+
+
+@csrf_exempt  # RFC 8460: reporters POST without a session; tls_post bounds what they may send
+@require_POST
+def tlsrpt_intake(request):
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    answer = tls_post.receive(
+        request.content_type or "", length, lambda: request.body, client_address(request)
+    )
+    return JsonResponse(answer.body, status=answer.status)

@@ -11,6 +11,8 @@ reacts to imports without touching ingest.
       the operator marked a sender of the domain, or took a mark off
   readiness_assessed(sender, domain: str, days: int)
       the readiness of the domain over a window of `days` days was assessed and stored
+  tls_reports_changed(sender, domains: frozenset[str])
+      SMTP TLS reports of these policy domains were imported
   input_ingested(sender, origin: str, statuses: dict[str, int], messages: int, seconds: float)
       one input (a file, an upload, an email) was read: its outcomes counted by status, the messages
       its imported reports count, and how long it took (the service's metrics count these)
@@ -31,6 +33,7 @@ reports_changed = Signal()
 marks_changed = Signal()
 readiness_assessed = Signal()
 input_ingested = Signal()
+tls_reports_changed = Signal()
 
 
 def _after_commit(signal: Signal, sender, **kwargs) -> None:
@@ -44,6 +47,12 @@ def send_reports_changed(sender, domains: Iterable[str], days: Iterable[date]) -
     domains = frozenset(d for d in domains if d)
     if domains:
         _after_commit(reports_changed, sender, domains=domains, days=frozenset(days))
+
+
+def send_tls_reports_changed(sender, domains: Iterable[str]) -> None:
+    domains = frozenset(d for d in domains if d)
+    if domains:
+        _after_commit(tls_reports_changed, sender, domains=domains)
 
 
 def send_marks_changed(sender, domain: str) -> None:

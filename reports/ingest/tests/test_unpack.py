@@ -234,7 +234,7 @@ def test_it_calls_random_bytes_not_dmarc():
     data = random.Random(7).randbytes(5000)
     (failure,) = unpack(data)
     assert failure.status == "not-dmarc"
-    assert "neither XML, gzip, zip nor an email" in failure.error
+    assert "neither XML, JSON, gzip, zip nor an email" in failure.error
     assert failure.data is data
 
 

@@ -14,7 +14,8 @@ from reports.demo.report_xml import record_xml, report_xml
 from reports.harness.builders import daily_report, import_ok
 from reports.harness.personas import superuser
 from reports.harness.report_mail import plain_email, report_email
-from reports.ingest.pipeline import drop_old_rejected_bytes, ingest_bytes
+from reports.ingest.keep import drop_old_rejected_bytes
+from reports.ingest.pipeline import ingest_bytes
 from reports.models import DailyRollup, Domain, DomainDay, ForeignReport, Record, Rejection, Report
 
 pytestmark = pytest.mark.django_db

@@ -35,11 +35,13 @@ class Command(BaseCommand):
         progress = Progress(len(files), enabled=not as_json and sys.stderr.isatty())
         counts = Counter()
         reasons = []
-        domains, days = set(), set()
+        domains, days, tls_domains = set(), set(), set()
         for path, outcomes in import_files(files, options["jobs"]):
             for outcome in outcomes:
                 counts[outcome.status] += 1
-                if outcome.status == "imported":
+                if outcome.status == "imported" and outcome.kind == "tlsrpt":
+                    tls_domains.update(outcome.domains)
+                elif outcome.status == "imported":
                     domains.add(outcome.domain)
                     days.update(outcome.days)
                 if outcome.status == "rejected":
@@ -51,6 +53,7 @@ class Command(BaseCommand):
         progress.done()
         # Once for all the files, from this process: the worker processes that stored them do not.
         events.send_reports_changed(__name__, domains, days)
+        events.send_tls_reports_changed(__name__, tls_domains)
         if not as_json:
             self.stdout.write(
                 f"imported {counts['imported']}, duplicate {counts['duplicate']}, "
