@@ -1,5 +1,5 @@
 """Reports pushed over HTTPS: the request body, whatever the importer takes (XML, gzip, zip, a report
-email, an mbox), saved as an upload (reports.ingest.uploads) and ingested by a Celery worker as an
+email, an mbox, a TLS report), saved as an upload (reports.ingest.uploads) and ingested by a Celery worker as an
 upload from the page is. The status of a push is the upload's, each report's outcome in the keys that
 `manage.py import_reports --json` prints."""
 
