@@ -47,7 +47,7 @@ def test_a_worker_logs_json_with_the_task_id(client, celery_worker):
     # up, in lines of text: silenced here, not in the product.
     worker = celery_worker(LOG_FORMAT="json", PYTHONWARNINGS="ignore")
     report = daily_report(1, [record_xml(ip="192.0.2.1", count=3)])
-    client.post("/status/", {"files": [SimpleUploadedFile("one.xml", report)]})
+    sent = client.post("/status/", {"files": [SimpleUploadedFile("one.xml", report)]})
     wait_for(lambda: Upload.objects.filter(state="done").exists(), timeout=60, message="the upload")
     wait_for(lambda: "succeeded" in worker.log.read_text(), timeout=30, message="the task's end in the log")
     entries = json_lines(worker.log.read_text())
@@ -55,6 +55,8 @@ def test_a_worker_logs_json_with_the_task_id(client, celery_worker):
     # A line written while the ingest task ran carries its id.
     ends = [e for e in entries if "ingest_upload" in e["message"] and "succeeded" in e["message"]]
     assert ends and ends[0]["task_id"] in ends[0]["message"]
+    # ... and the id of the request that queued it.
+    assert ends[0]["request_id"] == sent["X-Request-ID"]
     assert all({"time", "level", "logger", "message"} <= set(e) for e in entries)
 
 
