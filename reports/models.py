@@ -38,6 +38,7 @@ from reports.sources.models import (
     ReverseDns,
     SourceNetwork,
     SourceService,
+    TrendDay,
 )
 from reports.sso.models import SsoIdentity
 from reports.tlsrpt.models import TlsFailure, TlsPolicyResult, TlsReport
@@ -81,6 +82,7 @@ __all__ = [
     "ReverseDns",
     "SourceNetwork",
     "SourceService",
+    "TrendDay",
     "TlsFailure",
     "TlsPolicyResult",
     "TlsReport",
