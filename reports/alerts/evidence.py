@@ -75,6 +75,35 @@ def _figures(domain: str, start: date, recent_start: date, today: date) -> dict[
     return out
 
 
+# Days without a blocked message (or without reports) that still count as one run of blocking.
+BLOCKED_GAP_DAYS = 2
+
+
+def _blocked_runs(domain: str, start: date, today: date) -> dict[str, tuple[date, int]]:
+    """Per source blocked lately: the first day of its current run of blocked days and the messages
+    quarantined or rejected since then, so that an alert says when the blocking began."""
+    sql = f"""
+        SELECT host(source_ip), day, SUM(quarantined + rejected)
+        FROM {DailyRollup._meta.db_table}
+        WHERE domain = %s AND day >= %s AND day <= %s AND quarantined + rejected > 0
+        GROUP BY 1, 2 ORDER BY 1, 2 DESC
+    """
+    days: dict[str, list[tuple[date, int]]] = {}
+    with connection.cursor() as cur:
+        cur.execute(sql, [domain, start, today])
+        for ip, day, n in cur.fetchall():
+            days.setdefault(ip, []).append((day, int(n)))
+    out = {}
+    for ip, rows in days.items():
+        first, total = rows[0][0], 0
+        for day, n in rows:  # newest first
+            if (first - day).days > BLOCKED_GAP_DAYS + 1:
+                break
+            first, total = day, total + n
+        out[ip] = (first, total)
+    return out
+
+
 def domain_evidence(
     domain: str, limits: facts.Thresholds, *, today: date | None = None
 ) -> facts.DomainEvidence:
@@ -89,6 +118,7 @@ def domain_evidence(
     verdicts = {s.ip: s for s in now.sources}
     by_source = _figures(domain, today - timedelta(days=WINDOW_DAYS - 1), recent_start, today)
     first_seen = first_days(domain, by_source)
+    runs = _blocked_runs(domain, today - timedelta(days=WINDOW_DAYS - 1), today)
     for ip, figures in by_source.items():
         verdict = verdicts.get(ip)
         ev.sources.append(
@@ -99,6 +129,8 @@ def domain_evidence(
                 diagnosis=" ".join(verdict.problems) if verdict else "",
                 fix=" ".join(verdict.fixes) if verdict else "",
                 first_seen=first_seen.get(ip) or (verdict.first_seen if verdict else None),
+                blocked_since=runs[ip][0] if ip in runs else None,
+                blocked_total=runs[ip][1] if ip in runs else 0,
                 **figures,
             )
         )

@@ -43,6 +43,8 @@ class SourceEvidence:
     recent_messages: int = 0
     recent_pass: int = 0
     recent_blocked: int = 0  # quarantined or rejected by the receivers
+    blocked_since: date | None = None  # the first day of the current run of blocked days
+    blocked_total: int = 0  # quarantined or rejected since then
 
     @property
     def name(self) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
+from reports.alerts import legit
 from reports.alerts.facts import (
     NOW_FAILING_SHARE,
     Condition,
@@ -22,14 +23,7 @@ from reports.alerts.facts import (
     SourceEvidence,
     Thresholds,
 )
-from reports.shared.vocabulary import (
-    FAILING,
-    FORWARDED,
-    MISCONFIGURED,
-    QUARANTINE,
-    REJECT,
-    UNKNOWN,
-)
+from reports.shared.vocabulary import FAILING, FORWARDED, MISCONFIGURED, QUARANTINE, REJECT, UNKNOWN
 
 BLOCKED = "blocked"
 STOPPED_ALIGNING = "stopped-aligning"
@@ -44,6 +38,7 @@ RULES = {
     DNS: "DNS records changed or broke",
     SILENCE: "No reports, or a mailbox not polling",
     READY: "Ready for the next policy",
+    legit.FAILING_LEGIT: legit.TITLE,
 }
 
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
@@ -90,11 +85,13 @@ def blocked(ev: DomainEvidence, stage: str) -> list[Condition]:
     ]
     out = []
     for name, group in _by_name(hit).items():
-        count = sum(s.recent_blocked for s in group)
+        # From the first day of the blocking, not of the recent window: the whole count since then.
+        count = sum(max(s.blocked_total, s.recent_blocked) for s in group)
+        since = min((s.blocked_since for s in group if s.blocked_since), default=ev.recent_start)
         first = group[0]
         ips = ", ".join(s.ip for s in group)
         text = (
-            f"Since {ev.recent_start.isoformat()}, receivers quarantined or rejected {_n(count)} messages "
+            f"Since {since.isoformat()}, receivers quarantined or rejected {_n(count)} messages "
             f"from {name} ({ips}) under p={stage}."
         )
         if first.was_aligned:
@@ -108,7 +105,12 @@ def blocked(ev: DomainEvidence, stage: str) -> list[Condition]:
                 CRITICAL,
                 f"{ev.domain}: mail from {name} is being blocked ({_n(count)} messages)",
                 text,
-                {"sources": _source_facts(group), "blocked": count, "service": first.service},
+                {
+                    "sources": _source_facts(group),
+                    "blocked": count,
+                    "since": since.isoformat(),
+                    "service": first.service,
+                },  # fmt: skip
             )
         )
     return out
@@ -379,10 +381,11 @@ def conditions(ev: DomainEvidence, thresholds: Thresholds) -> tuple[list[Conditi
     # Blocked mail says more than "stopped aligning" about the same source: one alert, not two.
     found += stopped_aligning(ev, thresholds, skip={c.subject for c in found})
     found += new_sources(ev)
+    found += legit.failing_legitimate(ev, stage, thresholds, skip={c.subject for c in found})
     found += dns(ev)
     found += silence(ev, thresholds)
     found += ready(ev)
-    judged = {BLOCKED, STOPPED_ALIGNING, NEW_SOURCE, SILENCE}
+    judged = {BLOCKED, STOPPED_ALIGNING, NEW_SOURCE, SILENCE, legit.FAILING_LEGIT}
     if ev.dns is not None and ev.dns.checked:
         judged.add(DNS)
     if ev.readiness is not None:

@@ -30,7 +30,7 @@ class Push(ApiView):
     parser_classes = []  # the body is read raw, a piece at a time (push.body_file)
 
     @extend_schema(
-        summary="Push a report: XML, gzip, zip, a report email or an mbox, as the request body",
+        summary="Push a report: XML, gzip, zip, a report email, an mbox or a TLS report (JSON), as the body",
         description="Answered 202 with the upload's id and status URL; a worker ingests it. "
         "Name it with an X-Filename header. Reports of domains where the user is no operator are "
         "refused one by one (`not-allowed`).",

@@ -1,7 +1,7 @@
 """Reports pushed over HTTPS: the request body, whatever the importer takes (XML, gzip, zip, a report
-email, an mbox), saved as an upload (reports.ingest.uploads) and ingested by a Celery worker as an
-upload from the page is. The status of a push is the upload's, each report's outcome in the keys that
-`manage.py import_reports --json` prints."""
+email, an mbox, a TLS report), saved as an upload (reports.ingest.uploads) and ingested by a Celery
+worker as an upload from the page is. The status of a push is the upload's, each report's outcome in
+the keys that `manage.py import_reports --json` prints."""
 
 from __future__ import annotations
 

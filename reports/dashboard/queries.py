@@ -276,19 +276,22 @@ def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
     by_service: dict[str, ServiceSummary] = {}
     leads: dict[str, list[str]] = {}
     for service, category, n, *sums, ips in rows:
-        row = by_service.setdefault(service, ServiceSummary(service=service))
+        # Unidentified sources make one row per category: spoofing never shares a row (and its
+        # "nothing to fix") with forwarded mail.
+        key = service or f":{category}"
+        row = by_service.setdefault(key, ServiceSummary(service=service))
         for f, value in zip(FIELDS, sums, strict=True):
             setattr(row, f, getattr(row, f) + int(value))
         row.sources += n
         row.categories[category] = row.categories.get(category, 0) + int(sums[0])
-        leads.setdefault(service, []).extend(ips or [])
+        leads.setdefault(key, []).extend(ips or [])
     assessed = {
         s.ip: s
         for s in SourceService.objects.filter(domain=domain, ip__in=[ips[0] for ips in leads.values() if ips])
     }
-    for service, row in by_service.items():
+    for key, row in by_service.items():
         row.category = max(row.categories, key=lambda c: (row.categories[c], c))
-        ips = sorted(leads[service])
+        ips = sorted(leads[key])
         sums = source_sums(domain, years, months, days, ips)
         seen = seen_ever(domain, ips)
         for ip in ips:
@@ -300,6 +303,6 @@ def service_summaries(domain: str, rng: DateRange) -> list[ServiceSummary]:
         if lead:
             row.name, row.kind, row.by_network = lead.service_name, lead.kind, lead.by_network
             row.problems, row.fixes = lead.problems, lead.fixes
-        if not service:
+        if not row.service:
             row.name = "Unidentified sources"
     return sorted(by_service.values(), key=lambda r: (not r.service, -r.messages, r.name))

@@ -32,6 +32,18 @@ def overview_chart(domain: str, rng: DateRange, daily: list) -> tuple[trends.Tre
     return trend, chart
 
 
+def source_chart(daily: list, rng: DateRange) -> dict:
+    """The drill-down's chart: by day, or by week past three months, like the overview."""
+    by = trends.granularity(rng)
+    periods = trends.fold_counts(daily, rng, by)
+    return {
+        "by": by,
+        "days": [d.isoformat() for d, _ in periods],
+        "pass": [c.dmarc_pass for _, c in periods],
+        "fail": [c.dmarc_fail for _, c in periods],
+    }
+
+
 def with_service_trends(rows: list, domain: str, rng: DateRange) -> list:
     """The Senders page's rows, each given the trend of its service (`trend`, None when unnamed)."""
     found = trend_queries.service_trends(domain, rng)

@@ -287,11 +287,7 @@ def source(request, ip):
         page=page,
         prev_url=f"?{urlencode({**ctx['keep'], 'page': page - 1})}" if page > 1 else "",
         next_url=f"?{urlencode({**ctx['keep'], 'page': page + 1})}" if len(records) > PAGE_SIZE else "",
-        chart={
-            "days": [d.isoformat() for d, _ in detail.daily],
-            "pass": [c.dmarc_pass for _, c in detail.daily],
-            "fail": [c.dmarc_fail for _, c in detail.daily],
-        },
+        chart=trend_context.source_chart(detail.daily, rng),
     )
     return render(request, "reports/dashboard/source.html", ctx)
 

@@ -37,17 +37,30 @@ class Freshness:
     report_days: int = 0
 
 
-def mailbox_health(now: datetime | None = None) -> list[rules.MailboxHealth]:
+def delivering_mailboxes(domain: str, since: datetime) -> set[str]:
+    """Names of the mailboxes that delivered reports for `domain` since `since`, from each report's
+    origin (imap://NAME/...)."""
+    origins = (
+        Report.objects.filter(domain=domain, created__gte=since, origin__startswith="imap://")
+        .values_list("origin", flat=True)
+        .distinct()
+    )
+    return {o[len("imap://") :].split("/", 1)[0] for o in origins}
+
+
+def mailbox_health(now: datetime | None = None, names: set[str] | None = None) -> list[rules.MailboxHealth]:
+    """Every mailbox's health, or only that of `names`."""
     now = now or timezone.now()
+    boxes = Mailbox.objects.order_by("name")
+    if names is not None:
+        boxes = boxes.filter(name__in=names)
     return [
         rules.mailbox_health(
             rules.MailboxState(m.name, m.enabled, m.last_poll, m.last_success, m.last_error),
             now,
             settings.DMARC_FRESH_POLL_HOURS,
         )
-        for m in Mailbox.objects.order_by("name").only(
-            "name", "enabled", "last_poll", "last_success", "last_error"
-        )
+        for m in boxes.only("name", "enabled", "last_poll", "last_success", "last_error")
     ]
 
 
@@ -65,7 +78,11 @@ def freshness(domain: str, now: datetime | None = None) -> Freshness:
     """The domain's newest reports, its reporters' and the mailboxes' state, judged by the rules."""
     now = now or timezone.now()
     last = Report.objects.filter(domain=domain).aggregate(end=Max("end"), received=Max("created"))
-    found = Freshness(domain, now, last["end"], last["received"], reporters(domain, now), mailbox_health(now))
+    # Only the mailboxes that deliver this domain's reports can hide its last days: another domain's
+    # failing mailbox says nothing about this one.
+    delivering = delivering_mailboxes(domain, now - timedelta(days=REPORTER_LOOKBACK_DAYS))
+    boxes = mailbox_health(now, delivering)
+    found = Freshness(domain, now, last["end"], last["received"], reporters(domain, now), boxes)
     days = found.report_days = settings.DMARC_FRESH_REPORT_DAYS
     found.checks = rules.checks(
         domain, found.last_end, found.mailboxes, now, days, settings.DMARC_FRESH_POLL_HOURS

@@ -100,12 +100,20 @@ def report_check(domain: str, last_end: datetime | None, now: datetime, days: in
 def mailbox_check(health: list[MailboxHealth], poll_hours: int) -> Finding:
     enabled = [h for h in health if h.status != "disabled"]
     if not enabled:
-        return Finding("mailboxes", None, "No mailbox is polled: reports arrive only by upload or command.")
+        return Finding(
+            "mailboxes",
+            None,
+            "No polled mailbox delivers this domain's reports: they arrive by upload or command.",
+        )
     bad = [h for h in enabled if not h.healthy]
     if bad:
         return Finding("mailboxes", False, " ".join(h.text for h in bad))
     hours = f"{poll_hours} hour{'s' if poll_hours != 1 else ''}"
-    return Finding("mailboxes", True, f"Every mailbox polled successfully in the last {hours}.")
+    return Finding(
+        "mailboxes",
+        True,
+        f"Every mailbox that delivers this domain's reports polled successfully in the last {hours}.",
+    )
 
 
 def checks(

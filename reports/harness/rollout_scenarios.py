@@ -83,6 +83,37 @@ def ses_custom_mail_from(domain, spf="fail"):
     )
 
 
+def ses_easy_dkim(domain, custom_mail_from=False, aspf="r"):
+    """Amazon SES with Easy DKIM (it signs with d=the domain itself), with or without a custom MAIL FROM
+    (mail.DOMAIN): DMARC passes through DKIM whatever aspf says; SPF aligns only with the custom
+    MAIL FROM under aspf=r."""
+    mail_from = f"mail.{domain}" if custom_mail_from else "us-east-1.amazonses.com"
+    return Flow(
+        ["54.240.8.44"],
+        100,
+        dkim="pass",
+        spf="pass" if custom_mail_from and aspf == "r" else "fail",
+        dkim_results=(
+            (domain, "easydkim1", "pass"),
+            ("amazonses.com", "6gbrjpgwjskckoa6a5zn6fwqkn67xbtw", "pass"),
+        ),
+        spf_results=((mail_from, "mfrom", "pass"),),
+    )
+
+
+def mailing_list_without_arc(domain):
+    """A list relay: its own DKIM and SPF pass for its domain, the author's signature is broken by the
+    list's footer, and the reporter says nothing of ARC or forwarding."""
+    return Flow(
+        ["192.0.2.150"],
+        15,
+        dkim="fail",
+        spf="fail",
+        dkim_results=(("lists.example.org", "list", "pass"), (domain, "google", "fail")),
+        spf_results=(("lists.example.org", "mfrom", "pass"),),
+    )
+
+
 def unknown_network(domain):
     """A sender nobody names: no PTR, a network no service owns, nothing aligned."""
     return Flow(

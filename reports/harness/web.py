@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
+import sys
 import threading
+from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
@@ -90,3 +94,50 @@ class Listener:
                 conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             except OSError:
                 return
+
+
+@contextmanager
+def gunicorn(env: dict, log: Path, workers: int = 1, *args: str):
+    """`gunicorn dmarcapp.wsgi` as the image runs it, on a free port of 127.0.0.1, everything it
+    writes in `log`; yields its base URL once /healthz answers, and stops it at the end."""
+    from django.conf import settings
+
+    from reports.harness.redis_server import free_port
+    from reports.harness.waiting import wait_for
+
+    port = free_port()
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "dmarcapp.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(workers),
+                "--access-logfile",
+                "-",
+            ],  # fmt: skip
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers():
+        if process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{log.read_text()[-3000:]}")
+        try:
+            return requests.get(base + "/healthz", timeout=5).status_code == 200
+        except (requests.ConnectionError, requests.Timeout):
+            return False  # not listening yet, or no worker booted yet on a busy machine
+
+    try:
+        wait_for(answers, timeout=60, message="gunicorn")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(scaled(30))

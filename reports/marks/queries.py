@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from reports.marks import rules
 from reports.marks.models import SenderMark
+from reports.sources.queries import own_services
 from reports.sources.services import OWN, table
 
 
 def service_names() -> dict[str, str]:
     """Every known service by its name, short name and id, lower-cased: the name a mark keeps."""
     names = {}
-    for sender in (*table(), OWN):
+    for sender in (*own_services(), *table(), OWN):
         for key in (sender.id, sender.short, sender.name):
             names.setdefault(key.lower(), sender.name)
     return names

@@ -7,7 +7,7 @@ import logging
 
 from celery import signals as celery_signals
 
-from reports.ops import counters, heartbeat, rules
+from reports.ops import counters, heartbeat, logs, rules
 from reports.shared import events
 
 log = logging.getLogger(__name__)
@@ -32,9 +32,17 @@ def _beat_init(sender=None, **kwargs):
     heartbeat.beat()
 
 
-def _task_sent(sender=None, **kwargs):
+def _task_sent(sender=None, headers=None, **kwargs):
     if _in_beat:
         heartbeat.beat()
+    # A task queued by a request carries the request's id: the worker's lines about it say it too.
+    if headers is not None and (rid := logs.request_id.get()):
+        headers["dmarc_request_id"] = rid
+
+
+def _task_starts(task=None, **kwargs):
+    rid = getattr(task.request, "dmarc_request_id", None) if task is not None else None
+    logs.request_id.set(rid if isinstance(rid, str) else "")
 
 
 def connect() -> None:
@@ -43,3 +51,4 @@ def connect() -> None:
     celery_signals.worker_shutdown.connect(_worker_shutdown, weak=False, dispatch_uid="ops.worker_shutdown")
     celery_signals.beat_init.connect(_beat_init, weak=False, dispatch_uid="ops.beat_init")
     celery_signals.before_task_publish.connect(_task_sent, weak=False, dispatch_uid="ops.task_sent")
+    celery_signals.task_prerun.connect(_task_starts, weak=False, dispatch_uid="ops.task_starts")

@@ -3,10 +3,10 @@ the policy the reports saw, how much the reporters cover."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Count, Min
+from django.db.models import Count, Max, Min
 
 from reports.ingest.models import Record, Report
 from reports.rollout import lint, trust
@@ -136,3 +136,15 @@ def coverage(domain: str, start: date, end: date) -> tuple[int, int]:
         reporters=Count("reporter", distinct=True), days=Count("day", distinct=True)
     )
     return found["reporters"] or 0, found["days"] or 0
+
+
+def last_full_day(domain: str, today: date) -> date:
+    """The day a readiness window ends: the last day before today with reports for the domain.
+
+    Today is never full (its reports arrive tomorrow), and a window that ends on days with no reports
+    yet would count them against the coverage it needs: 14 days of reports would never fill 14 days.
+    Staleness is judged apart, by the freshness checks, so a silent domain is not ready either way.
+    """
+    yesterday = today - timedelta(days=1)
+    last = ReporterDay.objects.filter(domain=domain, day__lte=yesterday).aggregate(last=Max("day"))["last"]
+    return last or yesterday

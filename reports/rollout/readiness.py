@@ -133,7 +133,7 @@ def assess(
 ) -> Readiness:
     """Everything the readiness page and `manage.py rollout` show, for one policy domain."""
     domain = normalise(domain)
-    rng = DateRange.last(days, today or timezone.now().date())
+    rng = DateRange.last(days, evidence.last_full_day(domain, today or timezone.now().date()))
     start, end = rng.start, rng.end
     dns = resolver or resolve.cached_resolver(refresh=refresh_dns)
 
@@ -160,6 +160,7 @@ def assess(
             days_on_none=evidence.days_on_none(domain, end),
             relaxed_spf=go_no_go.relying(groups, sources, "spf", domain),
             relaxed_dkim=go_no_go.relying(groups, sources, "dkim", domain),
+            spf_fix_limited=go_no_go.strict_spf_limits(sources, domain),
         )
 
     reporters, days_with_data = evidence.coverage(domain, start, end)

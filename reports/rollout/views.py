@@ -26,6 +26,7 @@ from reports.shared import vocabulary
 from reports.shared.dates import STORED_WINDOWS, WINDOW_DAYS
 from reports.shared.names import normalise
 from reports.shared.vocabulary import ALIGNED_SHARE, NOISE_SHARE
+from reports.sources.queries import own_services
 from reports.sources.services import KIND_LABELS, table
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def _back_to_readiness(domain: str, days: int):
 @login_required
 def how(request):
     guard.require(request, access_rules.VIEW)
-    senders = sorted(table(), key=lambda s: (s.kind, s.name.lower()))
+    senders = own_services() + sorted(table(), key=lambda s: (s.kind, s.name.lower()))
     ctx = {
         "r": vocabulary,
         "senders": senders,

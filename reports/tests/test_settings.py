@@ -88,6 +88,8 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
         "heartbeat": 15,
         "purge old reports": 86400,
         "queue waiting uploads": 300,
+        "dkim selectors": 3600,
+        "heartbeat": 15,  # DMARC_HEARTBEAT_SECONDS: beat's sign of life (reports.ops)
     }
     assert all(0 < expires < every for every, expires in schedule.values())
     assert check(DMARC_NAME_SOURCES_INTERVAL="often").returncode != 0

@@ -262,3 +262,29 @@ def test_a_dmarc_record_that_disappears_fires_and_resolves_when_it_is_back(dns, 
     serve_instead(dns, settings, f"_dmarc.{d}", record)
     assert [(x["key"], x["state"]) for x in alerts()] == [(f"{d}|dns|dmarc:missing", "resolved")]
     assert alerts() == []
+
+
+def test_a_legitimate_sender_failing_under_p_none_alerts_with_its_fix(dns, settings, smtp):
+    d = "fabrikam.example"
+    publish(dns, settings, d, f"v=DMARC1; p=none; rua=mailto:dmarc@{d}")
+    people(d)
+    build(d, [workspace(d), ses_broken(d)])
+    lines = [x for x in alerts() if x["rule"] == "failing-legitimate"]
+    assert [(x["key"], x["severity"]) for x in lines] == [(f"{d}|failing-legitimate|Amazon SES", "warning")]
+    text, _ = parts(smtp.to("alice@ops.test")[0])
+    text = text.replace("\r\n", "\n")
+    assert "Amazon SES (54.240.8.21) sends as" in text and "Fix: " in text and "Easy DKIM" in text
+
+
+def test_blocked_since_is_the_first_blocked_day_with_the_whole_count(dns, settings, smtp):
+    d = "since.example"
+    publish(dns, settings, d, f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}")
+    people(d)
+    # Aligned for weeks; quarantined for the last six days (two reporters, 120 a day each).
+    broken = ses_broken(d, since_days=6, disposition="quarantine")
+    build(d, [workspace(d), ses_aligned(d, until_days=6), broken], p="quarantine")
+    (line,) = [x for x in alerts() if x["rule"] == "blocked"]
+    first = (timezone.now().date() - timedelta(days=6)).isoformat()
+    text, _ = parts(smtp.to("alice@ops.test")[0])
+    assert f"Since {first}, receivers quarantined or rejected 1,440 messages" in text.replace("\r\n", "\n")
+    assert "1,440 messages" in line["title"]

@@ -109,3 +109,20 @@ def test_a_push_over_the_input_limit_is_refused_unread(live_server, people, sett
     response = push(operator, b"<feedback>" + b" " * 2000 + b"</feedback>", "big.xml")
     assert response.status_code == 413 and "input limit" in response.json()["error"]
     assert Upload.objects.get().state == "failed"
+
+
+def test_a_pushed_tls_report_is_stored_and_the_same_again_is_a_duplicate(live_server, celery_worker, people):
+    import gzip
+    from datetime import date
+
+    from reports.demo import tls_json
+    from reports.models import TlsReport
+
+    celery_worker()
+    operator = Api(live_server.url, token_for(people["operator"], "ingest"))
+    data = gzip.compress(tls_json.dumps(tls_json.google(OWN, date(2026, 11, 2))))
+    first = finished(operator, push(operator, data, "google.json.gz").json()["status_url"])
+    assert [(o["kind"], o["status"]) for o in first["reports"]] == [("tlsrpt", "imported")], first
+    assert TlsReport.objects.get().domains == [OWN]
+    again = finished(operator, push(operator, data, "again.json.gz").json()["status_url"])
+    assert again["counts"] == {"duplicate": 1} and TlsReport.objects.count() == 1

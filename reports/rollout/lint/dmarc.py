@@ -330,12 +330,15 @@ def context_problems(
     days_on_none: int | None,
     relaxed_spf: list[str] = (),
     relaxed_dkim: list[str] = (),
+    spf_fix_limited: list[str] = (),
 ) -> list[Problem]:
     """Problems that need the reports: p=none kept for long, and strict alignment that breaks senders.
 
-    `relaxed_spf`/`relaxed_dkim` name the senders that need relaxed alignment:
-    their MAIL FROM or DKIM domain is a subdomain, or their fix (a custom MAIL
-    FROM) will be one.
+    `relaxed_spf`/`relaxed_dkim` name the senders whose mail fails DMARC only
+    because their MAIL FROM or DKIM domain is a subdomain (an error: the tag
+    breaks them); `spf_fix_limited` those whose SPF fix (a custom MAIL FROM)
+    would be a subdomain, which aspf=s refuses while their DKIM can still align
+    (a warning).
     """
     problems = []
     if rec.p == "none" and days_on_none is not None and days_on_none > NONE_FOREVER_DAYS:
@@ -353,9 +356,20 @@ def context_problems(
             Problem(
                 "strict-spf",
                 "error",
-                f"aspf=s blocks SPF alignment for {', '.join(relaxed_spf)}: their MAIL FROM domain is (or, "
-                "once set up as a custom MAIL FROM, will be) a subdomain, which only aligns under relaxed "
-                "alignment. Remove aspf=s, or rely on aligned DKIM for them (such as SES's Easy DKIM).",
+                f"aspf=s blocks SPF alignment for {', '.join(relaxed_spf)}: their MAIL FROM domain is "
+                "a subdomain, which only aligns under relaxed alignment, and nothing else of theirs aligns, "
+                "so their mail fails DMARC. Remove aspf=s, or rely on aligned DKIM for them "
+                "(such as SES's Easy DKIM).",
+            )
+        )
+    elif rec.aspf == "s" and spf_fix_limited:
+        problems.append(
+            Problem(
+                "strict-spf-limits",
+                "warning",
+                f"Under aspf=s, a custom MAIL FROM (a subdomain) would not align SPF for "
+                f"{', '.join(spf_fix_limited)}: align their DKIM instead (SES: Easy DKIM), which aspf=s "
+                "does not affect.",
             )
         )
     if rec.adkim == "s" and relaxed_dkim:

@@ -41,24 +41,34 @@ class Impact:
 
 
 def relying(groups: list[Group], sources: list[AssessedSource], kind: str, domain: str) -> list[str]:
-    """Names of the senders that need relaxed alignment (kind spf or dkim): their mail aligns only under it
-    (a MAIL FROM or DKIM domain that is a subdomain), or, for SPF, their fix is a custom MAIL FROM, which
-    is always a subdomain (`mail_from_subdomain` senders whose SPF is not aligned yet)."""
+    """Names of the senders whose legitimate mail fails DMARC because of strict alignment (kind spf or
+    dkim): their SPF or DKIM domain is a subdomain that aligns only under relaxed alignment, and nothing
+    else aligns, so the reporters saw DMARC fail. A strict tag that a sender passes anyway (SES with
+    Easy DKIM and a custom MAIL FROM under aspf=s: its DKIM aligns) blocks nothing."""
     by_ip = {s.ip: s for s in sources}
     names = set()
     for g in groups:
+        if g.passes:
+            continue
         spf, dkim = strict_only(g, "s", "s")
         hit = spf if kind == "spf" else dkim
-        if hit:
-            src = by_ip.get(g.ip)
-            names.add(src.service if src and src.service else f"the source {g.ip}")
-    if kind == "spf":
-        own = org_domain(domain)
-        for src in sources:
-            if src.category != MISCONFIGURED or not src.sender or not src.sender.mail_from_subdomain:
-                continue
-            if not any(g.spf_verdict == "pass" or _own_spf_pass(g, own) for g in src.groups):
-                names.add(src.service)
+        src = by_ip.get(g.ip)
+        if hit and src and src.category != UNKNOWN:
+            names.add(src.service or f"the source {g.ip}")
+    return sorted(names)
+
+
+def strict_spf_limits(sources: list[AssessedSource], domain: str) -> list[str]:
+    """Misconfigured senders whose SPF fix would be a custom MAIL FROM, which is always a subdomain and
+    so never aligns under aspf=s. Their DKIM can still align, which comes first anyway: advice, not a
+    blocker."""
+    own = org_domain(domain)
+    names = set()
+    for src in sources:
+        if src.category != MISCONFIGURED or not src.sender or not src.sender.mail_from_subdomain:
+            continue
+        if not any(g.spf_verdict == "pass" or _own_spf_pass(g, own) for g in src.groups):
+            names.add(src.service)
     return sorted(names)
 
 

@@ -156,12 +156,30 @@ def classify(group: Group, policy_domain: str, adkim: str, aspf: str) -> str:
     own = org_domain(policy_domain)
     if sender and sender.forwards and any(org_domain(d) == own and r != "pass" for d, _, r in group.dkim):
         return FORWARDED  # the author's own signature, broken by the mailbox provider's forwarding
+    ident = group.identification
+    if sender and (sender is OWN or (ident and not ident.weak)):
+        return MISCONFIGURED  # the service itself sent it (its DKIM or MAIL FROM names it)
+    if relayed(group, policy_domain):
+        return FORWARDED
     if sender and _credible(group, sender):
         return MISCONFIGURED
     strict_spf, strict_dkim = strict_only(group, adkim, aspf)
     if strict_spf or strict_dkim:
         return MISCONFIGURED
     return UNKNOWN
+
+
+def relayed(group: Group, policy_domain: str) -> bool:
+    """Forwarded by a list or forwarder, with or without ARC (docs/dmarc-notes.md §15): the author's
+    DKIM signature (your domain) is there but broken, and the relay's own domain passes DKIM or SPF.
+    A spoofer carries no signature of yours, or one that was never valid, with nothing else passing."""
+    own = org_domain(policy_domain)
+    broken_author = any(d and org_domain(d) == own and r != "pass" for d, _, r in group.dkim)
+    relay_dkim = any(d and org_domain(d) != own and r == "pass" for d, _, r in group.dkim)
+    relay_spf = any(
+        d and org_domain(d) != own and r == "pass" for d, sc, r in group.spf if sc in ("", "mfrom")
+    )
+    return broken_author and (relay_dkim or relay_spf)
 
 
 def _credible(group: Group, sender: Service) -> bool:

@@ -48,6 +48,18 @@ def test_check_exits_0_for_a_ready_domain_and_1_for_one_that_is_not(dns):
 
 
 @pytest.mark.django_db
+def test_a_14_day_window_ends_with_the_last_full_day_so_six_clean_weeks_pass(dns):
+    # Reports for each of the 42 days before today, from two reporters; today has none yet.
+    build("ready.example", [google_workspace("ready.example")], days=42)
+    code, text = check("ready.example", "--days", "14")
+    assert code == 0, text
+    data = json.loads(check("ready.example", "--days", "14", "--json")[1])
+    coverage = next(r for r in data["reasons"] if r["code"] == "coverage")
+    assert coverage["ok"] is True and "on 14 days" in coverage["text"]
+    assert data["publish"] and "t=y" in data["publish"][0]["record"]
+
+
+@pytest.mark.django_db
 def test_check_exits_2_when_it_cannot_tell(dns):
     with pytest.raises(CommandError) as error:
         call_command("rollout", "nosuch.example", "--check", stdout=StringIO())

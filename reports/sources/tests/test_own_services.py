@@ -70,3 +70,15 @@ def test_bad_signals_are_refused_with_the_field_named(fields, field):
         make(**fields)
     assert field in e.value.message_dict
     assert not OperatorService.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_known_senders_page_lists_yours_first_escaped(superuser_client):
+    from django.urls import reverse
+
+    make(name="Billing <b>x</b>", dkim="billing.example.net")
+    response = superuser_client.get(reverse("rollout_how"))
+    senders = response.context["senders"]
+    assert senders[0].name == "Billing <b>x</b>" and len(senders) >= 501
+    body = response.content.decode()
+    assert "Billing &lt;b&gt;x&lt;/b&gt;" in body and "<b>x</b>" not in body

@@ -15,6 +15,7 @@ from reports.harness.rollout_scenarios import Flow, build
 from reports.sources.selector_rules import KeyInfo, Selector, flag, parse_key
 
 D = "keys.example"
+HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 def test_a_key_record_gives_its_type_and_size():
@@ -66,6 +67,8 @@ def reported(settings, keys):
             Flow(["40.107.22.51"], 50, dkim_results=((D, "selector1", "pass"),)),
             # An old system that stopped signing three weeks ago, with a 1024-bit key.
             Flow(["198.51.100.9"], 10, dkim_results=((D, "legacy", "pass"),), until_days=21),
+            # Report data is anyone's: a selector that is markup is dropped at ingest, nothing to list.
+            Flow(["198.51.100.10"], 1, dkim="fail", dkim_results=((D, HOSTILE, "fail"),)),
         ]
         build(D, flows, days=40)
         out = StringIO()
@@ -101,3 +104,4 @@ def test_the_selectors_page_reads_what_the_worker_stored(reported, superuser_cli
     assert 'data-selector="legacy"' in body and "RSA 1024 bits" in body and "RSA 2048 bits" in body
     assert "publish selector2._domainkey.keys.example" in body
     assert [s.selector for s in response.context["selectors"]] == ["google", "selector1", "legacy"]
+    assert "onerror" not in body

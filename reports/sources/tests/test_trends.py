@@ -176,6 +176,7 @@ def service_trends_on_senders_and_source(superuser_client):
     assert "data-trend-change" in senders.content.decode() and "<polyline points=" in senders.content.decode()
     source = superuser_client.get(reverse("source", args=[CHIMP]), q)
     body = source.content.decode()
+    assert source.context["chart"]["by"] == "week" and len(source.context["chart"]["days"]) <= 54
     assert "Trend of Mailchimp" in body and source.context["service_trend"].current.messages == sum(
         v[0] for v in mine.values()
     )
