@@ -316,6 +316,8 @@ CELERY_BEAT_SCHEDULE = {
     # request; new sources get their names soon after their import.
     "name sources": _every("reports.rollout.tasks.resolve_sources", DMARC_NAME_SOURCES_INTERVAL),
     "readiness summaries": _every("reports.rollout.tasks.refresh_readiness", DMARC_READINESS_INTERVAL),
+    # The trends' sums per service and of legitimate mail, from the sources the summaries assessed.
+    "service trends": _every("reports.sources.tasks.refresh_service_trends", DMARC_READINESS_INTERVAL),
     # The DKIM selectors seen in the reports, and their keys from the DNS (the selectors page).
     "dkim selectors": _every("reports.sources.tasks.refresh_dkim_selectors", DMARC_SELECTORS_INTERVAL),
     "mta-sts checks": _every("reports.mtasts.tasks.check_all", DMARC_MTA_STS_INTERVAL),

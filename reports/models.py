@@ -39,6 +39,7 @@ from reports.sources.models import (
     ReverseDns,
     SourceNetwork,
     SourceService,
+    TrendDay,
 )
 from reports.sso.models import SsoIdentity
 from reports.tlsrpt.models import TlsFailure, TlsPolicyResult, TlsReport
@@ -83,6 +84,7 @@ __all__ = [
     "ReverseDns",
     "SourceNetwork",
     "SourceService",
+    "TrendDay",
     "TlsFailure",
     "TlsPolicyResult",
     "TlsReport",

@@ -12,7 +12,7 @@ from reports.mail.tasks import (
 )
 from reports.ops.tasks import beat_heartbeat
 from reports.rollout.tasks import refresh_readiness, refresh_summary, resolve_reverse_dns, resolve_sources
-from reports.sources.tasks import refresh_dkim_selectors
+from reports.sources.tasks import refresh_dkim_selectors, refresh_service_trends
 
 __all__ = [
     "beat_heartbeat",
@@ -31,6 +31,7 @@ __all__ = [
     "queue_waiting_uploads",
     "refresh_dkim_selectors",
     "refresh_readiness",
+    "refresh_service_trends",
     "refresh_summary",
     "resolve_reverse_dns",
     "resolve_sources",

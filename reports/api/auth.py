@@ -9,6 +9,7 @@ has every scope: its user's role alone decides.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from functools import cache
 
@@ -107,7 +108,8 @@ class PerTokenRate(throttling.BaseThrottle):
         return used <= settings.DMARC_API_RATE_PER_MINUTE
 
     def wait(self):
-        return self.retry_after
+        # Whole seconds, at least one: DRF writes the header as an integer.
+        return max(1, math.ceil(self.retry_after))
 
 
 @cache

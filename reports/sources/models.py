@@ -158,3 +158,28 @@ class DkimKey(models.Model):
 
     def __str__(self):
         return f"{self.selector}._domainkey.{self.signing_domain}"
+
+
+class TrendDay(models.Model):
+    """Daily sums per service of a domain (service "*": all its legitimate sources), as the sources' last
+    assessment names and classifies them: messages, those passing DMARC, and of them the mail of
+    legitimate sources. Recomputed from the rollups by a worker (reports.sources.trend_queries.refresh):
+    a year of a big domain's sources is too much to join on a page."""
+
+    ALL_LEGITIMATE = "*"
+    domain = models.CharField(max_length=255)
+    service = models.CharField(max_length=64)
+    day = models.DateField()
+    messages = models.BigIntegerField(default=0)
+    dmarc_pass = models.BigIntegerField(default=0)
+    legit = models.BigIntegerField(default=0)
+    legit_pass = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also serves the pages: one domain's services over a range of days.
+            models.UniqueConstraint(fields=["domain", "service", "day"], name="trendday_identity"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} {self.service} {self.day}"

@@ -1,5 +1,6 @@
-"""Celery tasks of the sources: the DKIM selectors of each domain and their keys, off the request path
-(beat runs refresh_dkim_selectors; `manage.py selectors DOMAIN --refresh` runs it inline)."""
+"""Celery tasks of the sources, off the request path: the DKIM selectors of each domain and their keys
+(beat runs refresh_dkim_selectors; `manage.py selectors DOMAIN --refresh` runs it inline), and the daily
+sums of the trends (refresh_service_trends; `manage.py trends DOMAIN --refresh`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 from dmarcapp.celery import app
 from reports.rollups.queries import with_data
-from reports.sources import selectors
+from reports.sources import selectors, trend_queries
 
 log = logging.getLogger(__name__)
 
@@ -25,4 +26,13 @@ def refresh_dkim_selectors(domain: str = "") -> dict:
     the keys that are not cached."""
     done = {d: refresh(d) for d in ([domain] if domain else with_data())}
     log.info("DKIM selectors: %d domains refreshed", len(done))
+    return done
+
+
+@app.task(ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def refresh_service_trends(domain: str = "") -> dict:
+    """Fold the days of each domain's assessed sources per service and of its legitimate mail into
+    TrendDay (beat runs it as often as the readiness summaries, whose assessments it follows)."""
+    done = {d: trend_queries.refresh(d) for d in ([domain] if domain else with_data())}
+    log.info("service trends: %d domains refreshed", len(done))
     return done

@@ -52,10 +52,10 @@ def test_every_corpus_file_pushed_is_ingested_and_the_same_again_is_a_duplicate(
     status = {name: finished(api, url) for name, url in urls.items()}
     assert {s["state"] for s in status.values()} == {"done"}, {n: s["error"] for n, s in status.items()}
     outcomes = {name: s["reports"] for name, s in status.items()}
-    assert outcomes["nice-input.xml"][0]["status"] == "imported"
-    # One report in three containers: stored once.
-    assert [o["status"] for o in outcomes["nice-input.xml.gz"]] == ["duplicate"]
-    assert [o["status"] for o in outcomes["nice-input.xml.zip"]] == ["duplicate"]
+    # One report in three containers: stored once. The worker takes pushes in parallel, so which of
+    # the three comes first is not fixed.
+    nice = sorted(outcomes[f"nice-input{ext}"][0]["status"] for ext in (".xml", ".xml.gz", ".xml.zip"))
+    assert nice == ["duplicate", "duplicate", "imported"]
     assert outcomes["!large-example.com!1711897200!1711983600.xml"][0]["records"] == 2286
     # A damaged copy stored in part (lxml's recover mode) is replaced by its clean copy: both say imported.
     imported = {(o["org_name"], o["report_id"], o["domain"]) for reports in outcomes.values() for o in reports

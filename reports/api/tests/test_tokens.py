@@ -110,16 +110,20 @@ def test_last_use_is_noted_at_most_once_a_minute(live_server, people, scenario):
 
 
 def test_requests_past_the_rate_get_429_per_token(live_server, people, scenario, settings):
+    import time
+
     settings.DMARC_API_RATE_PER_MINUTE = 3
-    busy = Api(live_server.url, token_for(people["viewer"], "read"))
+    # The count is per minute: four requests within one minute (a second try if the minute turned).
+    for _ in range(2):
+        busy = Api(live_server.url, token_for(people["viewer"], "read"))
+        minute = int(time.time() // 60)
+        answers = [busy.get("/api/v1/domains/") for _ in range(4)]
+        if int(time.time() // 60) == minute:
+            break
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert_json_error(answers[3], 429)
+    assert 0 < int(answers[3].headers["Retry-After"]) <= 60
     other = Api(live_server.url, token_for(people["viewer"], "read"))
-    answers = [busy.get("/api/v1/domains/").status_code for _ in range(4)]
-    # The fourth is refused, unless the minute turned during the four (then it counts afresh).
-    assert answers[:3] == [200, 200, 200] and answers[3] in (429, 200)
-    if answers[3] == 429:
-        refused = busy.get("/api/v1/domains/")
-        assert_json_error(refused, 429)
-        assert 0 < int(refused.headers["Retry-After"]) <= 60
     assert other.get("/api/v1/domains/").status_code == 200  # another token has its own count
 
 

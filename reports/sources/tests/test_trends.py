@@ -1,6 +1,7 @@
 """Trends of the pass rate and of the aligned share of legitimate mail, by day or by week: the buckets on
 plain data, then a year of real reports whose pages must agree with sums computed from the records."""
 
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 from io import StringIO
@@ -84,6 +85,7 @@ def year(settings):
         build(D, flows, days=YEAR, reporters=("google.com",))
         rollup.rebuild(D)
         call_command("rollout", D, "--json", stdout=StringIO())
+        call_command("trends", D, "--refresh", stdout=StringIO())
         yield
     cache.clear()
 
@@ -116,6 +118,14 @@ def test_the_trends_on_the_pages_are_the_sums_of_the_records(year, superuser_cli
     year_overview_by_week(superuser_client)
     month_overview_by_day(superuser_client)
     service_trends_on_senders_and_source(superuser_client)
+    # The command prints what the overview shows.
+    out = StringIO()
+    call_command("trends", D, "--days", "365", "--json", stdout=out)
+    printed = json.loads(out.getvalue())
+    shown = superuser_client.get(reverse("overview"), {"domain": D, "range": "365"}).context["trend"]
+    assert printed["by"] == "week" and len(printed["points"]) == len(shown.points)
+    assert printed["pass_pct"] == round(shown.current.pass_pct, 2)
+    assert printed["services"]["mailchimp"]["points"][-1]["pass_pct"] == 100.0
 
 
 def year_overview_by_week(superuser_client):
