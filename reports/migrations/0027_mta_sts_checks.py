@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0025_tls_reports'),
+        ('reports', '0026_trend_days'),
     ]
 
     operations = [
