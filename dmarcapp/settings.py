@@ -298,6 +298,10 @@ DMARC_ON_DEMAND_PER_HOUR = envint("DMARC_ON_DEMAND_PER_HOUR", 20, minimum=1)
 DMARC_NAME_SOURCES_INTERVAL = envint("DMARC_NAME_SOURCES_INTERVAL", 120, minimum=10)
 DMARC_READINESS_INTERVAL = envint("DMARC_READINESS_INTERVAL", 600, minimum=10)
 DMARC_SELECTORS_INTERVAL = envint("DMARC_SELECTORS_INTERVAL", 3600, minimum=60)
+# Seconds between the checks of each domain's MTA-STS, TLS-RPT and BIMI records (DNS and HTTPS).
+DMARC_MTA_STS_INTERVAL = envint("DMARC_MTA_STS_INTERVAL", 21600, minimum=60)
+# A CA file to trust (besides none) for the MTA-STS policy fetch: a private CA; empty: the system's CAs.
+DMARC_MTA_STS_CA_FILE = env.str("DMARC_MTA_STS_CA_FILE", default="")
 DMARC_FORGET_RAW_MAIL_INTERVAL = envint("DMARC_FORGET_RAW_MAIL_INTERVAL", 3600, minimum=10)
 
 
@@ -316,6 +320,7 @@ CELERY_BEAT_SCHEDULE = {
     "service trends": _every("reports.sources.tasks.refresh_service_trends", DMARC_READINESS_INTERVAL),
     # The DKIM selectors seen in the reports, and their keys from the DNS (the selectors page).
     "dkim selectors": _every("reports.sources.tasks.refresh_dkim_selectors", DMARC_SELECTORS_INTERVAL),
+    "mta-sts checks": _every("reports.mtasts.tasks.check_all", DMARC_MTA_STS_INTERVAL),
     "forget raw mail": _every("reports.mail.tasks.forget_raw_mail", DMARC_FORGET_RAW_MAIL_INTERVAL),
     # Alerts: evaluate every domain, retry failed sends, and send the weekly digest when it is due.
     "alerts": _every("reports.alerts.tasks.evaluate_alerts", DMARC_ALERT_INTERVAL),

@@ -11,11 +11,12 @@ class ReportsConfig(AppConfig):
         from reports.access.roles import ensure_roles
         from reports.alerts import receivers as alerts
         from reports.dashboard import receivers as dashboard
+        from reports.mtasts import receivers as mtasts
         from reports.ops import receivers as ops
         from reports.rollout import receivers as rollout
 
         post_migrate.connect(ensure_roles, sender=self)
         # Each package that keeps something derived from reports, marks or assessments listens
         # (reports.shared.events).
-        for receivers in (rollout, dashboard, alerts, ops):
+        for receivers in (rollout, dashboard, alerts, ops, mtasts):
             receivers.connect()

@@ -28,6 +28,7 @@ from reports.ingest.models import (
 )
 from reports.mail.models import Mailbox, MailMessage
 from reports.marks.models import SenderMark
+from reports.mtasts.models import MtaStsCheck
 from reports.ops.models import MetricCount
 from reports.rollout.models import DnsCache, ReadinessSummary
 from reports.rollups.models import DailyRollup, DomainDay, MessageCounts, ReporterDay, SourcePeriod
@@ -69,6 +70,7 @@ __all__ = [
     "SenderMark",
     "MetricCount",
     "SsoIdentity",
+    "MtaStsCheck",
     "DnsCache",
     "ReadinessSummary",
     "DailyRollup",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("reports.marks.urls")),
     path("", include("reports.mail.urls")),
     path("", include("reports.rollout.urls")),
+    path("", include("reports.mtasts.urls")),
     path("", include("reports.alerts.urls")),
     path("", include("reports.sources.urls")),
     path("", include("reports.sso.urls")),
@@ -25,4 +26,5 @@ urlpatterns = [
     # What the converters refuse: a clear 400, not a 500 (nor a bare 404).
     re_path(r"^sources/[\s\S]+/$", bad_url_part, {"what": "an IP address"}),
     re_path(r"^rollout/[\s\S]+/$", bad_url_part, {"what": "a domain name"}),
+    re_path(r"^tls/[\s\S]+/$", bad_url_part, {"what": "a domain name"}),
 ]

@@ -18,12 +18,14 @@ from django.utils import timezone
 from reports.freshness import queries as freshness
 from reports.freshness import rules
 from reports.ingest.models import Report
+from reports.mtasts import queries as mtasts
 from reports.rollout import queries as rollout
 from reports.rollups import queries as rollups
 from reports.rollups.models import DomainDay
 from reports.shared.counts import FIELDS, Counts
 from reports.shared.dates import WINDOW_DAYS
 from reports.shared.names import domain_name
+from reports.tlsrpt import queries as tlsrpt
 
 PERIOD_DAYS = WINDOW_DAYS
 
@@ -39,6 +41,8 @@ class DomainRow:
     fresh: rules.Finding | None = None
     mailboxes: list[rules.MailboxHealth] = field(default_factory=list)
     reported_policy: str = ""  # p= of the newest report, shown until the verdict is computed
+    tls: tlsrpt.Sessions | None = None  # TLS sessions over the period, from SMTP TLS reports
+    mta_sts: tuple[str, str] | None = None  # (stage, "checked" or "reported")
 
     @property
     def pass_pct(self) -> float | None:
@@ -117,6 +121,8 @@ def domain_rows(visible: list[str] | None, today: date | None = None) -> list[Do
     health = {h.name: h for h in freshness.mailbox_health(now)}
     delivered_by = _mailboxes_by_domain(names, now - timedelta(days=PERIOD_DAYS))
     policies = _reported_policies(names)
+    tls = tlsrpt.rates(names, start, today)
+    stages = mtasts.stages(names)
     rows = []
     for name in names:
         end, received = last.get(name, (None, None))
@@ -131,6 +137,8 @@ def domain_rows(visible: list[str] | None, today: date | None = None) -> list[Do
                 fresh=rules.report_check(name, end, now, settings.DMARC_FRESH_REPORT_DAYS),
                 mailboxes=[health[m] for m in sorted(delivered_by.get(name, ())) if m in health],
                 reported_policy=policies.get(name, ""),
+                tls=tls.get(name),
+                mta_sts=stages.get(name),
             )
         )
     return rows

@@ -41,6 +41,7 @@ from reports.mail.retention import failed_without_bytes
 from reports.mail.status import mailboxes_for_status_page
 from reports.marks import queries as marks_queries
 from reports.marks.rules import mark_for
+from reports.mtasts import queries as mtasts
 from reports.rollout import queries as rollout_queries
 from reports.rollout import readiness
 from reports.rollout import tasks as rollout_tasks
@@ -49,6 +50,7 @@ from reports.rollups.selection import selection
 from reports.shared.dates import WINDOW_DAYS
 from reports.shared.vocabulary import CATEGORIES
 from reports.sources import queries as source_names
+from reports.tlsrpt import queries as tlsrpt
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ def overview(request):
         ctx["fresh"] = freshness(ctx["domain"])
         ctx["stage"] = _stage(ctx["domain"])
         ctx["span"] = rollups.data_span(ctx["domain"])
+        ctx["tls"] = tlsrpt.rates([ctx["domain"]], ctx["rng"].start, ctx["rng"].end).get(ctx["domain"])
+        ctx["mta_sts"] = mtasts.stages([ctx["domain"]]).get(ctx["domain"])
         ctx["trend"], ctx["chart"] = trend_context.overview_chart(ctx["domain"], ctx["rng"], ov.daily)
         ctx["chart"]["top"] = {
             "labels": [_source_label(s) for s in ov.top_sources],

@@ -79,6 +79,19 @@ def dashboard_scenario() -> None:
     if Domain.objects.exists():
         Domain.objects.get_or_create(name=OTHER)
     import_ok(daily_report(1, [record_xml(ip=OTHER_IP, count=11, header_from=OTHER)], domain=OTHER))
+    tls_scenario()
+
+
+def tls_scenario() -> None:
+    """SMTP TLS reports: example.com from Google (clean) and Microsoft (7 certificate failures at
+    mx1), yesterday; other.example from Google."""
+    from reports.demo import tls_json
+
+    day = timezone.now().date() - timedelta(days=1)
+    import_ok(tls_json.dumps(tls_json.google(OWN, day, ok=900)))
+    failures = [tls_json.failure("certificate-expired", f"mx1.{OWN}", 7)]
+    import_ok(tls_json.dumps(tls_json.microsoft(OWN, day, ok=93, failures=failures)))
+    import_ok(tls_json.dumps(tls_json.google(OTHER, day, ok=50)))
 
 
 def hostile_report():
@@ -92,4 +105,12 @@ def hostile_report():
             report_id=xml_text(HOSTILE_ID),
         )
     )  # fmt: skip
+    from reports.demo import tls_json
+
+    failures = [tls_json.failure(HOSTILE_ID, f"mx1.{OWN}", 2, **{"additional-information": HOSTILE_ORG})]
+    doc = tls_json.microsoft(
+        OWN, timezone.now().date() - timedelta(days=1), report_id=HOSTILE_ID, failures=failures
+    )
+    doc["organization-name"] = HOSTILE_ORG
+    import_ok(tls_json.dumps(doc))
     return outcomes[0]

@@ -68,6 +68,10 @@ class DnsServer:
         self.lines.append(f"host-record={name},{ipaddress.ip_address(ip).compressed}")
         return self
 
+    def mx(self, name: str, host: str, preference: int = 10) -> DnsServer:
+        self.lines.append(f"mx-host={name},{host},{preference}")
+        return self
+
     def ptr(self, ip: str, name: str) -> DnsServer:
         reverse = ipaddress.ip_address(ip).reverse_pointer
         self.lines.append(f"ptr-record={reverse},{name}")

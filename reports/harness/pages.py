@@ -222,6 +222,15 @@ PAGES: tuple[Page, ...] = (
     # What the converters refuse gets a clear 400 (dashboard.views.bad_url_part).
     Page(r"^sources/[\s\S]+/$", lambda s: "/sources/999.1.1.1/", SIGNED_IN, ok=400),
     Page(r"^rollout/[\s\S]+/$", lambda s: "/rollout/evil%2Fx.example/", SIGNED_IN, ok=400),
+    Page("tls", lambda s: reverse("tls", args=[s.domain]), VIEWERS, scope=PATH, params=("days",)),
+    Page(
+        "tls_mx",
+        lambda s: reverse("tls_mx", args=[s.domain, f"mx1.{s.domain}"]),
+        VIEWERS,
+        scope=PATH,
+        params=("days",),
+    ),
+    Page(r"^tls/[\s\S]+/$", lambda s: "/tls/evil%2Fx.example/", SIGNED_IN, ok=400),
     Page("alerts", lambda s: _q(reverse("alerts"), s), VIEWERS, scope=QUERY, params=("domain",)),
     Page("alert_settings", lambda s: reverse("alert_settings"), VIEWERS, methods=("GET", "POST")),
     Page(

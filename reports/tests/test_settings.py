@@ -83,6 +83,8 @@ def test_the_beat_schedule_takes_its_intervals_from_the_environment():
         "alerts": 900,
         "alert deliveries": 60,
         "weekly digests": 3600,
+        "mta-sts checks": 21600,
+        "service trends": 300,
         "purge old reports": 86400,
         "queue waiting uploads": 300,
         "dkim selectors": 3600,

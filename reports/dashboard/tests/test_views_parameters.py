@@ -4,9 +4,11 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from reports.demo import tls_json
 from reports.demo.report_xml import record_xml
 from reports.harness import pages
 from reports.harness.builders import daily_report, import_ok
@@ -35,6 +37,9 @@ PROBES = [
 @pytest.fixture
 def one_report(db):
     import_ok(daily_report(1, [record_xml(ip="192.0.2.1", count=3)]))
+    # And a TLS report, for the TLS pages.
+    failures = [tls_json.failure("certificate-expired", "mx1.example.com", 2)]
+    import_ok(tls_json.dumps(tls_json.microsoft("example.com", timezone.now().date(), failures=failures)))
 
 
 @pytest.mark.parametrize(("url", "status"), PROBES)

@@ -19,7 +19,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("domain")
-        parser.add_argument("--days", type=int, default=WINDOW_DAYS, help="Window in days (default 30).")
+        parser.add_argument(
+            "--days", type=int, default=None, help="Window in days (default 30; 21 with --mta-sts)."
+        )
+        parser.add_argument(
+            "--mta-sts",
+            action="store_true",
+            help="The MTA-STS rollout (none -> testing -> enforce) instead of DMARC's, from TLS reports.",
+        )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
         parser.add_argument("--refresh-dns", action="store_true", help="Look the DNS records up again now.")
         parser.add_argument(
@@ -33,6 +40,9 @@ class Command(BaseCommand):
         domain = options["domain"].strip().lower().rstrip(".")
         # A script gating on --check must tell "not ready" (1) from "could not tell" (2).
         error_code = 2 if options["check"] else 1
+        if options["mta_sts"]:
+            return self._mta_sts(domain, options, error_code)
+        options["days"] = options["days"] or WINDOW_DAYS
         if not 1 <= options["days"] <= 366:
             raise CommandError("--days must be between 1 and 366", returncode=error_code)
         if not Report.objects.filter(domain=domain).exists():
@@ -55,6 +65,22 @@ class Command(BaseCommand):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         if options["check"]:
             sys.exit(0 if r.ready else 1)
+
+    def _mta_sts(self, domain, options, error_code):
+        from reports.mtasts import actions
+
+        days = options["days"] or actions.DEFAULT_DAYS
+        if not 1 <= days <= 366:
+            raise CommandError("--days must be between 1 and 366", returncode=error_code)
+        if not actions.known(domain):
+            raise CommandError(f"No TLS reports and no MTA-STS check for {domain}.", returncode=error_code)
+        advice = actions.assess(domain, days, check_now=options["refresh_dns"] or not actions.checked(domain))
+        if options["json"]:
+            self.stdout.write(json.dumps(advice.as_json()))
+        else:
+            self.stdout.write("\n".join(actions.as_text(advice)))
+        if options["check"]:
+            sys.exit(0 if advice.ready else 1)
 
     def _text(self, r):
         w = self.stdout.write
