@@ -42,20 +42,34 @@ def _domain_or_404(domain: str) -> str:
 
 
 def _days(request) -> int:
+    return _days_asked(request)[0]
+
+
+def _days_asked(request) -> tuple[int, str]:
+    """The window asked for, and what is wrong with it ("" when nothing): a bad one is said, not hidden."""
+    asked = request.GET.get("days")
+    if asked is None:
+        return WINDOW_DAYS, ""
     try:
-        days = int(request.GET.get("days", WINDOW_DAYS))
+        days = int(asked)
     except ValueError:
-        return WINDOW_DAYS
-    return days if 1 <= days <= 366 else WINDOW_DAYS
+        days = 0
+    if 1 <= days <= 366:
+        return days, ""
+    return (
+        WINDOW_DAYS,
+        f"days must be a whole number from 1 to 366. Showing the last {WINDOW_DAYS} days instead.",
+    )
 
 
 @login_required
 def readiness(request, domain):
     domain = guard.domain_or_404(request, _domain_or_404(domain))
-    days = _days(request)
+    days, days_error = _days_asked(request)
     ctx = {
         "domain": domain,
         "days": days,
+        "days_error": days_error,
         "day_choices": DAY_CHOICES,
         "qs": urlencode({"domain": domain}),
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django import forms
+from django.http import Http404
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -50,6 +51,11 @@ class RangeForm(forms.Form):
                 raise forms.ValidationError(f"A range can span at most {MAX_DAYS} days.")
             if start < FIRST_DAY or end > LAST_DAY:
                 raise forms.ValidationError(f"A range must lie between {FIRST_DAY} and {LAST_DAY}.")
+            if end > today():
+                raise forms.ValidationError(
+                    f"The end date {end} is in the future: there are no reports for it yet."
+                )
+
         return cleaned
 
     def selection(self) -> tuple[str | None, str, DateRange]:
@@ -68,9 +74,24 @@ class RangeForm(forms.Form):
 RANGE_KEYS = ("domain", "range", "start", "end", "page")
 
 
+def _errors(form: RangeForm) -> list[str]:
+    """What is wrong with the range asked for, said on the page above the default range shown instead."""
+    if not form.is_bound or form.is_valid():
+        return []
+    out = list(form.non_field_errors())
+    for name in ("range", "start", "end"):
+        out += [f"{name}: {e}" for e in form.errors.get(name, [])]
+    return [f"{e} Showing the last {DEFAULT_DAYS} days instead." for e in out]
+
+
 def selection(request) -> dict:
     """Domain and range of the request, and the query string that keeps them on every link."""
     form = RangeForm(request.GET, guard.domains(request, with_data()))
+    asked = request.GET.get("domain", "").strip()
+    if asked and asked not in form.domains:
+        # Never another domain in its place; the same answer whether it has no reports or the user may
+        # not see it.
+        raise Http404("No reports for this domain.")
     domain, preset, rng = form.selection()
     keep = {"domain": domain or "", "range": preset}
     if preset == "custom":
@@ -90,7 +111,7 @@ def selection(request) -> dict:
         "carry": carry,
         "presets": presets,
         "range_form": form,
-        "range_errors": form.non_field_errors() if form.is_bound and not form.is_valid() else [],
+        "range_errors": _errors(form),
         "domain": domain,
         "domains": form.domains,
         "preset": preset,

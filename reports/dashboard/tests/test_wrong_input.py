@@ -1,0 +1,52 @@
+"""Wrong input says so on every page: an unknown domain is a 404 (never another domain in its
+place), and a reversed, future or malformed range shows an error rather than silently the default."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+PAGES = ["overview", "sources", "senders", "sources_csv", "report_list", "selectors"]
+
+
+def url(name: str) -> str:
+    return reverse(name)
+
+
+@pytest.mark.parametrize("name", PAGES + ["source"])
+def test_an_unknown_domain_answers_404_on_every_page(superuser_client, operator_client, scenario, name):
+    path = reverse("source", args=["192.0.2.10"]) if name == "source" else url(name)
+    assert superuser_client.get(path + "?domain=nosuch.example").status_code == 404
+    # A domain the operator may not see is answered like one that does not exist.
+    assert operator_client.get(path + "?domain=other.example").status_code == 404
+    assert superuser_client.get(path + "?domain=example.com").status_code == 200
+
+
+@pytest.mark.parametrize("name", ["overview", "sources", "senders", "report_list", "selectors"])
+def test_a_bad_range_shows_an_error_on_every_page(superuser_client, scenario, name):
+    today = timezone.now().date()
+    bad = {
+        "reversed": (
+            today - timedelta(days=3),
+            today - timedelta(days=9),
+            "The start date is after the end date.",
+        ),
+        "future": (today - timedelta(days=3), today + timedelta(days=30), "is in the future"),
+    }
+    for start, end, said in bad.values():
+        query = f"?domain=example.com&range=custom&start={start}&end={end}"
+        body = superuser_client.get(url(name) + query).content.decode()
+        errors = body[body.index('id="range-errors"') :]
+        assert said in errors[: errors.index("</div></div>")] and "Showing the last 30 days instead." in body
+    body = superuser_client.get(url(name) + "?domain=example.com&range=45").content.decode()
+    assert 'id="range-errors"' in body
+
+
+def test_a_bad_window_on_the_readiness_page_says_so(superuser_client, scenario):
+    page = reverse("rollout", args=["example.com"])
+    for days in ("0", "abc", "400"):
+        body = superuser_client.get(f"{page}?days={days}").content.decode()
+        assert 'id="days-error"' in body and "from 1 to 366" in body
+    assert 'id="days-error"' not in superuser_client.get(f"{page}?days=14").content.decode()
+    assert superuser_client.get(reverse("rollout", args=["nosuch.example"])).status_code == 404
