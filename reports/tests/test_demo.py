@@ -48,7 +48,10 @@ def test_the_demo_shows_tls_reports_and_an_mta_sts_domain_on_its_way(client):
     from reports.models import TlsReport
 
     call_command("demo", stdout=io.StringIO())
-    assert set(TlsReport.objects.values_list("org_name", flat=True)) == {"Google Inc.", "Microsoft Corporation"}
+    assert set(TlsReport.objects.values_list("org_name", flat=True)) == {
+        "Google Inc.",
+        "Microsoft Corporation",
+    }
     answers = {}
     for domain in ("northwind.example", "fabrikam.example"):
         out = io.StringIO()
