@@ -29,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results"
-PARTS = ["ingest", "imap", "dashboard", "naming", "api"]
+PARTS = ["ingest", "imap", "dashboard", "naming", "api", "tlsrpt"]
 
 
 def run_part(name: str, args: argparse.Namespace) -> dict:

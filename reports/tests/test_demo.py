@@ -37,3 +37,32 @@ def test_if_empty_leaves_existing_data_alone():
     call_command("demo", "--if-empty", stdout=out)
     assert "already" in out.getvalue()
     assert Report.objects.count() == count
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_the_demo_shows_tls_reports_and_an_mta_sts_domain_on_its_way(client):
+    import json
+
+    from reports.harness.personas import superuser
+    from reports.models import TlsReport
+
+    call_command("demo", stdout=io.StringIO())
+    assert set(TlsReport.objects.values_list("org_name", flat=True)) == {
+        "Google Inc.",
+        "Microsoft Corporation",
+    }
+    answers = {}
+    for domain in ("northwind.example", "fabrikam.example"):
+        out = io.StringIO()
+        with pytest.raises(SystemExit) as done:
+            call_command("rollout", domain, "--mta-sts", "--json", "--check", stdout=out)
+        answers[domain] = (done.value.code, json.loads(out.getvalue()))
+    code, ready = answers["northwind.example"]
+    assert code == 0 and ready["stage"] == "testing" and ready["next_stage"] == "enforce"
+    code, not_ready = answers["fabrikam.example"]
+    failed = " ".join(r["text"] for r in not_ready["reasons"] if not r["ok"])
+    assert code == 1 and "backup.fabrikam.example" in failed and "certificate-expired" in failed
+    client.force_login(superuser())
+    page = client.get("/tls/fabrikam.example/").content.decode()
+    assert 'data-type="certificate-expired"' in page and "backup.fabrikam.example" in page

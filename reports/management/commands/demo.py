@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from reports.demo.files import package
 from reports.demo.scenarios import DEMO_ORIGIN, NOT_READY, READY, build_demo_reports
+from reports.demo.tls_demo import build_tls_reports, demo_lookups
 from reports.domains.models import Domain
 from reports.ingest.models import Report
 from reports.ingest.pipeline import announce_imported, ingest_bytes
@@ -26,7 +27,12 @@ class Command(BaseCommand):
         # readiness assessed, and a running worker may start at once.
         install_demo_dns()
         today = timezone.now().date()
-        files = package(build_demo_reports(today))
+        # MTA-STS checks made from the demo's records: no network, and the workers keep them.
+        from reports.mtasts import checks
+
+        for domain, found in demo_lookups().items():
+            checks.run(domain, found)
+        files = package(build_demo_reports(today)) + build_tls_reports(today)
         statuses = {}
         outcomes = []
         for name, data in files:
