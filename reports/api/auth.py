@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
-import time
-from functools import cache
 
-import redis
 from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions, throttling
@@ -22,6 +19,7 @@ from reports.access import audit
 from reports.access.models import AuditEntry
 from reports.api import rules
 from reports.api.models import ApiToken
+from reports.shared import rate
 
 log = logging.getLogger(__name__)
 
@@ -94,27 +92,12 @@ class PerTokenRate(throttling.BaseThrottle):
         token = token_of(request)
         if token is None:
             return True
-        now = time.time()
-        self.retry_after = 60 - now % 60
-        key = f"dmarc:api:rate:{token.digest[:32]}:{int(now // 60)}"
-        try:
-            pipe = _redis(settings.DMARC_API_RATE_REDIS_URL).pipeline()
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            used = pipe.execute()[0]
-        except redis.RedisError as e:
-            log.warning("API rate limit not checked, Redis unreachable: %s", e)
-            return True
-        return used <= settings.DMARC_API_RATE_PER_MINUTE
+        allowed, self.retry_after = rate.within("api", token.digest[:32], settings.DMARC_API_RATE_PER_MINUTE)
+        return allowed
 
     def wait(self):
         # Whole seconds, at least one: DRF writes the header as an integer.
         return max(1, math.ceil(self.retry_after))
-
-
-@cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 def audit_write(request, what: str, target: str = "", **detail) -> None:

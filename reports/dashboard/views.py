@@ -118,8 +118,9 @@ SOURCE_COLUMNS = [
     ("messages", "Messages"),
     ("failing", "DMARC fail"),
     ("dmarc", "DMARC pass"),
-    ("dkim", "DKIM pass"),
-    ("spf", "SPF pass"),
+    # The reporters' policy_evaluated results: aligned, not merely passing (SES's own signature passes).
+    ("dkim", "DKIM aligned"),
+    ("spf", "SPF aligned"),
     ("quarantined", "Dispositions"),
     ("first_seen", "First seen"),
     ("last_seen", "Last seen"),
@@ -219,8 +220,8 @@ def sources_csv(request):
     out = csv.writer(response)
     out.writerow(
         ["source_ip", "reverse_dns", "asn", "as_name", "country", "service", "service_by_network", "category",
-         "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_pct", "dkim_pass", "dkim_pass_pct", "spf_pass",
-         "spf_pass_pct", "none", "quarantined", "rejected", "first_seen", "last_seen"]
+         "messages", "dmarc_pass", "dmarc_fail", "dmarc_pass_pct", "dkim_aligned", "dkim_aligned_pct",
+         "spf_aligned", "spf_aligned_pct", "none", "quarantined", "rejected", "first_seen", "last_seen"]
     )  # fmt: skip
     for s in rows:
         a = s.about

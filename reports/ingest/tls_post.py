@@ -11,16 +11,14 @@ can post, and only a report is worth storing.
 from __future__ import annotations
 
 import logging
-import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 
-import redis
 from django.conf import settings
 
 from reports.ingest.pipeline import ingest_bytes
+from reports.shared import rate
 
 log = logging.getLogger(__name__)
 TYPES = ("application/tlsrpt+json", "application/tlsrpt+gzip")
@@ -68,20 +66,4 @@ def _gunzip(data: bytes, limit: int) -> bytes:
 
 
 def _allowed(client: str) -> bool:
-    now = time.time()
-    key = f"dmarc:tlsrpt:rate:{client[:64]}:{int(now // 60)}"
-    try:
-        pipe = _redis(settings.DMARC_API_RATE_REDIS_URL).pipeline()
-        pipe.incr(key)
-        pipe.expire(key, 120)
-        used = pipe.execute()[0]
-    except redis.RedisError as e:
-        # As the API's limit: with Redis down the endpoint stays up, and says so in the log.
-        log.warning("TLS report rate limit not checked, Redis unreachable: %s", e)
-        return True
-    return used <= settings.DMARC_TLSRPT_POSTS_PER_MINUTE
-
-
-@cache
-def _redis(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return rate.within("tlsrpt", client, settings.DMARC_TLSRPT_POSTS_PER_MINUTE)[0]

@@ -89,6 +89,9 @@ class Flow:
     disposition: str  # none | quarantine | reject, as the reporters applied it
     messages: int
     arc_trusted: bool = False  # the receiver let it through on ARC or forwarding evidence
+    # Days of the window its source has been sending (0: the whole window): a sender that started
+    # three days ago sends its messages over three days, not over the window.
+    days: int = 0
 
 
 @dataclass
@@ -167,22 +170,25 @@ def what_if(flows: list[Flow], stage: str, next_stage: str | None, days: int) ->
         return result
     target = STAGES.index(next_stage)
 
-    def row(category, messages):
-        return Row(category, messages, round(messages / days, 1), messages / total if total else 0.0)
+    def row(category, messages, per_day):
+        return Row(category, messages, round(per_day, 1), messages / total if total else 0.0)
 
     counts = dict.fromkeys(WHAT_IF_ROWS, 0)
-    arc = 0
+    rates = dict.fromkeys(WHAT_IF_ROWS, 0.0)
+    arc, arc_rate = 0, 0.0
     for f in flows:
         if f.category == ALIGNED or f.category not in counts:
             continue
         applied = STAGES.index(f.disposition) if f.disposition in STAGES else 0
         if applied >= target:
             continue  # already treated as harshly today
+        rate = f.messages / min(days, f.days or days)
         if f.arc_trusted:
-            arc += f.messages
+            arc, arc_rate = arc + f.messages, arc_rate + rate
         else:
             counts[f.category] += f.messages
-    result.rows = [row(c, n) for c, n in counts.items()]
-    result.arc = row(ARC_TRUSTED, arc)
-    result.change = row("total", sum(counts.values()))
+            rates[f.category] += rate
+    result.rows = [row(c, n, rates[c]) for c, n in counts.items()]
+    result.arc = row(ARC_TRUSTED, arc, arc_rate)
+    result.change = row("total", sum(counts.values()), sum(rates.values()))
     return result

@@ -180,8 +180,18 @@ def assess(
     notes = go_no_go.notes(rec, stage, next_stage, impact, problems)
     ready = next_stage is not None and all(c.ok for c in checks if c.blocking)
     next_rec = next_record(rec, next_stage or stage, domain, problems)
+    # The what-if's rate of a sender that started within the window counts from its first day.
+    active = {
+        s.ip: (end - s.first_seen).days + 1 for s in sources if s.first_seen and start < s.first_seen <= end
+    }
     flows = [
-        decision.Flow(g.category, g.disposition, g.messages, arc_trusted=bool(forwarding_reason(g.reasons)))
+        decision.Flow(
+            g.category,
+            g.disposition,
+            g.messages,
+            arc_trusted=bool(forwarding_reason(g.reasons)),
+            days=active.get(g.ip, 0),
+        )
         for g in groups
     ]
     subdomain_rows = subdomain_rules.breakdown(groups, domain)

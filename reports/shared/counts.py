@@ -37,7 +37,14 @@ class Counts:
 
     @property
     def grades(self) -> dict[str, str]:
-        return {k: self.grade(getattr(self, f"{k}_pct")) for k in ("dmarc", "dkim", "spf")}
+        """Mail is judged by DMARC: an SPF (or DKIM) alignment shortfall is neutral ("muted") while DMARC
+        passes anyway, as with Mailchimp's own return path beside aligned DKIM."""
+        dmarc = self.grade(self.dmarc_pct)
+        out = {"dmarc": dmarc}
+        for k in ("dkim", "spf"):
+            own = self.grade(getattr(self, f"{k}_pct"))
+            out[k] = "muted" if own != "good" and dmarc == "good" else own
+        return out
 
     def pct(self, part: int) -> float | None:
         return 100.0 * part / self.messages if self.messages else None

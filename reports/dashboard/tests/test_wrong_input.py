@@ -50,3 +50,19 @@ def test_a_bad_window_on_the_readiness_page_says_so(superuser_client, scenario):
         assert 'id="days-error"' in body and "from 1 to 366" in body
     assert 'id="days-error"' not in superuser_client.get(f"{page}?days=14").content.decode()
     assert superuser_client.get(reverse("rollout", args=["nosuch.example"])).status_code == 404
+
+
+def test_the_pass_columns_are_named_alignment_and_coloured_by_dmarc(superuser_client, scenario):
+    from reports.shared.counts import Counts
+
+    header = (
+        superuser_client.get(reverse("sources_csv") + "?domain=example.com").content.decode().splitlines()[0]
+    )
+    assert "dkim_aligned,dkim_aligned_pct,spf_aligned,spf_aligned_pct" in header and "dkim_pass" not in header
+    page = superuser_client.get(reverse("sources") + "?domain=example.com").content.decode()
+    assert "DKIM aligned" in page and "SPF aligned" in page and "DKIM pass" not in page
+    # Mailchimp-like: SPF aligned for 74.9%, DKIM aligned and DMARC passing for all: SPF is not red.
+    mailchimp = Counts(messages=1000, dmarc_pass=1000, dkim_pass=1000, spf_pass=749)
+    assert mailchimp.grades == {"dmarc": "good", "dkim": "good", "spf": "muted"}
+    failing = Counts(messages=1000, dmarc_pass=700, dkim_pass=700, spf_pass=600)
+    assert failing.grades == {"dmarc": "bad", "dkim": "bad", "spf": "bad"}

@@ -125,14 +125,10 @@ def checks(problems, sources, reporters, days_with_data, end, no_record, dmarc):
             first = members[0].ip + (f" and {len(members) - 1} more" if len(members) > 1 else "")
             entries.append(f"{name} ({first}, {sum(m.messages for m in members):,} messages)")
         more = f" and {len(services) - 5} more" if len(services) > 5 else ""
-        checks.append(
-            Check(
-                "unaligned",
-                False,
-                f"{len(misconfigured)} legitimate source{'s' if len(misconfigured) > 1 else ''}"
-                f" still not aligned: {', '.join(entries)}{more}.",
-            )
-        )
+        # Counted by sender, as they are named: two services on three addresses are two to fix.
+        n, ips = len(services), len(misconfigured)
+        counted = f"{n} legitimate sender{'s' if n > 1 else ''} ({ips} address{'es' if ips > 1 else ''})"
+        checks.append(Check("unaligned", False, f"{counted} still not aligned: {', '.join(entries)}{more}."))
     elif total:
         checks.append(Check("unaligned", True, "Every legitimate source is aligned."))
 

@@ -66,3 +66,12 @@ def test_at_the_reject_step_mail_already_rejected_is_no_change():
 def test_no_next_stage_or_a_monitoring_record_changes_nothing():
     assert d.what_if([d.Flow("unknown", "none", 5)], "reject", None, 1).rows == []
     assert d.what_if([d.Flow("unknown", "none", 5)], "none", "none", 1).change is None
+
+
+def test_the_what_if_rate_of_a_sender_that_started_lately_counts_from_its_first_day():
+    # 384 messages of a sender that started 3 days ago: 128 a day, not 384 over the 29-day window.
+    flows = [d.Flow("misconfigured", "none", 384, days=3), d.Flow("unknown", "none", 290)]
+    w = d.what_if(flows, "none", "quarantine", 29)
+    rows = {r.category: r.per_day for r in w.rows}
+    assert rows == {"misconfigured": 128.0, "forwarded": 0.0, "unknown": 10.0}
+    assert w.change.per_day == 138.0

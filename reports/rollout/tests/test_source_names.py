@@ -140,6 +140,8 @@ def test_strict_spf_alignment_is_named_as_what_blocks_ses_and_the_next_record_dr
     # Two SES addresses are one service to fix, named once among the blockers.
     unaligned = next(r["text"] for r in named["reasons"] if "still not aligned" in r["text"])
     assert unaligned.count("Amazon SES") == 1 and "and 1 more" in unaligned
+    # Counted as named: one sender on two addresses.
+    assert unaligned.startswith("1 legitimate sender (2 addresses) still not aligned: Amazon SES")
 
 
 def test_the_sources_page_shows_names_and_filters_by_network_service_category_and_country(
