@@ -17,14 +17,17 @@ from django.utils import timezone
 
 from reports.alerts import facts
 from reports.alerts.models import AlertMemory, AlertThresholds
+from reports.alerts.tls import MxFailures, TlsEvidence
 from reports.ingest.models import Report
 from reports.mail.models import Mailbox
+from reports.mtasts import actions as mtasts
 from reports.rollout import queries as rollout
 from reports.rollout.evidence import first_days
 from reports.rollout.readiness import assess
 from reports.rollups import queries as rollups
 from reports.rollups.models import DailyRollup
 from reports.shared.dates import WINDOW_DAYS
+from reports.tlsrpt import queries as tlsrpt
 
 DMARC_MEMORY = "dmarc-record"
 
@@ -145,7 +148,39 @@ def domain_evidence(
         [now_steps[0].rfc7489, now_steps[0].rfc9989, now_steps[0].subdomains] if now_steps else [],
     )
     ev.dns = _dns(domain, whole["inspection"], whole["dkim_passing"])
+    ev.tls = tls_evidence(domain, recent_start, today)
     return ev
+
+
+def tls_evidence(domain: str, recent_start: date, today: date) -> TlsEvidence | None:
+    """The TLS reports of the window, split at recent_start, and the stored MTA-STS check."""
+    start = today - timedelta(days=WINDOW_DAYS - 1)
+    if not tlsrpt.window(domain, start, today)["reporters"]:
+        return None
+    advice = mtasts.assess(domain)
+    p = advice.published
+    out = TlsEvidence(
+        earlier_days=max(1, (recent_start - start).days),
+        recent_days=(today - recent_start).days + 1,
+        mode=p.mode,
+        checked=p.checked,
+        fetch_error=p.problems.get("policy_fetch", ""),
+        # Without a policy read, every MX is "uncovered": the fetch alert says it once instead.
+        uncovered=[m["host"] for m in p.mx if not m["covered"]] if p.policy else [],
+        ready=advice.ready,
+        next_stage=advice.next_stage,
+        next_policy=advice.next_policy,
+        next_txt=advice.next_txt,
+    )
+    halves = ((start, recent_start - timedelta(days=1), "earlier"), (recent_start, today, "recent"))
+    for since, until, attr in halves:
+        for (kind, mx, reporter), n in tlsrpt.window(domain, since, until)["failures"].items():
+            f = out.by_mx.setdefault(mx, MxFailures())
+            setattr(f, attr, getattr(f, attr) + n)
+            if attr == "recent":
+                f.types = sorted({*f.types, kind})
+                f.reporters = sorted({*f.reporters, reporter})
+    return out
 
 
 def _errors(problems) -> list[tuple[str, str]]:

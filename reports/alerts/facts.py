@@ -96,6 +96,7 @@ class DomainEvidence:
     dns: DnsEvidence | None = None  # None: not looked at this time
     readiness: ReadinessEvidence | None = None
     last_report: date | None = None  # the day the newest report begins
+    tls: object | None = None  # reports.alerts.tls.TlsEvidence; None: no TLS reports
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, datetime, timedelta
 
-from reports.alerts import legit
+from reports.alerts import legit, tls
 from reports.alerts.facts import (
     NOW_FAILING_SHARE,
     Condition,
@@ -39,6 +39,7 @@ RULES = {
     SILENCE: "No reports, or a mailbox not polling",
     READY: "Ready for the next policy",
     legit.FAILING_LEGIT: legit.TITLE,
+    **tls.TITLES,
 }
 
 CRITICAL, WARNING, INFO = "critical", "warning", "info"
@@ -386,6 +387,9 @@ def conditions(ev: DomainEvidence, thresholds: Thresholds) -> tuple[list[Conditi
     found += silence(ev, thresholds)
     found += ready(ev)
     judged = {BLOCKED, STOPPED_ALIGNING, NEW_SOURCE, SILENCE, legit.FAILING_LEGIT}
+    if ev.tls is not None:
+        found += tls.conditions(ev, ev.tls, thresholds)
+        judged |= set(tls.TITLES)
     if ev.dns is not None and ev.dns.checked:
         judged.add(DNS)
     if ev.readiness is not None:
