@@ -113,7 +113,8 @@ class Command(BaseCommand):
             w(f"  apart: forwarded mail delivered by receivers that trust ARC: {wi.arc.per_day:g} a day")
             if wi.rewritten and wi.rewritten.messages:
                 w(
-                    f"  apart: list mail delivered with the From rewritten (Google Groups, Mailman): {wi.rewritten.per_day:g} a day"
+                    "  apart: list mail delivered with the From rewritten (Google Groups, Mailman): "
+                    f"{wi.rewritten.per_day:g} a day"
                 )
             w("")
         w("Sources:")
