@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from reports.ingest.models import Report
 from reports.ingest.store import remove_reports
+from reports.tlsrpt.store import purge_older_than as purge_tls
 
 BATCH_REPORTS = 50
 BATCH_RECORDS = 200_000
@@ -26,10 +27,12 @@ class Purged:
     reports: int = 0
     records: int = 0
     batches: int = 0
+    tls_reports: int = 0
 
     def as_json(self) -> dict:
         return {
             "cutoff": self.cutoff,
+            "tls_reports": self.tls_reports,
             "reports": self.reports,
             "records": self.records,
             "batches": self.batches,
@@ -56,6 +59,8 @@ def purge_older_than(days: int, now=None) -> Purged:
     cutoff = (now or timezone.now()) - timedelta(days=days)
     purged = Purged(cutoff=cutoff.isoformat())
     old = Report.objects.filter(end__lt=cutoff).order_by("id")
+    # SMTP TLS reports go by the same period; they have no rollups, so a plain delete in batches.
+    purged.tls_reports = purge_tls(cutoff)
     while True:
         # One page of ids at a time: the list of old reports may be long.
         page = list(old.values_list("id", "record_count")[:5000])

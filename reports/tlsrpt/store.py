@@ -52,6 +52,11 @@ def store(
             report.save()
     except IntegrityError:
         existing = TlsReport.objects.filter(org_name=parsed.org_name, report_id=parsed.report_id).first()
+        if existing is not None and verified and not existing.reporter_verified:
+            # A signed copy of a report first seen unsigned (a file, a hand-forwarded mail) vouches for it.
+            TlsReport.objects.filter(pk=existing.pk).update(
+                reporter_verified=True, signing_domain=signing_domain[:253], trusted=True
+            )
         return StoredTls(False, existing.pk if existing else None)
     reporter = parsed.org_name
     TlsPolicyResult.objects.bulk_create(
@@ -90,3 +95,16 @@ def store(
         batch_size=1000,
     )
     return StoredTls(True, report.pk)
+
+
+def purge_older_than(cutoff, batch: int = 1000) -> int:
+    """Delete the TLS reports whose period ended before `cutoff` (their rows go with them), in
+    batches, each its own transaction; how many."""
+    done = 0
+    while ids := list(
+        TlsReport.objects.filter(end__lt=cutoff).order_by("id").values_list("id", flat=True)[:batch]
+    ):
+        with transaction.atomic():
+            TlsReport.objects.filter(id__in=ids).delete()
+        done += len(ids)
+    return done

@@ -25,6 +25,6 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(purged.as_json()))
         else:
             self.stdout.write(
-                f"Purged {purged.reports} reports ({purged.records} records)"
-                f" that ended before {purged.cutoff}."
+                f"Purged {purged.reports} reports ({purged.records} records) and {purged.tls_reports}"
+                f" TLS reports that ended before {purged.cutoff}."
             )

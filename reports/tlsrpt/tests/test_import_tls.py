@@ -189,3 +189,28 @@ def test_an_oversized_report_is_refused_before_it_is_parsed(tmp_path, settings):
     )
     [line] = run_import(write(tmp_path, "big.json.gz", gzip.compress(tls_json.dumps(doc))), expect_exit=1)
     assert line["status"] == "rejected" and "more than 4096 bytes" in line["error"]
+
+
+def test_purge_reports_takes_old_tls_reports_with_their_rows(tmp_path):
+    from django.utils import timezone
+
+    recent = timezone.now().date()
+    run_import(
+        write(
+            tmp_path,
+            "old.json",
+            tls_json.dumps(
+                tls_json.microsoft(
+                    "example.com",
+                    DAY,
+                    failures=[tls_json.failure("certificate-expired", "mx1.example.com", 2)],
+                )
+            ),
+        ),
+        write(tmp_path, "new.json", tls_json.dumps(tls_json.google("example.com", recent))),
+    )
+    out = io.StringIO()
+    call_command("purge_reports", "--older-than", "30", "--json", stdout=out)
+    assert json.loads(out.getvalue())["tls_reports"] == 1
+    assert list(TlsReport.objects.values_list("org_name", flat=True)) == ["Google Inc."]
+    assert not TlsFailure.objects.exists() and TlsPolicyResult.objects.count() == 1

@@ -69,3 +69,18 @@ def test_tls_report_mail_is_polled_verified_and_stored_once(dovecot, imap_user, 
     assert (result.processed, result.failed) == (5, 0)
     assert dovecot.count(imap_user, "INBOX") == 0
     assert MailMessage.objects.count() == 5
+
+
+def test_a_signed_copy_vouches_for_a_report_first_seen_unsigned(tmp_path, dns, keys):
+    from reports.tlsrpt.tests.test_import_tls import run_import, write
+
+    doc = tls_json.google("example.com", DAY, report_id="twice")
+    [first] = run_import(write(tmp_path, "a.json", tls_json.dumps(doc)))
+    signed = keys["google"].sign(
+        tls_report_email(tls_json.dumps(doc), submitter="google.com", report_id="twice")
+    )
+    [again] = run_import(write(tmp_path, "b.eml", signed))
+    assert (first["status"], first["reporter_verified"]) == ("imported", None)
+    assert (again["status"], again["reporter_verified"]) == ("duplicate", True)
+    report = TlsReport.objects.get()
+    assert (report.reporter_verified, report.signing_domain, report.trusted) == (True, "google.com", True)
