@@ -28,6 +28,7 @@ class Scenario:
     errors: set[str] = field(default_factory=set)  # error-level record problems
     fixes: dict[str, str] = field(default_factory=dict)  # ip -> a piece of its diagnosis
     not_in_fixes: dict[str, str] = field(default_factory=dict)  # ip -> what its diagnosis must not say
+    first_fix: dict[str, str] = field(default_factory=dict)  # ip -> a piece of its first fix (DKIM first)
 
     @property
     def record(self) -> str:
@@ -74,13 +75,13 @@ SCENARIOS = [
     Scenario(
         "SES without Easy DKIM or custom MAIL FROM, aspf=r", "ses-plain-r.example", "r", ses_plain,
         {**WS, SES_IP: "misconfigured"}, False, NOT_ALIGNED,
-        fixes={SES_IP: "Enable Easy DKIM."},
+        fixes={SES_IP: "Enable Easy DKIM."}, first_fix={SES_IP: "Easy DKIM"},
     ),
     Scenario(
         "SES without Easy DKIM or custom MAIL FROM, aspf=s", "ses-plain-s.example", "s", ses_plain,
         # Its fix is Easy DKIM, which aspf=s does not touch: strict SPF is advice here, not a blocker.
         {**WS, SES_IP: "misconfigured"}, False, NOT_ALIGNED,
-        fixes={SES_IP: "Enable Easy DKIM."},
+        fixes={SES_IP: "Enable Easy DKIM."}, first_fix={SES_IP: "Easy DKIM"},
     ),
     Scenario(
         "SES with a custom MAIL FROM and no Easy DKIM, aspf=r", "ses-custom-r.example", "r", ses_custom("r"),

@@ -71,6 +71,8 @@ def test_the_rules_give_the_expected_advice(s: Scenario):
     assert {p.code for p in problems if p.severity == "error"} == s.errors
     for ip, piece in s.fixes.items():
         assert piece in by_ip[ip].diagnosis, by_ip[ip].diagnosis
+    for ip, piece in s.first_fix.items():
+        assert piece in by_ip[ip].fixes[0], by_ip[ip].fixes
     for ip, piece in s.not_in_fixes.items():
         assert piece not in by_ip[ip].diagnosis
     assert steps[0].record == s.first_step
