@@ -12,6 +12,9 @@ from reports.shared.vocabulary import ALIGNED, FORWARDED, MISCONFIGURED, STAGES,
 # The what-if's rows: forwarded mail a receiver already let through on ARC or forwarding evidence
 # stands apart, since those receivers keep delivering it under any policy.
 ARC_TRUSTED = "forwarded-arc"
+REWRITTEN = "forwarded-rewritten"
+# Lists that rewrite the From of mail from domains at quarantine or reject (docs/dmarc-notes.md §13).
+REWRITES_FROM = ("google-groups", "mailman")
 WHAT_IF_ROWS = (MISCONFIGURED, FORWARDED, UNKNOWN)
 
 
@@ -89,6 +92,9 @@ class Flow:
     disposition: str  # none | quarantine | reject, as the reporters applied it
     messages: int
     arc_trusted: bool = False  # the receiver let it through on ARC or forwarding evidence
+    # Sent by a list that rewrites the From of domains at quarantine or reject (Google Groups, Mailman
+    # with DMARC mitigation): delivered with the list's From, so the next stage does not change it.
+    rewritten: bool = False
     # Days of the window its source has been sending (0: the whole window): a sender that started
     # three days ago sends its messages over three days, not over the window.
     days: int = 0
@@ -122,6 +128,7 @@ class WhatIf:
     total: int  # all mail in the window
     rows: list[Row] = field(default_factory=list)
     arc: Row | None = None  # forwarded mail that ARC-trusting receivers deliver anyway
+    rewritten: Row | None = None  # list mail delivered with the list's From once the policy enforces
     change: Row | None = None  # the sum of `rows`
 
     @property
@@ -143,6 +150,7 @@ class WhatIf:
             "change": self.change.as_json() if self.change else None,
             "by_category": [r.as_json() for r in self.rows],
             "forwarded_arc_trusted": self.arc.as_json() if self.arc else None,
+            "forwarded_rewritten": self.rewritten.as_json() if self.rewritten else None,
         }
 
 
@@ -176,6 +184,7 @@ def what_if(flows: list[Flow], stage: str, next_stage: str | None, days: int) ->
     counts = dict.fromkeys(WHAT_IF_ROWS, 0)
     rates = dict.fromkeys(WHAT_IF_ROWS, 0.0)
     arc, arc_rate = 0, 0.0
+    rewritten, rewritten_rate = 0, 0.0
     for f in flows:
         if f.category == ALIGNED or f.category not in counts:
             continue
@@ -183,12 +192,15 @@ def what_if(flows: list[Flow], stage: str, next_stage: str | None, days: int) ->
         if applied >= target:
             continue  # already treated as harshly today
         rate = f.messages / min(days, f.days or days)
-        if f.arc_trusted:
+        if f.rewritten:
+            rewritten, rewritten_rate = rewritten + f.messages, rewritten_rate + rate
+        elif f.arc_trusted:
             arc, arc_rate = arc + f.messages, arc_rate + rate
         else:
             counts[f.category] += f.messages
             rates[f.category] += rate
     result.rows = [row(c, n, rates[c]) for c, n in counts.items()]
     result.arc = row(ARC_TRUSTED, arc, arc_rate)
+    result.rewritten = row(REWRITTEN, rewritten, rewritten_rate)
     result.change = row("total", sum(counts.values()), sum(rates.values()))
     return result

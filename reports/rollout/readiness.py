@@ -151,6 +151,9 @@ def assess(
     selectors = sorted(
         {(s, d) for g in groups for d, s, _ in g.dkim if s and d and org_domain(d) == org_domain(domain)}
     )[:MAX_DKIM_SELECTORS]
+    # Microsoft 365 rotates between selector1 and selector2: a key seen under one needs the other too.
+    pair = {"selector1": "selector2", "selector2": "selector1"}
+    selectors = sorted(set(selectors) | {(pair[s], d) for s, d in selectors if s in pair})
     inspection = lint.Inspection(dmarc, lint.check_spf(domain, dns), lint.check_dkim(selectors, dns))
 
     problems = list(dmarc.problems)
@@ -178,6 +181,7 @@ def assess(
         for f in fresh.checks
     ]
     notes = go_no_go.notes(rec, stage, next_stage, impact, problems)
+    notes += go_no_go.spf_result_mismatch(sources, domain, inspection.spf.record)
     ready = next_stage is not None and all(c.ok for c in checks if c.blocking)
     next_rec = next_record(rec, next_stage or stage, domain, problems)
     # The what-if's rate of a sender that started within the window counts from its first day.
@@ -190,6 +194,7 @@ def assess(
             g.disposition,
             g.messages,
             arc_trusted=bool(forwarding_reason(g.reasons)),
+            rewritten=_rewrites_from(g),
             days=active.get(g.ip, 0),
         )
         for g in groups
@@ -234,6 +239,11 @@ def assess(
         marks=marks,
     )
     return readiness
+
+
+def _rewrites_from(g: Group) -> bool:
+    sender = g.identification.sender if g.identification else None
+    return bool(sender) and any(key in sender.id for key in decision.REWRITES_FROM)
 
 
 def _sources(

@@ -111,6 +111,11 @@ class Command(BaseCommand):
                 w(f"  {row.category:<14} {row.per_day:>10g}  {row.share_text}")
             w(f"  {'total':<14} {wi.change.per_day:>10g}  {wi.change.share_text}")
             w(f"  apart: forwarded mail delivered by receivers that trust ARC: {wi.arc.per_day:g} a day")
+            if wi.rewritten and wi.rewritten.messages:
+                w(
+                    "  apart: list mail delivered with the From rewritten (Google Groups, Mailman): "
+                    f"{wi.rewritten.per_day:g} a day"
+                )
             w("")
         w("Sources:")
         for s in r.sources:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from reports.rollout.lint.problems import Problem
 from reports.shared.dns import Resolve
+from reports.shared.names import org_domain
 
 SPF_LOOKUP_LIMIT = 10
 _SPF_COUNTED = ("include", "a", "mx", "ptr", "exists")
@@ -29,6 +30,38 @@ class SpfCheck:
 def is_spf(text: str) -> bool:
     low = text.strip().lower()
     return low == "v=spf1" or low.startswith("v=spf1 ")
+
+
+# Includes that do nothing in the SPF record of the From domain itself: the service never sends with
+# MAIL FROM that domain (its own bounce domain, or a custom MAIL FROM subdomain with its own record).
+ROOT_ONLY_COSTS = {
+    "amazonses.com": (
+        "Amazon SES",
+        "SES sends with MAIL FROM amazonses.com, or with a custom MAIL FROM subdomain "
+        "(such as mail.{domain}) whose own SPF record carries include:amazonses.com",
+    ),
+}
+
+
+def _useless_at_root(domain: str, record: str) -> list[Problem]:
+    if org_domain(domain) != domain:
+        return []  # a subdomain may well be the custom MAIL FROM that needs the include
+    out = []
+    for term in record.split()[1:]:
+        name, _, arg = term.lstrip("+-~?").partition(":")
+        target = arg.lower().rstrip(".")
+        if name.lower() == "include" and target in ROOT_ONLY_COSTS:
+            service, why = ROOT_ONLY_COSTS[target]
+            out.append(
+                Problem(
+                    "useless-include",
+                    "warning",
+                    f"include:{target} in the SPF record of {domain} does nothing for DMARC: "
+                    f"{why.format(domain=domain)}. It only costs a DNS lookup: move it to the custom MAIL "
+                    f"FROM subdomain's record, and align {service} through DKIM (Easy DKIM) first.",
+                )
+            )
+    return out
 
 
 def check_spf(domain: str, resolve: Resolve, *, deadline: float | None = None) -> SpfCheck:
@@ -65,6 +98,7 @@ def check_spf(domain: str, resolve: Resolve, *, deadline: float | None = None) -
         )
         return check
     check.record = records[0]
+    check.problems += _useless_at_root(domain, records[0])
     visited = {domain}
     _walk_spf(domain, records[0], resolve, check, visited, deadline or time.monotonic() + 15)
     if check.lookups > SPF_LOOKUP_LIMIT:

@@ -233,3 +233,32 @@ def notes(rec, stage, next_stage, impact, problems) -> list[Check]:
             )
         )
     return notes
+
+
+def spf_result_mismatch(sources: list[AssessedSource], domain: str, spf_record: str) -> list[Check]:
+    """Reporters that saw SPF softfail for the domain while its record ends in -all (a hard fail): the
+    diagnosis would otherwise contradict the record on the same page, so say why they differ."""
+    terms = spf_record.lower().split()
+    if not terms or terms[-1] != "-all":
+        return []
+    names = sorted(
+        {
+            s.service or s.ip
+            for s in sources
+            for g in s.groups
+            for d, sc, r in g.spf
+            if r == "softfail" and d == domain and sc in ("", "mfrom")
+        }
+    )
+    if not names:
+        return []
+    listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return [
+        advice(
+            "spf-softfail-vs-fail",
+            f"Reporters saw SPF softfail for {domain} from {listed}, but the SPF record ends in -all, which "
+            "gives fail. The reports were made with an older record (one that ended in ~all), or the "
+            "receiver evaluated a different record (one of an include, or a cached copy). Either way the fix "
+            "is the same: the sender is not in the SPF record, and DKIM alignment fixes it better.",
+        )
+    ]

@@ -75,3 +75,11 @@ def test_the_what_if_rate_of_a_sender_that_started_lately_counts_from_its_first_
     rows = {r.category: r.per_day for r in w.rows}
     assert rows == {"misconfigured": 128.0, "forwarded": 0.0, "unknown": 10.0}
     assert w.change.per_day == 138.0
+
+
+def test_list_mail_whose_from_is_rewritten_is_delivered_not_sent_to_spam():
+    flows = [d.Flow("forwarded", "none", 290, rewritten=True), d.Flow("forwarded", "none", 58)]
+    w = d.what_if(flows, "none", "quarantine", 29)
+    assert {r.category: r.per_day for r in w.rows}["forwarded"] == 2.0
+    assert w.rewritten.per_day == 10.0 and w.change.per_day == 2.0
+    assert w.as_json()["forwarded_rewritten"]["messages_per_day"] == 10.0

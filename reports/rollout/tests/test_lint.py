@@ -214,3 +214,16 @@ def test_dkim_keys_by_size_and_state():
     assert codes(keys["old"].problems) == {"revoked"}
     assert keys["ed"].found and keys["ed"].problems == []
     assert codes(keys["gone"].problems) == {"no-key"}
+
+
+def test_include_amazonses_at_the_root_is_flagged_as_doing_nothing_for_dmarc():
+    check = lint.check_spf(D, zone({D: ["v=spf1 include:_spf.google.com include:amazonses.com -all"],
+                                    "_spf.google.com": ["v=spf1 ip4:209.85.128.0/17 ~all"],
+                                    "amazonses.com": ["v=spf1 ip4:54.240.0.0/18 -all"]}))  # fmt: skip
+    (useless,) = [p for p in check.problems if p.code == "useless-include"]
+    assert useless.severity == "warning" and "include:amazonses.com" in useless.message
+    assert f"mail.{D}" in useless.message and "Easy DKIM" in useless.message
+    # On the custom MAIL FROM subdomain it is what SES needs: nothing to say.
+    sub = lint.check_spf(f"mail.{D}", zone({f"mail.{D}": ["v=spf1 include:amazonses.com -all"],
+                                            "amazonses.com": ["v=spf1 ip4:54.240.0.0/18 -all"]}))  # fmt: skip
+    assert "useless-include" not in codes(sub.problems)

@@ -243,7 +243,8 @@ def test_rollout_json_prints_the_documented_shape(dns, settings):
         for s in data["sources"]
     )  # fmt: skip
     assert set(data["impact"]) == {
-        "stage", "next_stage", "days", "messages", "change", "by_category", "forwarded_arc_trusted"
+        "stage", "next_stage", "days", "messages", "change", "by_category", "forwarded_arc_trusted",
+        "forwarded_rewritten",
     }  # fmt: skip
     assert (data["impact"]["stage"], data["impact"]["next_stage"]) == ("none", "quarantine")
     assert all(set(r) == {"code", "ok", "text"} for r in data["reasons"])
@@ -266,3 +267,32 @@ def test_rollout_text_output_names_the_verdict_and_the_record(dns, settings):
     assert "p=none -> quarantine: NOT READY" in text
     assert f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{d}" in text
     assert "Enable Easy DKIM." in text
+
+
+def test_microsoft_365_selector2_is_checked_beside_the_selector1_seen_in_reports(dns, settings):
+    from reports.harness.rollout_scenarios import Flow
+
+    d = "m365.example"
+    dns.txt(f"selector1._domainkey.{d}", "v=DKIM1; k=rsa; p=" + "A" * 300)
+    publish(
+        dns,
+        settings,
+        d,
+        f"v=DMARC1; p=none; rua=mailto:dmarc@{d}",
+        spf="v=spf1 include:spf.protection.outlook.com -all",
+    )
+    build(
+        d,
+        [
+            Flow(
+                ["40.107.22.10"],
+                100,
+                dkim_results=((d, "selector1", "pass"),),
+                spf_results=((d, "mfrom", "pass"),),
+            )
+        ],
+    )
+    r = rollout.assess(d)
+    keys = {k.selector: k for k in r.inspection.dkim}
+    assert set(keys) == {"selector1", "selector2"}
+    assert "no-key" in {p.code for p in keys["selector2"].problems}

@@ -244,3 +244,12 @@ def test_notes_advise_t_y_and_warn_about_forwarded_mail_under_reject():
     assert any("t=y" in n.message for n in notes)
     assert any("5 forwarded messages a day would be rejected" in n.message for n in notes)
     assert all(not n.blocking and n.code for n in notes)
+
+
+def test_a_softfail_in_the_reports_beside_minus_all_in_the_record_is_explained():
+    zendesk = group(ip="192.161.147.1", spf_results=((D, "mfrom", "softfail"),))
+    srcs = list(sources(zendesk).values())
+    (note,) = go_no_go.spf_result_mismatch(srcs, D, "v=spf1 include:_spf.google.com -all")
+    assert note.code == "spf-softfail-vs-fail" and not note.blocking
+    assert "softfail" in note.message and "ends in -all" in note.message
+    assert go_no_go.spf_result_mismatch(srcs, D, "v=spf1 include:_spf.google.com ~all") == []
