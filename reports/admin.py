@@ -9,6 +9,7 @@ from reports.mail import admin as mail_admin
 from reports.marks import admin as marks_admin
 from reports.sources import admin as sources_admin
 from reports.sso import admin as sso_admin
+from reports.tlsrpt import admin as tlsrpt_admin
 
 __all__ = [
     "access_admin",
@@ -20,4 +21,5 @@ __all__ = [
     "marks_admin",
     "sources_admin",
     "sso_admin",
+    "tlsrpt_admin",
 ]
