@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from reports.access import guard
-from reports.mtasts import queries
+from reports.mtasts import actions, queries
 from reports.mtasts.models import MtaStsCheck
 from reports.tlsrpt import queries as tlsrpt
 
@@ -55,6 +55,8 @@ def tls(request, domain):
         "stage": stage,
         "stage_from": stage_from,
         "check": MtaStsCheck.objects.filter(domain=domain).first(),
+        # The stored check and three weeks of indexed rows: what `rollout --mta-sts` says, no DNS.
+        "advice": actions.assess(domain),
     }
     return render(request, "reports/mtasts/tls.html", ctx)
 

@@ -84,10 +84,17 @@ def reason(answer: dict, code: str) -> list[dict]:
     return [r for r in answer["reasons"] if r["code"] == code]
 
 
-def test_three_clean_weeks_from_two_reporters_with_every_mx_covered_is_ready_for_enforce(live):
+def test_three_clean_weeks_from_two_reporters_with_every_mx_covered_is_ready_for_enforce(
+    live, client, superuser
+):
     three_weeks("ready.example")
     code, answer = rollout("ready.example")
     assert code == 0, answer["reasons"]
+    # The TLS page says what the command says, from the stored check, with the records to copy.
+    client.force_login(superuser)
+    page = client.get("/tls/ready.example/").content.decode()
+    assert 'data-ready="true"' in page and "Publish now" in page
+    assert answer["next_txt"].split("id=")[0] in page and page.count('class="btn secondary copy"') == 2
     assert (answer["stage"], answer["next_stage"], answer["ready"]) == ("testing", "enforce", True)
     assert answer["mx"] == [
         {"host": "mx1.ready.example", "covered": True},
@@ -110,10 +117,14 @@ def test_three_clean_weeks_from_two_reporters_with_every_mx_covered_is_ready_for
     assert not bimi["ok"] and "p=none" in bimi["text"]
 
 
-def test_an_uncovered_mx_is_not_ready_and_the_reason_names_it(live):
+def test_an_uncovered_mx_is_not_ready_and_the_reason_names_it(live, client, superuser):
     three_weeks("uncovered.example")
     code, answer = rollout("uncovered.example")
     assert code == 1 and not answer["ready"]
+    client.force_login(superuser)
+    page = client.get("/tls/uncovered.example/").content.decode()
+    assert 'data-ready="false"' in page and "After the fixes, not now" in page
+    assert 'class="btn secondary copy"' not in page and "backup.mailhost.example" in page
     assert {"host": "backup.mailhost.example", "covered": False} in answer["mx"]
     [bad] = [r for r in reason(answer, "mx_covered") if not r["ok"]]
     assert "backup.mailhost.example" in bad["text"]
