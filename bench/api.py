@@ -17,11 +17,8 @@ Target: the endpoint's p95 <= 300 ms, as the page's.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,28 +35,7 @@ TARGET_MS = 300
 
 def run() -> dict:
     """Entry point for bench/run.py: the work runs in a child process on the dashboard's database."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": dashboard._database_url(),
-        "DJANGO_SETTINGS_MODULE": "dmarcapp.settings_test",
-    }
-    env.setdefault("SECRET_KEY", "bench-only-secret-key")
-    python = ROOT / ".venv" / "bin" / "python"
-    proc = subprocess.run(
-        [str(python if python.exists() else sys.executable), str(Path(__file__)), "--json"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"API benchmark failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _p95(times: list[float]) -> float:
-    times = sorted(times)
-    return times[math.ceil(0.95 * len(times)) - 1]
+    return dashboard.run_child(Path(__file__), dashboard._database_url(), "API")
 
 
 def _measure(log) -> tuple[list, dict]:
@@ -113,7 +89,7 @@ def _measure(log) -> tuple[list, dict]:
         for _ in range(REPEAT):
             api_times.append(timed(api, api_url)[0])
             page_times.append(timed(session, page_url)[0])
-        api_p95, page_p95 = _p95(api_times), _p95(page_times)
+        api_p95, page_p95 = dashboard.p95(api_times), dashboard.p95(page_times)
         log(f"sources endpoint: p50 {statistics.median(api_times):.0f} ms, p95 {api_p95:.0f} ms")
         log(f"sources page:     p50 {statistics.median(page_times):.0f} ms, p95 {page_p95:.0f} ms")
         figures.update(
@@ -134,7 +110,7 @@ def _measure(log) -> tuple[list, dict]:
 
                 flt = SourceFilter(failing="failing" in url)
                 dashboard._rank(start, end, flt.order_key)
-            figures[f"{name}, p95 ms"] = round(_p95([timed(api, url)[0] for _ in range(REPEAT)]), 1)
+            figures[f"{name}, p95 ms"] = round(dashboard.p95([timed(api, url)[0] for _ in range(REPEAT)]), 1)
         targets = [
             {
                 "name": f"sources endpoint, 365 days, p95 of {REPEAT}",
@@ -182,14 +158,7 @@ def main(argv=None) -> None:
         targets, figures = _measure(log)
     finally:
         dashboard._drop_queue()
-    result = {"targets": targets, "figures": figures}
-    if args.json:
-        print(json.dumps(result, default=str))
-    else:
-        for t in targets:
-            print(f"{'PASS' if t['passed'] else 'FAIL'}  {t['name']}: {t['value']} {t['unit']} ({t['note']})")
-        for k, v in figures.items():
-            print(f"  {k}: {v}")
+    dashboard.print_result({"targets": targets, "figures": figures}, args.json)
 
 
 if __name__ == "__main__":

@@ -15,11 +15,8 @@ Target: the TLS page, 365 days, p95 < 300 ms.
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,19 +41,7 @@ def _database_url() -> str:
 
 def run() -> dict:
     """Entry point for bench/run.py: the work runs in a child process on its own database."""
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "dmarcapp.settings_test"}
-    env.setdefault("SECRET_KEY", "bench-only-secret-key")
-    python = ROOT / ".venv" / "bin" / "python"
-    proc = subprocess.run(
-        [str(python if python.exists() else sys.executable), str(Path(__file__)), "--json"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"TLS benchmark failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return dashboard.run_child(Path(__file__), _database_url(), "TLS")
 
 
 def _ensure_database(url: str, fresh: bool) -> bool:
@@ -122,11 +107,6 @@ def _generate(log) -> None:
     log(f"built {DOMAINS * REPORTERS * DAYS:,} TLS reports in {time.perf_counter() - started:.0f} s")
 
 
-def _p95(times: list[float]) -> float:
-    times = sorted(times)
-    return times[math.ceil(0.95 * len(times)) - 1]
-
-
 def _measure(log) -> tuple[list, dict]:
     from django.contrib.auth.models import User
     from django.test import Client
@@ -149,14 +129,14 @@ def _measure(log) -> tuple[list, dict]:
         "TLS page first request, ms": round(timed(page), 1),
     }
     times = [timed(page) for _ in range(REPEAT)]
-    p95 = _p95(times)
+    p95 = dashboard.p95(times)
     log(f"TLS page, 365 days: p50 {statistics.median(times):.0f} ms, p95 {p95:.0f} ms")
     for name, url in {
         "TLS page, 30 days": f"/tls/{domain}/",
         "MX drill-down, 365 days": f"/tls/{domain}/mx/mx1.{domain}/?days=365",
         "domains list (100 domains)": "/domains/",
     }.items():
-        figures[f"{name}, p95 ms"] = round(_p95([timed(url) for _ in range(REPEAT)]), 1)
+        figures[f"{name}, p95 ms"] = round(dashboard.p95([timed(url) for _ in range(REPEAT)]), 1)
     targets = [
         {
             "name": f"TLS page, 365 days x 20 reporters, p95 of {REPEAT}",
@@ -201,14 +181,7 @@ def main(argv=None) -> None:
         targets, figures = _measure(log)
     finally:
         dashboard._drop_queue()
-    result = {"targets": targets, "figures": figures}
-    if args.json:
-        print(json.dumps(result, default=str))
-    else:
-        for t in targets:
-            print(f"{'PASS' if t['passed'] else 'FAIL'}  {t['name']}: {t['value']} {t['unit']} ({t['note']})")
-        for k, v in figures.items():
-            print(f"  {k}: {v}")
+    dashboard.print_result({"targets": targets, "figures": figures}, args.json)
 
 
 if __name__ == "__main__":

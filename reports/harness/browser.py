@@ -1,6 +1,6 @@
 """Debian's chromium, driven by Playwright, and what the browser tests do with a page.
 
-Never `playwright install`: the package's own browser cannot be downloaded here.
+The browser is Debian's /usr/bin/chromium: Playwright's own browser download cannot reach its server here.
 """
 
 from __future__ import annotations
