@@ -44,6 +44,11 @@ def assess(domain: str, days: int = DEFAULT_DAYS, *, check_now: bool = False) ->
     """The advice for a domain; check_now runs the DNS and HTTPS checks first (a worker or the
     command line, never a page)."""
     check = checks.run(domain) if check_now else MtaStsCheck.objects.filter(domain=domain).first()
+    return advice_from(domain, check, days)
+
+
+def advice_from(domain: str, check: MtaStsCheck | None, days: int = DEFAULT_DAYS) -> Advice:
+    """The advice from a stored check the caller has already read (the TLS page shows it too)."""
     return advise(domain, published(check), window(domain, days), new_id(int(time.time())))
 
 

@@ -40,6 +40,7 @@ def tls(request, domain):
     days, start, end = _range(request)
     s = tlsrpt.summary(domain, start, end)
     stage, stage_from = queries.stages([domain]).get(domain, ("none", ""))
+    check = MtaStsCheck.objects.filter(domain=domain).first()
     chart = {
         "days": [d.isoformat() for d, _ in s.days],
         "rate": [x.rate for _, x in s.days],
@@ -54,9 +55,9 @@ def tls(request, domain):
         "chart": chart,
         "stage": stage,
         "stage_from": stage_from,
-        "check": MtaStsCheck.objects.filter(domain=domain).first(),
+        "check": check,
         # The stored check and three weeks of indexed rows: what `rollout --mta-sts` says, no DNS.
-        "advice": actions.assess(domain),
+        "advice": actions.advice_from(domain, check),
     }
     return render(request, "reports/mtasts/tls.html", ctx)
 
